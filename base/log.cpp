@@ -1,0 +1,100 @@
+// Boost.Log is confined to this file (DESIGN.md, "What a learner sees").
+#include "base/log.hpp"
+
+#include <boost/log/attributes/clock.hpp>
+#include <boost/log/core.hpp>
+#include <boost/log/expressions.hpp>
+#include <boost/log/sinks/sync_frontend.hpp>
+#include <boost/log/sinks/text_ostream_backend.hpp>
+#include <boost/log/sources/record_ostream.hpp>
+#include <boost/log/sources/logger.hpp>
+#include <boost/log/attributes/value_extraction.hpp>
+#include <boost/log/attributes/attribute_value_impl.hpp>
+#include <boost/log/support/date_time.hpp>
+#include <boost/log/utility/setup/common_attributes.hpp>
+#include <boost/core/null_deleter.hpp>
+#include <boost/date_time/posix_time/posix_time_types.hpp>
+
+#include <array>
+#include <iostream>
+#include <mutex>
+
+namespace logx {
+
+std::atomic<int> g_threshold[static_cast<int>(Channel::Count)] = {
+    static_cast<int>(Level::info), static_cast<int>(Level::info),
+    static_cast<int>(Level::info), static_cast<int>(Level::info),
+    static_cast<int>(Level::info), static_cast<int>(Level::info),
+    static_cast<int>(Level::info), static_cast<int>(Level::info)};
+
+namespace {
+constexpr std::array<std::string_view, 6> kLevelNames = {
+    "trace", "debug", "info", "warning", "error", "off"};
+constexpr std::array<std::string_view, static_cast<int>(Channel::Count)> kChannelNames = {
+    "link", "arp", "ip", "icmp", "udp", "tcp", "stack", "app"};
+
+BOOST_LOG_ATTRIBUTE_KEYWORD(a_channel, "Channel", std::string)
+BOOST_LOG_ATTRIBUTE_KEYWORD(a_level, "Level", std::string)
+BOOST_LOG_ATTRIBUTE_KEYWORD(a_time, "TimeStamp", boost::posix_time::ptime)
+
+std::once_flag g_once;
+boost::log::sources::logger_mt& source() {
+    static boost::log::sources::logger_mt lg;
+    return lg;
+}
+
+void setup_sink() {
+    namespace bl = boost::log;
+    namespace expr = boost::log::expressions;
+    using backend_t = bl::sinks::text_ostream_backend;
+    auto backend = boost::make_shared<backend_t>();
+    backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, boost::null_deleter()));
+    backend->auto_flush(true);
+    auto sink = boost::make_shared<bl::sinks::synchronous_sink<backend_t>>(backend);
+    // "12:34:56.789012 [debug] tcp: message"
+    sink->set_formatter(expr::stream
+                        << expr::format_date_time(a_time, "%H:%M:%S.%f") << " ["
+                        << a_level << "] " << a_channel << ": " << expr::smessage);
+    bl::core::get()->add_sink(sink);
+    bl::core::get()->add_global_attribute("TimeStamp", bl::attributes::local_clock());
+}
+}  // namespace
+
+std::string_view to_string(Level l) { return kLevelNames[static_cast<int>(l)]; }
+std::string_view to_string(Channel c) { return kChannelNames[static_cast<int>(c)]; }
+
+std::optional<Level> parse_level(std::string_view s) {
+    for (std::size_t i = 0; i < kLevelNames.size(); ++i)
+        if (kLevelNames[i] == s) return static_cast<Level>(i);
+    if (s == "warn") return Level::warning;
+    return std::nullopt;
+}
+
+void set_level(Level level) {
+    for (auto& t : g_threshold) t.store(static_cast<int>(level), std::memory_order_relaxed);
+}
+void set_level(Channel c, Level level) {
+    g_threshold[static_cast<int>(c)].store(static_cast<int>(level), std::memory_order_relaxed);
+}
+
+void init(Level level) {
+    std::call_once(g_once, setup_sink);
+    set_level(level);
+}
+
+void write(Channel c, Level l, const std::string& msg) {
+    std::call_once(g_once, setup_sink);
+    namespace bl = boost::log;
+    auto& lg = source();
+    // A plain logger: channel and level travel as attribute values of the record.
+    bl::record r = lg.open_record();
+    if (!r) return;
+    r.attribute_values().insert("Channel", bl::attributes::make_attribute_value(std::string(to_string(c))));
+    r.attribute_values().insert("Level", bl::attributes::make_attribute_value(std::string(to_string(l))));
+    bl::record_ostream strm(r);
+    strm << msg;
+    strm.flush();
+    lg.push_record(std::move(r));
+}
+
+}  // namespace logx

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the three rings: the doctest binary (unit + sim), then every
+# tests/integration/*.sh (as root; each creates and removes its own network
+# namespaces). Ends with one line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0 failed=0 skipped=0
+failures=()
+
+if [ "${1:-}" != "--integration-only" ]; then
+    bin=${1:-build/tests/run_tests}
+    out=$(mktemp)
+    "$bin" 2>&1 | tee "$out"
+    rc=${PIPESTATUS[0]}
+    # "[doctest] test cases:  42 |  42 passed | 0 failed | 0 skipped"
+    line=$(grep '^\[doctest\] test cases:' "$out" | tail -1)
+    p=$(sed -E 's/.*\| *([0-9]+) passed.*/\1/' <<<"$line")
+    f=$(sed -E 's/.*\| *([0-9]+) failed.*/\1/' <<<"$line")
+    [[ "$p" =~ ^[0-9]+$ ]] || p=0
+    [[ "$f" =~ ^[0-9]+$ ]] || f=1
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    passed=$((passed + p)) failed=$((failed + f))
+    [ "$f" -ne 0 ] && failures+=("doctest ($f)")
+    rm -f "$out"
+fi
+
+if [ "$(id -u)" != 0 ]; then
+    echo "integration tests need root (network namespaces); skipping them"
+else
+    for t in tests/integration/*.sh; do
+        [ -e "$t" ] || continue
+        name=$(basename "$t" .sh)
+        echo "=== integration: $name"
+        start=$(date +%s)
+        timeout --kill-after=10 300 bash "$t" </dev/null
+        rc=$?
+        dur=$(( $(date +%s) - start ))
+        if [ $rc -eq 0 ]; then
+            echo "--- PASS $name (${dur}s)"; passed=$((passed + 1))
+        elif [ $rc -eq 77 ]; then
+            echo "--- SKIP $name"; skipped=$((skipped + 1))
+        else
+            echo "--- FAIL $name (exit $rc, ${dur}s)"; failed=$((failed + 1)); failures+=("$name")
+        fi
+    done
+fi
+
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
