@@ -1,0 +1,177 @@
+// One TCP connection, sans-IO (DESIGN.md rule 2): no sockets, no threads, no
+// clock reads. The caller feeds it segments and time; it hands segments out
+// through a SegmentSink and tells the caller when it next needs on_timer().
+//
+// Typical driving loop (the stack's event loop, or a test on a virtual clock):
+//
+//   conn->on_segment(seg, now);            // a parsed segment for this tuple
+//   conn->on_timer(now);                   // when now >= *conn->next_deadline()
+//   conn->send(bytes, now); conn->recv(buf, now);   // the application side
+//   auto ev = conn->take_events();         // what changed, to wake waiters
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.hpp"
+#include "tcp/segment.hpp"
+#include "tcp/types.hpp"
+
+namespace tcp {
+
+// RFC 9293 3.3.2, the eleven states.
+enum class State : std::uint8_t {
+    Closed,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    FinWait1,
+    FinWait2,
+    CloseWait,
+    Closing,
+    LastAck,
+    TimeWait,
+};
+std::string_view to_string(State);  // "SYN-SENT", as the RFC writes them
+
+// Why a connection ended abnormally; distinct so that the application can
+// say "refused", "reset" or "timed out" (issue 3).
+enum class Error : std::uint8_t {
+    None,
+    Refused,      // RST in reply to our SYN (RFC 9293 3.10.7.3)
+    Reset,        // RST in a synchronized state
+    TimedOut,     // retransmission retry limit reached
+    Aborted,      // we aborted (abort())
+    Unreachable,  // an ICMP hard error (RFC 1122 4.2.3.9)
+};
+std::string_view to_string(Error);
+
+struct Config {
+    std::uint32_t send_buffer = 256 * 1024;  // bytes the application can queue
+    std::uint32_t recv_buffer = 256 * 1024;  // bytes the peer can have in flight to us
+    std::uint16_t mss = 1460;                // our MSS: link MTU - 40 (RFC 9293 3.7.1)
+    bool nodelay = false;                    // disable Nagle (RFC 896)
+    bool window_scale = true;                // RFC 7323 2
+    bool timestamps = true;                  // RFC 7323 3
+    bool sack = true;                        // RFC 2018
+    std::string congestion = "newreno";      // "newreno" or "cubic"
+
+    // Timers. RFC 6298 2.1: initial RTO 1 s. The 200 ms minimum RTO is
+    // Linux's (RFC 6298 2.4 says 1 s SHOULD; every major stack uses less and
+    // a 1 s floor makes a lossy LAN crawl). 60 s maximum (RFC 6298 2.5).
+    Duration rto_initial = 1s;
+    Duration rto_min = 200ms;
+    Duration rto_max = 60s;
+    Duration delayed_ack = 40ms;             // RFC 1122 4.2.3.2: < 0.5 s; Linux's minimum
+    Duration msl = 2s;                       // TIME-WAIT lasts 2*MSL; short for demos
+    int syn_retries = 6;                     // like Linux tcp_syn_retries
+    int max_retries = 15;                    // like Linux tcp_retries2
+    Duration user_timeout = 0s;              // RFC 9293 3.8.3 R2; 0 = from max_retries
+
+    // RFC 1122 4.2.3.6: keepalive off by default; idle >= 2 h by default.
+    bool keepalive = false;
+    Duration keepalive_idle = 7200s;
+    Duration keepalive_interval = 75s;
+    int keepalive_probes = 9;
+};
+
+// Where a connection's segments go. The stack's implementation builds the IP
+// packet and sends it; a test's records it. Called synchronously from inside
+// the connection's methods; it must not call back into the connection.
+class SegmentSink {
+public:
+    virtual ~SegmentSink() = default;
+    // `payload1` then `payload2` follow the header (the send ring may hand its
+    // bytes in two pieces). They are valid only during the call.
+    virtual void send_segment(const Tuple& t, const Header& h, base::Bytes payload1,
+                              base::Bytes payload2) = 0;
+};
+
+// Per-connection counters (issue 3: a user can print them).
+struct Stats {
+    std::uint64_t segs_in = 0, segs_out = 0;
+    std::uint64_t bytes_in = 0, bytes_out = 0;  // payload bytes, first transmissions / in order
+    std::uint64_t retransmits = 0;              // segments sent again, for any reason
+    std::uint64_t rto_timeouts = 0;
+    std::uint64_t fast_retransmits = 0;
+    std::uint64_t dup_acks_in = 0;
+    std::uint64_t out_of_order_in = 0;
+    std::uint64_t duplicate_in = 0;             // segments wholly already received
+    std::uint64_t unacceptable_in = 0;          // failed the 3.10.7.4 test
+    std::uint64_t challenge_acks = 0;           // RFC 5961
+    std::uint64_t zero_window_probes = 0;
+    std::uint64_t keepalive_probes = 0;
+    std::uint64_t delayed_acks = 0;
+};
+
+// take_events() bits: what changed since the last call.
+namespace event {
+constexpr std::uint32_t Established = 1u << 0;  // reached ESTABLISHED (or beyond)
+constexpr std::uint32_t Readable = 1u << 1;     // new data, or the peer's FIN
+constexpr std::uint32_t Writable = 1u << 2;     // send-buffer space freed
+constexpr std::uint32_t Closed = 1u << 3;       // reached CLOSED; can be destroyed
+constexpr std::uint32_t Error = 1u << 4;        // error() is now set
+}  // namespace event
+
+class Connection {
+public:
+    virtual ~Connection() = default;
+
+    // Active open (RFC 9293 3.10.1): sends the SYN now.
+    static std::unique_ptr<Connection> connect(const Tuple& t, const Config& cfg, Seq iss,
+                                               Time now, SegmentSink& out);
+    // Passive open: `syn` arrived at a listener for t.local_port (the caller
+    // checked it is a SYN without ACK/RST). Sends the SYN-ACK now; the
+    // connection starts in SYN-RECEIVED (RFC 9293 3.10.7.2).
+    static std::unique_ptr<Connection> accept(const Tuple& t, const Config& cfg, Seq iss,
+                                              const SegmentView& syn, Time now, SegmentSink& out);
+
+    // A segment for this connection's tuple, already parsed and checksummed.
+    virtual void on_segment(const SegmentView& seg, Time now) = 0;
+    // Call when now >= *next_deadline(); extra calls are harmless.
+    virtual void on_timer(Time now) = 0;
+    // The earliest time on_timer() has something to do; nullopt if none.
+    virtual std::optional<Time> next_deadline() const = 0;
+    // An ICMP error about this connection (RFC 1122 4.2.3.9): hard errors
+    // abort a connection that is still opening; soft ones are remembered.
+    virtual void on_icmp_error(bool hard, Time now) = 0;
+
+    // Application side. send() copies what fits in the send buffer and returns
+    // how much (0 when full, or when sending is no longer allowed).
+    virtual std::size_t send(base::Bytes data, Time now) = 0;
+    // recv() copies up to out.size() in-order bytes; may send a window update.
+    virtual std::size_t recv(base::MutBytes out, Time now) = 0;
+    virtual std::size_t readable() const = 0;  // bytes recv() would return now
+    virtual std::size_t writable() const = 0;  // bytes send() would take now
+    // The peer has sent FIN and every byte before it has been read.
+    virtual bool eof() const = 0;
+    // No more sends: FIN after the queued data (RFC 9293 3.10.4, CLOSE call).
+    virtual void shutdown_send(Time now) = 0;
+    // The application is done reading and writing: like shutdown_send, but if
+    // received data is left unread, or arrives later, reset (RFC 2525 2.17).
+    virtual void close(Time now) = 0;
+    // RFC 9293 3.10.5 ABORT: RST the peer and go to CLOSED at once.
+    virtual void abort(Time now) = 0;
+
+    virtual std::uint32_t take_events() = 0;
+    virtual State state() const = 0;
+    virtual Error error() const = 0;
+    virtual const Tuple& tuple() const = 0;
+    virtual const Stats& stats() const = 0;
+    // A few live numbers for traces and tests.
+    virtual std::uint32_t cwnd() const = 0;
+    virtual std::uint32_t ssthresh() const = 0;
+    virtual Duration rto() const = 0;
+    virtual std::uint16_t peer_mss() const = 0;  // effective send MSS
+};
+
+// RFC 9293 3.10.7.1: the reply to a segment that arrives for no connection
+// (CLOSED): nothing for an RST; else RST with seq=SEG.ACK if ACK is set, or
+// seq=0 and ACK of SEG.SEQ+SEG.LEN otherwise. Ports swapped.
+std::optional<Header> reset_for(const SegmentView& seg);
+
+}  // namespace tcp
