@@ -1,0 +1,53 @@
+// A network device as the stack sees it: something that hands over one
+// packet (or frame) at a time and takes one to send, with a file descriptor
+// the event loop can wait on. The raw IP socket is one; AF_PACKET, TAP and
+// the simulated link are others. Wrappers (pcap writer, fault injector) are
+// devices around a device, so every link mode gets them for free.
+//
+// The link layer's namespace is `l2`: <unistd.h> declares a function ::link.
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.hpp"
+
+namespace l2 {
+
+// What one unit on this device is: a bare IPv4 packet (raw sockets) or an
+// Ethernet frame (AF_PACKET, TAP).
+enum class Framing { Ipv4, Ethernet };
+
+struct Received {
+    std::size_t length = 0;  // bytes written into the caller's buffer
+    // The transport checksum was never filled in because the packet never
+    // left this host (loopback, or a veth/TAP peer with checksum offload:
+    // the kernel's CHECKSUM_PARTIAL), so it must not be verified.
+    bool checksum_trusted = false;
+};
+
+// A device could not be opened; what() is one line a user can act on.
+struct DeviceError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Device {
+public:
+    virtual ~Device() = default;
+    virtual std::string_view name() const = 0;
+    virtual Framing framing() const = 0;
+    // Readable when receive() has something; the loop waits on it in epoll.
+    virtual int fd() const = 0;
+    // Largest packet/frame send() takes (the link MTU, plus 14 for Ethernet).
+    virtual std::size_t mtu() const = 0;
+    // One packet/frame into `buf` (truncated if it does not fit; make buf at
+    // least 64 KiB), or nullopt when nothing is waiting. Never blocks.
+    virtual std::optional<Received> receive(base::MutBytes buf) = 0;
+    // Sends one packet/frame. Returns 0, or the errno value (ENETUNREACH,
+    // EHOSTUNREACH, ENOBUFS...); a failed send is a lost packet to TCP.
+    virtual int send(base::Bytes packet) = 0;
+};
+
+}  // namespace l2

@@ -1,0 +1,257 @@
+// The blocking, thread-safe API: each call posts a task to the event loop
+// and waits on a future for the loop's answer. The calling thread holds no
+// lock while it waits, and the loop never waits for an application.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "base/log.hpp"
+#include "ip/ipv4.hpp"
+#include "link/raw_ip.hpp"
+#include "stack/core.hpp"
+
+namespace stack {
+
+namespace {
+
+// Posts `fn(core, reply)` to the loop and waits for the reply; if the loop
+// has stopped, answers `stopped` without waiting.
+template <class T, class Fn>
+T ask(Core& core, T stopped, Fn fn) {
+    auto reply = std::make_shared<std::promise<T>>();
+    auto answer = reply->get_future();
+    if (!core.loop.post([&core, reply, fn]() mutable { fn(core, reply); })) return stopped;
+    return answer.get();
+}
+
+// Raw mode: the kernel routes, so it chooses our source address; ask it the
+// way any program can, with a connected UDP socket (no packet is sent).
+Result<std::uint32_t> source_address_for(std::uint32_t dst) {
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return {0, Err::Failed};
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(dst);
+    sa.sin_port = htons(9);
+    Result<std::uint32_t> r;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        r.err = Err::Unreachable;
+    } else {
+        socklen_t len = sizeof sa;
+        getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+        r.value = ntohl(sa.sin_addr.s_addr);
+    }
+    close(fd);
+    return r;
+}
+
+std::string endpoint(std::uint32_t a, std::uint16_t p) {
+    return ip::addr_to_string(a) + ":" + std::to_string(p);
+}
+
+}  // namespace
+
+// ---- Stack ----
+
+std::unique_ptr<Stack> Stack::open(StackOptions opts) {
+    // A peer that vanishes must not kill us through a pipe to nft.
+    signal(SIGPIPE, SIG_IGN);
+    std::unique_ptr<l2::Device> dev;
+    bool raw = false;
+    std::uint32_t address = opts.address;
+    try {
+        if (opts.device) {
+            dev = std::move(opts.device);
+        } else if (opts.link == "raw") {
+            dev = l2::RawIpDevice::open(opts.mark);
+            raw = true;
+            address = 0;
+        } else {
+            throw StackError("--link " + opts.link + " is not available yet (use --link raw)");
+        }
+    } catch (const l2::DeviceError& e) {
+        throw StackError(e.what());
+    }
+
+    std::shared_ptr<Firewall> fw;
+    if (raw && opts.firewall) {
+        try {
+            fw = Firewall::install(opts.mark);
+        } catch (const FirewallError& e) {
+            throw StackError(e.what());
+        }
+    } else if (raw) {
+        LOG(stack, info) << "firewall: off (--no-firewall): unless your own firewall drops the "
+                            "kernel's RSTs from our ports, the kernel will reset our connections";
+    }
+
+    std::unique_ptr<Stack> st(new Stack);
+    try {
+        st->core_ = std::make_shared<Core>(std::move(dev), raw, address, fw, opts);
+    } catch (const std::system_error& e) {
+        if (fw) fw->remove();
+        throw StackError(std::string("starting the event loop: ") + e.what());
+    }
+    st->loop_thread_ = std::thread([c = st->core_.get()] { c->loop.run(); });
+    return st;
+}
+
+Stack::~Stack() { shutdown(); }
+
+void Stack::shutdown() {
+    std::call_once(shutdown_once_, [this] {
+        if (!core_) return;
+        core_->loop.post([c = core_.get()] { c->do_shutdown(); });
+        core_->loop.stop();
+        if (loop_thread_.joinable()) loop_thread_.join();
+        if (core_->firewall) core_->firewall->remove();
+    });
+}
+
+Counters Stack::counters() {
+    auto c = core_.get();
+    Counters out;
+    bool asked = false;
+    out = ask<Counters>(*c, Counters{}, [&asked](Core& core, Reply<Counters> r) {
+        asked = true;
+        r->set_value(core.counters());
+    });
+    if (!asked) {
+        shutdown();  // the loop has stopped (or is stopping): wait, then read
+        out = c->counters();
+    }
+    return out;
+}
+
+const std::string& Stack::firewall_table() const {
+    static const std::string none;
+    return core_ && core_->firewall ? core_->firewall->table() : none;
+}
+
+Result<Listener> Stack::listen(std::uint32_t addr, std::uint16_t port, int backlog) {
+    auto lease = core_->ports->reserve(addr, port);
+    if (!lease) return {{}, lease.err};
+    const std::uint16_t p = lease.value->port();
+    auto r = ask<Result<std::uint64_t>>(
+        *core_, {0, Err::Shutdown},
+        [addr, p, backlog, l = lease.value](Core& c, Reply<Result<std::uint64_t>> reply) {
+            c.do_listen(addr, p, l, backlog, reply);
+        });
+    if (!r) return {{}, r.err};
+    return {Listener(core_, r.value, addr, p), Err::None};
+}
+
+Result<Socket> Stack::connect(std::uint32_t addr, std::uint16_t port, Millis timeout) {
+    if (addr == 0 || port == 0) return {{}, Err::AddrNotAvail};
+    std::uint32_t src = core_->address;
+    if (core_->kernel_owns_addresses) {
+        auto s = source_address_for(addr);
+        if (!s) return {{}, s.err};
+        src = s.value;
+    }
+    auto lease = core_->ports->reserve(src, 0);
+    if (!lease) return {{}, lease.err};
+    const tcp::Tuple t{src, lease.value->port(), addr, port};
+    auto r = ask<Result<Opened>>(
+        *core_, {{}, Err::Shutdown},
+        [t, timeout, l = lease.value](Core& c, Reply<Result<Opened>> reply) {
+            c.do_connect(t, l, timeout, reply);
+        });
+    if (!r) return {{}, r.err};
+    return {Socket(core_, r.value.id, r.value.tuple), Err::None};
+}
+
+// ---- Listener ----
+
+Listener& Listener::operator=(Listener&& o) noexcept {
+    if (this != &o) {
+        close();
+        core_ = std::move(o.core_);
+        id_ = o.id_;
+        addr_ = o.addr_;
+        port_ = o.port_;
+    }
+    return *this;
+}
+
+Listener::~Listener() { close(); }
+
+Result<Socket> Listener::accept() {
+    if (!core_) return {{}, Err::Closed};
+    auto r = ask<Result<Opened>>(*core_, {{}, Err::Shutdown},
+                                 [id = id_](Core& c, Reply<Result<Opened>> reply) {
+                                     c.do_accept(id, reply);
+                                 });
+    if (!r) return {{}, r.err};
+    return {Socket(core_, r.value.id, r.value.tuple), Err::None};
+}
+
+void Listener::close() {
+    if (!core_) return;
+    core_->loop.post([c = core_.get(), id = id_] { c->do_close_listener(id); });
+    core_.reset();
+}
+
+// ---- Socket ----
+
+Socket& Socket::operator=(Socket&& o) noexcept {
+    if (this != &o) {
+        release();
+        core_ = std::move(o.core_);
+        id_ = o.id_;
+        tuple_ = o.tuple_;
+    }
+    return *this;
+}
+
+Socket::~Socket() { release(); }
+
+void Socket::release() {
+    if (!core_) return;
+    core_->loop.post([c = core_.get(), id = id_] { c->do_release(id); });
+    core_.reset();
+}
+
+Err Socket::send(base::Bytes data) {
+    if (!core_) return Err::Closed;
+    if (data.empty()) return Err::None;
+    return ask<Err>(*core_, Err::Shutdown,
+                    [id = id_, data](Core& c, Reply<Err> r) { c.do_send(id, data, r); });
+}
+
+Result<std::size_t> Socket::recv(base::MutBytes buf) {
+    if (!core_) return {0, Err::Closed};
+    if (buf.empty()) return {0, Err::None};
+    return ask<Result<std::size_t>>(
+        *core_, {0, Err::Shutdown},
+        [id = id_, buf](Core& c, Reply<Result<std::size_t>> r) { c.do_recv(id, buf, r); });
+}
+
+Err Socket::shutdown_write() {
+    if (!core_) return Err::Closed;
+    return ask<Err>(*core_, Err::Shutdown,
+                    [id = id_](Core& c, Reply<Err> r) { c.do_shutdown_write(id, r); });
+}
+
+Err Socket::close(Millis timeout) {
+    if (!core_) return Err::Closed;
+    const Err e = ask<Err>(*core_, Err::Shutdown,
+                           [id = id_, timeout](Core& c, Reply<Err> r) { c.do_close(id, timeout, r); });
+    release();
+    return e;
+}
+
+void Socket::abort() {
+    if (!core_) return;
+    core_->loop.post([c = core_.get(), id = id_] { c->do_abort(id); });
+}
+
+std::string Socket::peer() const { return endpoint(tuple_.remote_ip, tuple_.remote_port); }
+std::string Socket::local() const { return endpoint(tuple_.local_ip, tuple_.local_port); }
+
+}  // namespace stack

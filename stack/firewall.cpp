@@ -1,0 +1,168 @@
+#include "stack/firewall.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <sstream>
+#include <vector>
+
+#include "base/log.hpp"
+#include "stack/process.hpp"
+
+namespace stack {
+
+namespace {
+
+const std::string kPrefix = "ustack_";
+
+ProcessResult nft(std::vector<std::string> args, std::string_view input = {}) {
+    args.insert(args.begin(), "nft");
+    return run_process(args, input);
+}
+
+std::string one_line(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    if (auto nl = s.find('\n'); nl != std::string::npos) s = s.substr(0, nl);
+    return s;
+}
+
+void check(const ProcessResult& r, const std::string& what) {
+    if (r.status == 0) return;
+    if (r.status == -1 && r.output.find("No such file") != std::string::npos)
+        throw FirewallError(
+            "the nft command is missing: install nftables (make deps) or run with --no-firewall");
+    throw FirewallError(what + " failed: " + one_line(r.output));
+}
+
+}  // namespace
+
+int Firewall::remove_stale_tables() {
+    const auto list = nft({"list", "tables", "inet"});
+    if (list.status != 0) return 0;
+    int removed = 0;
+    std::istringstream in(list.output);
+    std::string word, family, name;
+    while (in >> word >> family >> name) {  // "table inet ustack_1234"
+        if (word != "table" || family != "inet" || name.rfind(kPrefix, 0) != 0) continue;
+        const std::string digits = name.substr(kPrefix.size());
+        if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        const long pid = std::stol(digits);
+        if (pid == getpid()) continue;
+        if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still running
+        if (nft({"delete", "table", "inet", name}).status == 0) {
+            LOG(stack, info) << "firewall: removed stale nftables table inet " << name
+                             << " left by a run that did not exit cleanly (pid " << pid << ")";
+            ++removed;
+        }
+    }
+    return removed;
+}
+
+Firewall::Firewall(std::string table) : table_(std::move(table)) {}
+
+std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
+    remove_stale_tables();
+    std::unique_ptr<Firewall> fw(new Firewall(kPrefix + std::to_string(getpid())));
+    std::ostringstream rules;
+    rules << "table inet " << fw->table_ << " {\n"
+          << "  set ports { type inet_service; }\n"
+          << "  chain output {\n"
+          << "    type filter hook output priority 0; policy accept;\n"
+          << "    tcp sport @ports tcp flags & rst == rst meta mark != 0x" << std::hex << mark
+          << std::dec << " drop\n"
+          << "  }\n"
+          << "}\n";
+    // A table of this name from an earlier instance with our pid (a reused
+    // pid) would merge with ours: delete it first, ignoring "not found".
+    nft({"delete", "table", "inet", fw->table_});
+    check(nft({"-f", "-"}, rules.str()), "installing nftables table inet " + fw->table_);
+    fw->installed_ = true;
+    fw->worker_ = std::thread([f = fw.get()] { f->worker(); });
+    LOG(stack, info) << "firewall: installed nftables table inet " << fw->table_
+                     << ": drops TCP RSTs from our ports that lack our mark 0x" << std::hex << mark
+                     << std::dec
+                     << ", because in raw mode the kernel also sees our segments and would reset "
+                        "our connections (--no-firewall turns this off)";
+    return fw;
+}
+
+Firewall::~Firewall() { remove(); }
+
+void Firewall::add_port(std::uint16_t port) {
+    {
+        std::lock_guard lk(mu_);
+        if (!installed_) return;
+        if (refs_[port]++ > 0) return;
+    }
+    // The app thread that asked waits here; the event loop never calls this.
+    const auto r = nft({"add", "element", "inet", table_, "ports", "{ " + std::to_string(port) + " }"});
+    if (r.status != 0) {
+        std::lock_guard lk(mu_);
+        --refs_[port];
+        check(r, "adding port " + std::to_string(port) + " to nftables table inet " + table_);
+    }
+    LOG(stack, debug) << "firewall: port " << port << " added to inet " << table_;
+}
+
+void Firewall::release_port(std::uint16_t port, std::function<void()> then) {
+    {
+        std::lock_guard lk(mu_);
+        if (installed_ && refs_.count(port) && --refs_[port] == 0) {
+            refs_.erase(port);
+            releases_.push_back({port, std::move(then)});
+            cv_.notify_one();
+            return;
+        }
+    }
+    if (then) then();
+}
+
+// Takes ports out of the set in batches, one nft run per batch, so the event
+// loop never waits for a child process.
+void Firewall::worker() {
+    std::unique_lock lk(mu_);
+    for (;;) {
+        cv_.wait(lk, [&] { return stopping_ || !releases_.empty(); });
+        if (releases_.empty()) return;
+        std::deque<Release> batch;
+        batch.swap(releases_);
+        const bool live = installed_ && !stopping_;  // the whole table goes soon anyway
+        lk.unlock();
+        if (live) {
+            std::string set = "{ ";
+            for (std::size_t i = 0; i < batch.size(); ++i)
+                set += (i ? ", " : "") + std::to_string(batch[i].port);
+            set += " }";
+            const auto r = nft({"delete", "element", "inet", table_, "ports", set});
+            if (r.status != 0) {
+                LOG(stack, warning) << "firewall: removing ports " << set << ": " << one_line(r.output);
+            }
+        }
+        for (auto& b : batch)
+            if (b.then) b.then();
+        lk.lock();
+    }
+}
+
+void Firewall::remove() {
+    std::lock_guard once(remove_mu_);  // the signal thread and a destructor may race
+    {
+        std::lock_guard lk(mu_);
+        stopping_ = true;
+        cv_.notify_one();
+    }
+    if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
+    std::lock_guard lk(mu_);
+    if (!installed_) return;
+    installed_ = false;
+    const auto r = nft({"delete", "table", "inet", table_});
+    if (r.status == 0) {
+        LOG(stack, info) << "firewall: removed nftables table inet " << table_;
+    } else {
+        LOG(stack, warning) << "firewall: removing table inet " << table_ << ": " << one_line(r.output);
+    }
+}
+
+}  // namespace stack

@@ -1,0 +1,81 @@
+// Keeping the kernel's own TCP out of the way in raw mode (DESIGN.md, "Raw
+// mode and the kernel's own TCP").
+//
+// The kernel owns the address, so it also receives every segment sent to our
+// ports. It has no socket there (only a bound, non-listening one that
+// reserves the port), so RFC 9293 3.10.7.1 makes it answer with RST, which
+// would kill our connections. We install an nftables table of our own:
+//
+//   table inet ustack_<pid> {
+//     set ports { type inet_service; }            # the ports we speak TCP on
+//     chain output { type filter hook output priority 0; policy accept;
+//       tcp sport @ports tcp flags & rst == rst meta mark != MARK drop } }
+//
+// Our packets carry SO_MARK = MARK, so our own RSTs still go out. The table
+// is removed on exit (also on SIGINT/SIGTERM, see stack/signals.hpp); a table
+// left by a killed run (its pid is gone) is removed at the next start. The
+// name carries the pid so that a server and a client on one machine each
+// have their own.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace stack {
+
+struct FirewallError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Firewall {
+public:
+    // Removes stale tables, installs ours, logs one line. Throws FirewallError.
+    static std::unique_ptr<Firewall> install(std::uint32_t mark);
+    ~Firewall();  // remove()
+    Firewall(const Firewall&) = delete;
+    Firewall& operator=(const Firewall&) = delete;
+
+    // Puts `port` into the set; returns when nft has done it, so the caller
+    // can send its first segment. Counted: a port added twice needs two
+    // releases. Throws FirewallError if nft fails.
+    void add_port(std::uint16_t port);
+    // Takes `port` out of the set without blocking the caller (the event
+    // loop); `then` runs once it is out (the port's kernel reservation is
+    // closed there, so the port cannot be reused while still in the set).
+    void release_port(std::uint16_t port, std::function<void()> then);
+    // Deletes the table now (idempotent; safe from a signal-watching thread).
+    void remove();
+    const std::string& table() const { return table_; }
+
+    // Deletes every `inet ustack_<pid>` table whose process is gone. Returns
+    // how many.
+    static int remove_stale_tables();
+
+private:
+    explicit Firewall(std::string table);
+    void worker();
+
+    struct Release {
+        std::uint16_t port;
+        std::function<void()> then;
+    };
+
+    const std::string table_;
+    std::mutex remove_mu_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::map<std::uint16_t, int> refs_;  // port -> users
+    std::deque<Release> releases_;
+    bool installed_ = false;
+    bool stopping_ = false;
+    std::thread worker_;
+};
+
+}  // namespace stack

@@ -1,0 +1,141 @@
+// Packets in: parse, validate, and hand each segment to its connection or
+// listener (the demux), or answer it as RFC 9293 3.10.7.1 says.
+#include "base/log.hpp"
+#include "ip/ipv4.hpp"
+#include "stack/core.hpp"
+#include "stack/describe.hpp"
+
+namespace stack {
+
+namespace {
+
+// RFC 1122 4.2.3.10: a SYN to a broadcast or multicast address is ignored;
+// TCP is unicast only, so we drop any such segment.
+bool unicast(std::uint32_t a) {
+    return a != 0xffffffffu && (a >> 28) != 0xe && a != 0;
+}
+
+}  // namespace
+
+void Core::on_readable() {
+    // Bounded: at most rx_budget_ packets per wake-up, so timers and
+    // application requests get their turn during a flood.
+    for (std::size_t i = 0; i < rx_budget_ && !stopping_; ++i) {
+        auto r = dev_->receive(rx_buf_);
+        if (!r) break;
+        handle_packet({rx_buf_.data(), std::min(r->length, rx_buf_.size())}, r->checksum_trusted);
+    }
+    rearm();
+}
+
+void Core::handle_packet(base::Bytes packet, bool checksum_trusted) {
+    ++counters_.packets_in;
+    counters_.bytes_in += packet.size();
+
+    auto ipv = ip::parse_ipv4(packet, true);
+    if (!ipv) {
+        ++counters_.malformed[static_cast<std::size_t>(ipv.error)];
+        LOG(ip, debug) << "dropped malformed IPv4 packet (" << base::to_string(ipv.error) << ", "
+                       << packet.size() << " bytes)";
+        return;
+    }
+    const auto& ih = ipv->header;
+    if (ih.protocol != ip::kProtoTcp) {
+        ++counters_.not_tcp;
+        return;
+    }
+    if (ih.is_fragment()) {
+        ++counters_.fragments;  // raw sockets get packets after reassembly
+        return;
+    }
+    if (!unicast(ih.dst) || !unicast(ih.src)) {
+        ++counters_.bad_destination;
+        return;
+    }
+    if (!kernel_owns_addresses && ih.dst != address) {
+        ++counters_.not_ours;
+        return;
+    }
+    // A checksum the kernel left to "hardware" on loopback is not verified.
+    auto seg = tcp::parse(ipv->payload, ih.src, ih.dst, !checksum_trusted);
+    if (!seg) {
+        ++counters_.malformed[static_cast<std::size_t>(seg.error)];
+        LOG(tcp, debug) << "dropped malformed TCP segment from " << ip::addr_to_string(ih.src)
+                        << " (" << base::to_string(seg.error) << ")";
+        return;
+    }
+    const auto& h = seg->header;
+    // Our view of the segment: it arrived at `local` from `remote`.
+    const tcp::Tuple t{ih.dst, h.dst_port, ih.src, h.src_port};
+
+    if (auto it = by_tuple_.find(t); it != by_tuple_.end()) {
+        ++counters_.to_connection;
+        LOG(stack, debug) << describe("in ", ih.src, ih.dst, h, seg->payload.size());
+        ConnEntry* e = find(it->second);
+        e->conn->on_segment(*seg, loop.now());
+        settle(*e);
+        return;
+    }
+    if (ListenerEntry* l = find_listener(t.local_ip, t.local_port)) {
+        ++counters_.to_listener;
+        LOG(stack, debug) << describe("in ", ih.src, ih.dst, h, seg->payload.size());
+        to_listener(*l, t, *seg);
+        return;
+    }
+    // In raw mode every raw socket on the host sees every TCP packet: the
+    // kernel's own connections, other programs', and the packets we sent
+    // ourselves (on loopback they come back in). A port we do not hold
+    // belongs to someone else, and the kernel answers for it: never RST it.
+    if (kernel_owns_addresses && !ports->owns(t.local_ip, t.local_port)) {
+        ++counters_.not_ours;
+        return;
+    }
+    LOG(stack, debug) << describe("in ", ih.src, ih.dst, h, seg->payload.size())
+                      << " (no connection)";
+    reply_reset(t, *seg);
+}
+
+ListenerEntry* Core::find_listener(std::uint32_t addr, std::uint16_t port) {
+    ListenerEntry* any = nullptr;
+    for (auto& [id, l] : listeners_) {
+        if (l.port != port) continue;
+        if (l.addr == addr) return &l;  // the more specific one wins
+        if (l.addr == 0) any = &l;
+    }
+    return any;
+}
+
+// RFC 9293 3.10.7.2, the LISTEN state.
+void Core::to_listener(ListenerEntry& l, const tcp::Tuple& t, const tcp::SegmentView& seg) {
+    const auto& h = seg.header;
+    if (h.has(tcp::flag::RST)) return;  // "An incoming RST should be ignored"
+    if (h.has(tcp::flag::ACK)) {        // "Any acknowledgment is bad": RST
+        reply_reset(t, seg);
+        return;
+    }
+    if (!h.has(tcp::flag::SYN)) return;  // "drop the segment and return"
+    if (l.half_open >= l.syn_backlog || l.ready.size() >= l.backlog) {
+        ++counters_.syn_dropped_backlog;
+        LOG(stack, debug) << "listener " << ip::addr_to_string(l.addr) << ":" << l.port
+                          << ": backlog full (" << l.half_open << " half-open, " << l.ready.size()
+                          << " to accept), SYN dropped";
+        return;
+    }
+    const auto now = loop.now();
+    auto conn = tcp::Connection::accept(t, cfg_, isn_.next(t, now), seg, now, *this);
+    ConnEntry& e = add(std::move(conn), l.lease);
+    e.owner = ConnEntry::Owner::Listener;
+    e.listener = l.id;
+    ++l.half_open;
+    settle(e);
+}
+
+// RFC 9293 3.10.7.1: a segment for a connection that does not exist.
+void Core::reply_reset(const tcp::Tuple& t, const tcp::SegmentView& seg) {
+    if (auto h = tcp::reset_for(seg)) {
+        ++counters_.resets_sent;
+        send_segment(t, *h, {}, {});
+    }
+}
+
+}  // namespace stack
