@@ -216,7 +216,7 @@ void ConnectionImpl::abort(Time now) {
     // RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST> in synchronized states.
     if (state_ != State::Closed && state_ != State::SynSent && state_ != State::TimeWait &&
         state_ != State::Listen)
-        send_rst(snd_nxt_);
+        send_rst(snd_max_);
     fail(Error::Aborted);
 }
 

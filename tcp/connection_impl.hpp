@@ -63,7 +63,9 @@ private:
     void output(Time now, bool force_ack = false);
     // One segment: [seq, seq+len) from the send buffer, plus flags.
     void send_segment(Seq seq, std::uint32_t len, std::uint8_t flags, Time now);
-    void send_ack(Time now) { send_segment(snd_nxt_, 0, flag::ACK, now); }
+    // A pure ACK carries SND.MAX, not a rewound SND.NXT (after an RTO), so
+    // that it stays acceptable to a peer that already has our data (as BSD).
+    void send_ack(Time now) { send_segment(snd_max_, 0, flag::ACK, now); }
     void send_rst(Seq seq);
     void retransmit_first(Time now);
     bool retransmit_hole(Time now);  // RFC 6675 NextSeg rule 1 (SACK recovery)
