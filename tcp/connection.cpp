@@ -419,7 +419,9 @@ void ConnectionImpl::output(Time now, bool force_ack) {
                 // if it is at least half the largest window the peer offered.
                 const bool empties_queue = len == avail;
                 const bool nagle_ok = cfg_.nodelay || flight == 0;
-                if (!(empties_queue && nagle_ok) && len < max_snd_wnd_ / 2) break;
+                // With nothing in flight no ACK will come to clock us out, so
+                // send rather than wait (the RFC's override timeout, at once).
+                if (!(empties_queue && nagle_ok) && len < max_snd_wnd_ / 2 && flight > 0) break;
             }
             std::uint8_t flags = flag::ACK;
             if (len && snd_nxt_ + len == data_end()) flags |= flag::PSH;

@@ -314,7 +314,9 @@ bool ConnectionImpl::on_ack(const SegmentView& seg, Time now) {
         // RFC 5681 2: a duplicate ACK carries no data, no SYN/FIN, the same
         // window, and arrives while data is outstanding.
         const bool same_window = (static_cast<std::uint32_t>(h.window) << snd_wscale_) == snd_wnd_;
-        if (seg.payload.empty() && !h.has(flag::FIN) && same_window && snd_max_ != snd_una_)
+        // A zero window is flow control, not loss: probes' ACKs don't count.
+        if (seg.payload.empty() && !h.has(flag::FIN) && same_window && snd_max_ != snd_una_ &&
+            snd_wnd_ > 0)
             on_duplicate_ack(now);
     }
     // SACK blocks update the scoreboard (RFC 2018, RFC 6675 update()).
@@ -441,8 +443,12 @@ void ConnectionImpl::update_send_window(const Header& h) {
         max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
         snd_wl1_ = h.seq;
         snd_wl2_ = h.ack;
-        if (old == 0 && snd_wnd_ > 0 && persist_deadline_) {
+        if (old == 0 && snd_wnd_ > 0 && (persist_deadline_ || persist_backoff_)) {
+            // Out of persist: a probe byte the zero window refused is sent
+            // again as ordinary data.
             persist_deadline_.reset();
+            persist_backoff_ = 0;
+            snd_nxt_ = snd_una_;
             LOG(tcp, debug) << "window opened to " << snd_wnd_;
         }
     }
