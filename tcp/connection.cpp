@@ -331,7 +331,7 @@ void ConnectionImpl::send_segment(Seq seq, std::uint32_t len, std::uint8_t flags
         if (!rtx_deadline_) arm_rtx(now);
         // Karn's algorithm (RFC 6298 3): time only new data, never a
         // retransmission. With timestamps, TSecr gives the samples instead.
-        if (!ts_ok_ && !rtt_seq_ && !retransmit) {
+        if ((!ts_ok_ || (flags & flag::SYN)) && !rtt_seq_ && !retransmit) {
             rtt_seq_ = seq + used;
             rtt_start_ = now;
         }

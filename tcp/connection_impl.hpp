@@ -84,8 +84,10 @@ private:
     void on_keepalive(Time now);
     void schedule_ack(Time now, bool immediately);
 
+    // RFC 7323 5.4: a 1 ms TSval clock with a per-connection random offset
+    // (the ISS serves: it is already unpredictable, RFC 6528).
     std::uint32_t ts_now(Time now) const {
-        return static_cast<std::uint32_t>(now.count() / 1000);  // 1 ms TSval clock
+        return static_cast<std::uint32_t>(now.count() / 1000) + iss_;
     }
     bool established_or_later() const;
     bool syn_unacked() const { return seq_le(snd_una_, iss_); }

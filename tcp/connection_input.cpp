@@ -85,10 +85,8 @@ void ConnectionImpl::on_syn_sent(const SegmentView& seg, Time now) {
     snd_wl2_ = h.ack;
     if (ack_ok) {
         snd_una_ = h.ack;
-        if (!ts_ok_ && rtt_seq_ && seq_ge(h.ack, *rtt_seq_) && retries_ == 0)
-            rtt_.sample(now - rtt_start_);
-        if (ts_ok_ && h.options.timestamps && h.options.timestamps->ecr)
-            rtt_.sample(std::chrono::milliseconds(ts_now(now) - h.options.timestamps->ecr));
+        // The SYN was timed when sent; Karn: only if it was not retransmitted.
+        if (rtt_seq_ && seq_ge(h.ack, *rtt_seq_) && retries_ == 0) rtt_.sample(now - rtt_start_);
         rtt_seq_.reset();
         rtx_deadline_.reset();
         retries_ = 0;
@@ -370,8 +368,9 @@ void ConnectionImpl::on_new_ack(const SegmentView& seg, Seq ack, Time now) {
     if (ts_ok_ && h.options.timestamps && h.options.timestamps->ecr) {
         sample = std::chrono::milliseconds(ts_now(now) - h.options.timestamps->ecr);
         if (sample < 1ms) sample = 1ms;  // the TS clock ticks in ms
-    } else if (rtt_seq_ && seq_ge(ack, *rtt_seq_)) {
-        sample = now - rtt_start_;
+    }
+    if (rtt_seq_ && seq_ge(ack, *rtt_seq_)) {
+        if (sample.count() == 0) sample = now - rtt_start_;
         rtt_seq_.reset();
     }
     if (sample.count() > 0) rtt_.sample(sample);

@@ -139,7 +139,7 @@ Pair::~Pair() = default;
 void Pair::drain_reads() {
     std::uint8_t buf[65536];
     for (auto [c, sink] : {std::pair{conn_a.get(), &got_a}, std::pair{conn_b.get(), &got_b}}) {
-        if (!c) continue;
+        if (!c || (c == conn_b.get() && b_paused)) continue;
         while (std::size_t n = c->recv(buf, now)) sink->insert(sink->end(), buf, buf + n);
     }
 }

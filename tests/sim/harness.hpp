@@ -116,6 +116,7 @@ struct Pair {
     std::unique_ptr<tcp::Connection> conn_a, conn_b;
     std::vector<std::uint8_t> got_a, got_b;  // bytes read by A / by B
     std::uint64_t corrupt_dropped = 0;       // caught by the checksum
+    bool b_paused = false;                   // B's application stops reading
 
     struct Impl;
     std::unique_ptr<Impl> impl;
