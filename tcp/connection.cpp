@@ -229,7 +229,13 @@ bool ConnectionImpl::established_or_later() const {
            state_ != State::SynReceived;
 }
 
-std::uint32_t ConnectionImpl::send_window() const { return std::min(snd_wnd_, cc_->cwnd()); }
+std::uint32_t ConnectionImpl::send_window() const {
+    // RFC 3042 Limited Transmit: the first two duplicate ACKs each let one
+    // new segment out beyond cwnd, so a small window still collects the
+    // three duplicate ACKs that fast retransmit needs.
+    const std::uint32_t limited = in_recovery_ ? 0 : std::min<std::uint32_t>(dupacks_, 2) * smss_;
+    return std::min(snd_wnd_, cc_->cwnd() + limited);
+}
 
 std::uint32_t ConnectionImpl::lost_bytes_not_resent() const {
     // RFC 6675 IsLost: a hole is lost once DupThresh (3) segments' worth of

@@ -416,6 +416,7 @@ void ConnectionImpl::on_duplicate_ack(Time now) {
         if (!sack_ok_) cc_->set_cwnd(cc_->cwnd() + smss_);
         return;
     }
+    if (dupacks_ < 3) return;  // Limited Transmit (send_window) lets new data out
     // RFC 6582 3.2 step 2: the third duplicate ACK, unless it is about data
     // before the last recovery point.
     if (dupacks_ == 3 && seq_gt(snd_una_, recover_)) {

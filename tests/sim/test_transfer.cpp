@@ -26,6 +26,10 @@ void run_lossy(const LinkFaults& f, std::uint64_t seed, Duration limit = 600s) {
                  << to_string(p.b()->state()) << " got_b " << p.got_b.size() << " got_a "
                  << p.got_a.size());
     CHECK(ok);
+    MESSAGE("seed " << seed << ": " << p.now.count() / 1000 << " ms virtual, A rtx "
+                    << p.a()->stats().retransmits << " (rto " << p.a()->stats().rto_timeouts
+                    << ", fast " << p.a()->stats().fast_retransmits << "), corrupt dropped "
+                    << p.corrupt_dropped);
 }
 }  // namespace
 
