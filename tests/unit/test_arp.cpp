@@ -17,7 +17,7 @@ constexpr std::uint32_t kB = 0xc0000202;  // 192.0.2.2
 
 TEST_CASE("RFC 826: every field of the kernel's request") {
     // tcpdump: Ethernet (len 6), IPv4 (len 4), Request who-has 192.0.2.2 tell 192.0.2.1, length 28
-    auto r = l2::parse_arp(copy(captured::kArpRequest, kEth));
+    auto r = l2::parse_arp(view(captured::kArpRequest, kEth));
     REQUIRE(r.ok());
     CHECK(r->op == l2::ArpOp::Request);
     CHECK(r->sha == kMacA);
@@ -28,7 +28,7 @@ TEST_CASE("RFC 826: every field of the kernel's request") {
 
 TEST_CASE("RFC 826: every field of the kernel's reply") {
     // tcpdump: Ethernet (len 6), IPv4 (len 4), Reply 192.0.2.2 is-at 02:00:00:00:00:0b, length 28
-    auto r = l2::parse_arp(copy(captured::kArpReply, kEth));
+    auto r = l2::parse_arp(view(captured::kArpReply, kEth));
     REQUIRE(r.ok());
     CHECK(r->op == l2::ArpOp::Reply);
     CHECK(r->sha == kMacB);

@@ -15,7 +15,7 @@ const l2::MacAddr kMacB{{0x02, 0x00, 0x00, 0x00, 0x00, 0x0b}};
 
 TEST_CASE("Ethernet II: the kernel's broadcast ARP request frame") {
     // tcpdump: 02:00:00:00:00:0a > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42
-    auto r = l2::parse_ethernet(copy(captured::kArpRequest));
+    auto r = l2::parse_ethernet(view(captured::kArpRequest));
     REQUIRE(r.ok());
     CHECK(r->header.dst == l2::kBroadcastMac);
     CHECK(r->header.dst.is_broadcast());

@@ -41,7 +41,7 @@ TEST_CASE("RFC 791 3.1: every field of the kernel's echo request header") {
 
 TEST_CASE("RFC 791 3.1: the kernel's echo reply, no DF, and the ICMP error with tos 0xc0") {
     // tcpdump: tos 0x0, ttl 64, id 6818, offset 0, flags [none], proto ICMP (1), length 84
-    auto reply = ip::parse_ipv4(copy(captured::kEchoReply, kEth));
+    auto reply = ip::parse_ipv4(view(captured::kEchoReply, kEth));
     REQUIRE(reply.ok());
     CHECK(reply->header.id == 6818);
     CHECK_FALSE(reply->header.df);
@@ -49,7 +49,7 @@ TEST_CASE("RFC 791 3.1: the kernel's echo reply, no DF, and the ICMP error with 
     CHECK(reply->header.src == kB);
     CHECK(reply->header.dst == kA);
     // tcpdump: tos 0xc0, ttl 64, id 7021, offset 0, flags [none], proto ICMP (1), length 63
-    auto err = ip::parse_ipv4(copy(captured::kPortUnreachable, kEth));
+    auto err = ip::parse_ipv4(view(captured::kPortUnreachable, kEth));
     REQUIRE(err.ok());
     CHECK(err->header.tos == 0xc0);
     CHECK(err->header.id == 7021);

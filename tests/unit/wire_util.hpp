@@ -21,6 +21,13 @@ constexpr std::size_t kIp = 20;   // IPv4 header without options
 
 using Buf = std::vector<std::uint8_t>;
 
+// A read-only view of a captured array from `from` on (static storage, so
+// parsed views into it stay valid).
+template <std::size_t N>
+std::span<const std::uint8_t> view(const std::uint8_t (&a)[N], std::size_t from = 0) {
+    return std::span<const std::uint8_t>(a, N).subspan(from);
+}
+
 // A mutable copy of a captured array, or of part of it.
 template <std::size_t N>
 Buf copy(const std::uint8_t (&a)[N], std::size_t from = 0) {
