@@ -43,7 +43,7 @@ $(TEST_OBJS): CXXFLAGS += -Wno-missing-field-initializers
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 server client: %: $(BUILD)/%.o $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
