@@ -8,7 +8,7 @@
 
 #include "base/log.hpp"
 
-namespace lnk {
+namespace l2 {
 
 bool FaultConfig::any() const {
     return drop_pct > 0 || !drop_nth.empty() || duplicate_pct > 0 || reorder_pct > 0 ||
@@ -255,4 +255,4 @@ std::optional<Time> FaultInjector::next_deadline() const {
     return queue_.front().at;
 }
 
-}  // namespace lnk
+}  // namespace l2

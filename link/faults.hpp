@@ -8,11 +8,11 @@
 // a byte flipped. Its decisions come from its own seeded RNG, so a run with a
 // given seed is exactly repeatable. It never reads a clock.
 //
-//   lnk::FaultInjector tx(cfg, "tx");
+//   l2::FaultInjector tx(cfg, "tx");
 //   tx.push(frame, now);                        // instead of sending at once
 //   while (tx.pop(now, buf)) device.send(buf);  // when now >= *tx.next_deadline()
 //
-// The namespace is `lnk`, not `link`: <unistd.h> declares ::link(), and a
+// The namespace is `l2` (the link layer), not `link`: <unistd.h> declares ::link(), and a
 // namespace of the same name does not compile next to it.
 #pragma once
 #include <array>
@@ -28,7 +28,7 @@
 
 #include "base/bytes.hpp"
 
-namespace lnk {
+namespace l2 {
 
 // The same type as tcp::Time: microseconds since an arbitrary epoch.
 using Time = std::chrono::microseconds;
@@ -102,6 +102,8 @@ public:
     std::size_t pending() const { return queue_.size(); }
     const FaultCounters& counters() const { return counters_; }
     const FaultConfig& config() const { return cfg_; }
+    // Tests change faults mid-run ("drop the next packet").
+    FaultConfig& config() { return cfg_; }
 
 private:
     struct Pending {
@@ -126,4 +128,4 @@ private:
     std::uint64_t next_order_ = 0;
 };
 
-}  // namespace lnk
+}  // namespace l2

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace lnk {
+namespace l2 {
 
 std::string_view to_string(Side s) { return s == Side::A ? "A" : "B"; }
 
@@ -40,4 +40,4 @@ std::optional<Time> SimLink::next_deadline() const {
     return std::min(*a, *b);
 }
 
-}  // namespace lnk
+}  // namespace l2

@@ -5,9 +5,9 @@
 // conversation with loss, duplication, reordering and corruption in
 // microseconds, deterministically. Time only comes in as arguments.
 //
-//   lnk::SimLink link(cfg);                      // the same faults both ways
-//   link.send(lnk::Side::A, packet, now);
-//   while (link.poll(lnk::Side::B, now, buf)) b.input(buf, now);
+//   l2::SimLink link(cfg);                      // the same faults both ways
+//   link.send(l2::Side::A, packet, now);
+//   while (link.poll(l2::Side::B, now, buf)) b.input(buf, now);
 //   now = std::max(now, link.next_deadline().value_or(now));  // advance the clock
 #pragma once
 #include <cstdint>
@@ -19,7 +19,7 @@
 #include "base/bytes.hpp"
 #include "link/faults.hpp"
 
-namespace lnk {
+namespace l2 {
 
 enum class Side : std::uint8_t { A, B };
 constexpr Side other(Side s) { return s == Side::A ? Side::B : Side::A; }
@@ -53,6 +53,7 @@ public:
 
     // The direction carrying what `from` sends: its config and counters.
     const FaultInjector& from(Side from) const { return dir_[index(from)]; }
+    FaultInjector& from(Side from) { return dir_[index(from)]; }
 
     void set_tap(Tap tap) { tap_ = std::move(tap); }
 
@@ -63,4 +64,4 @@ private:
     Tap tap_;
 };
 
-}  // namespace lnk
+}  // namespace l2

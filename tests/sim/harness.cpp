@@ -1,8 +1,9 @@
 #include "tests/sim/harness.hpp"
 
 #include <algorithm>
-#include <map>
 #include <random>
+
+#include "ip/ipv4.hpp"
 
 namespace sim {
 
@@ -89,52 +90,44 @@ void Scripted::advance(tcp::Duration d) {
 
 // ---------------------------------------------------------------------------
 
+// The two hosts exchange real IPv4 packets over l2::SimLink, so that a
+// corrupted byte may land in either header and is caught by the IP or the TCP
+// checksum, as on a real wire.
 struct Pair::Impl {
-    struct InFlight {
-        std::vector<std::uint8_t> bytes;
-        std::uint32_t src, dst;
-        bool to_b;
-    };
-    std::multimap<Time, InFlight> queue;  // by delivery time; ties in send order
-    std::mt19937_64 rng;
-    bool seeded = false;
-    int count_ab = 0, count_ba = 0;
-    Time busy_until_ab{0}, busy_until_ba{0};
+    std::unique_ptr<l2::SimLink> link;
+    std::vector<std::uint8_t> rx;
+    std::uint16_t ip_id = 0;
 
-    double uniform() { return std::uniform_real_distribution<double>(0, 100)(rng); }
-
-    void send(Pair& p, const Wire& w, bool to_b) {
-        const LinkFaults& f = to_b ? p.a_to_b : p.b_to_a;
-        int& count = to_b ? count_ab : count_ba;
-        ++count;
-        if (std::find(f.drop_nth.begin(), f.drop_nth.end(), count) != f.drop_nth.end()) return;
-        if (f.drop_pct > 0 && uniform() < f.drop_pct) return;
-        int copies = (f.dup_pct > 0 && uniform() < f.dup_pct) ? 2 : 1;
-        Time& busy = to_b ? busy_until_ab : busy_until_ba;
-        Time start = std::max(p.now, busy);
-        if (f.bandwidth) {
-            busy = start + tcp::Duration(static_cast<std::int64_t>(w.bytes.size() * 1000000 / f.bandwidth));
-            start = busy;
-        }
-        for (int c = 0; c < copies; ++c) {
-            InFlight x{w.bytes, w.src, w.dst, to_b};
-            if (f.corrupt_pct > 0 && uniform() < f.corrupt_pct) {
-                const std::size_t i = rng() % x.bytes.size();
-                x.bytes[i] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
-            }
-            Time at = start + f.delay;
-            if (f.reorder_pct > 0 && uniform() < f.reorder_pct && f.jitter.count() > 0)
-                at += tcp::Duration(static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(f.jitter.count())));
-            queue.emplace(at, std::move(x));
-        }
+    void send(Pair& p, const Wire& w, l2::Side from) {
+        std::vector<std::uint8_t> pkt(ip::kIpv4HeaderLen + w.bytes.size());
+        ip::Ipv4Header h;
+        h.total_length = static_cast<std::uint16_t>(pkt.size());
+        h.id = ++ip_id;
+        h.df = true;
+        h.protocol = ip::kProtoTcp;
+        h.src = w.src;
+        h.dst = w.dst;
+        REQUIRE(ip::build_ipv4_header(pkt, h) == ip::kIpv4HeaderLen);
+        std::copy(w.bytes.begin(), w.bytes.end(), pkt.begin() + ip::kIpv4HeaderLen);
+        link->send(from, pkt, p.now);
     }
 };
 
 Pair::Pair() : impl(std::make_unique<Impl>()) {
-    out_a.on_send = [this](Wire& w) { impl->send(*this, w, true); };
-    out_b.on_send = [this](Wire& w) { impl->send(*this, w, false); };
+    out_a.on_send = [this](Wire& w) { impl->send(*this, w, l2::Side::A); };
+    out_b.on_send = [this](Wire& w) { impl->send(*this, w, l2::Side::B); };
 }
 Pair::~Pair() = default;
+
+void Pair::drop_next(l2::Side from, std::initializer_list<int> offsets) {
+    REQUIRE(impl->link);
+    auto& inj = impl->link->from(from);
+    for (int k : offsets) inj.config().drop_nth.insert(inj.counters().packets + static_cast<std::uint64_t>(k));
+}
+
+std::uint64_t Pair::packets_sent(l2::Side from) const {
+    return impl->link ? impl->link->from(from).counters().packets : 0;
+}
 
 void Pair::drain_reads() {
     std::uint8_t buf[65536];
@@ -145,38 +138,42 @@ void Pair::drain_reads() {
 }
 
 bool Pair::run_until(const std::function<bool()>& pred, tcp::Duration limit) {
-    if (!impl->seeded) impl->rng.seed(seed), impl->seeded = true;
+    REQUIRE(impl->link);
     const Time end = now + limit;
     while (!pred()) {
         // The next event: a delivery or a timer.
-        std::optional<Time> next;
-        if (!impl->queue.empty()) next = impl->queue.begin()->first;
+        std::optional<Time> next = impl->link->next_deadline();
         for (auto* c : {conn_a.get(), conn_b.get()})
             if (c)
                 if (auto d = c->next_deadline(); d && (!next || *d < *next)) next = d;
         if (!next || *next > end) return pred();
         now = std::max(now, *next);
         out_a.now = out_b.now = now;
-        while (!impl->queue.empty() && impl->queue.begin()->first <= now) {
-            auto node = impl->queue.extract(impl->queue.begin());
-            auto& x = node.mapped();
-            auto parsed = tcp::parse(x.bytes, x.src, x.dst, true);
-            if (!parsed.ok()) {
-                ++corrupt_dropped;
-                continue;
-            }
-            if (x.to_b) {
-                if (!conn_b) {
-                    const auto& h = parsed->header;
-                    if (h.has(tcp::flag::SYN) && !h.has(tcp::flag::ACK)) {
-                        tcp::Tuple t{kIpB, h.dst_port, kIpA, h.src_port};
-                        conn_b = tcp::Connection::accept(t, cfg_b, iss_b, parsed.value, now, out_b);
-                    }
-                } else {
-                    conn_b->on_segment(parsed.value, now);
+        for (l2::Side to : {l2::Side::B, l2::Side::A}) {
+            while (impl->link->poll(to, now, impl->rx)) {
+                auto ipv = ip::parse_ipv4(impl->rx);
+                if (!ipv.ok()) {
+                    ++corrupt_dropped;
+                    continue;
                 }
-            } else if (conn_a) {
-                conn_a->on_segment(parsed.value, now);
+                auto parsed = tcp::parse(ipv->payload, ipv->header.src, ipv->header.dst, true);
+                if (!parsed.ok() || ipv->header.protocol != ip::kProtoTcp) {
+                    ++corrupt_dropped;
+                    continue;
+                }
+                if (to == l2::Side::B) {
+                    if (!conn_b) {
+                        const auto& h = parsed->header;
+                        if (h.has(tcp::flag::SYN) && !h.has(tcp::flag::ACK)) {
+                            tcp::Tuple t{kIpB, h.dst_port, kIpA, h.src_port};
+                            conn_b = tcp::Connection::accept(t, cfg_b, iss_b, parsed.value, now, out_b);
+                        }
+                    } else {
+                        conn_b->on_segment(parsed.value, now);
+                    }
+                } else if (conn_a) {
+                    conn_a->on_segment(parsed.value, now);
+                }
             }
         }
         for (auto* c : {conn_a.get(), conn_b.get()})
@@ -188,7 +185,9 @@ bool Pair::run_until(const std::function<bool()>& pred, tcp::Duration limit) {
 }
 
 bool Pair::open(tcp::Duration limit) {
-    if (!impl->seeded) impl->rng.seed(seed), impl->seeded = true;
+    a_to_b.seed = seed;
+    b_to_a.seed = seed * 7919 + 1;
+    impl->link = std::make_unique<l2::SimLink>(a_to_b, b_to_a);
     out_a.now = now;
     conn_a = tcp::Connection::connect(tcp::Tuple{kIpA, 40000, kIpB, 80}, cfg_a, iss_a, now, out_a);
     return run_until(

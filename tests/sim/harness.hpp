@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "link/sim.hpp"
 #include "tcp/connection.hpp"
 #include "tcp/segment.hpp"
 
@@ -83,19 +84,20 @@ struct Scripted {
     std::vector<Wire> take() { return out.take(); }
 };
 
-// Faults for the simulated link, per direction.
-struct LinkFaults {
-    double drop_pct = 0, dup_pct = 0, reorder_pct = 0, corrupt_pct = 0;
-    tcp::Duration delay = 5ms;
-    tcp::Duration jitter = 0ms;           // reorder: extra random delay up to this
-    std::uint64_t bandwidth = 0;          // bytes/s, 0 = unlimited
-    std::vector<int> drop_nth;            // 1-based segment numbers, this direction
-};
-
 struct Pair {
     tcp::Config cfg_a, cfg_b;
-    LinkFaults a_to_b, b_to_a;
+    // Faults per direction (link/faults.hpp), fixed when open() builds the
+    // link; drop_next() adds more later. Both default to a 5 ms delay.
+    l2::FaultConfig a_to_b = default_faults(), b_to_a = default_faults();
     std::uint64_t seed = 1;
+    static l2::FaultConfig default_faults() {
+        l2::FaultConfig f;
+        f.delay = 5ms;
+        return f;
+    }
+    // Loses the packets `from` sends `offsets` packets from now (1 = next).
+    void drop_next(l2::Side from, std::initializer_list<int> offsets);
+    std::uint64_t packets_sent(l2::Side from) const;
     tcp::Seq iss_a = 1000, iss_b = 5000;
 
     Pair();
@@ -115,7 +117,7 @@ struct Pair {
     Recorder out_a, out_b;
     std::unique_ptr<tcp::Connection> conn_a, conn_b;
     std::vector<std::uint8_t> got_a, got_b;  // bytes read by A / by B
-    std::uint64_t corrupt_dropped = 0;       // caught by the checksum
+    std::uint64_t corrupt_dropped = 0;       // caught by a checksum (IP or TCP)
     bool b_paused = false;                   // B's application stops reading
 
     struct Impl;

@@ -115,7 +115,7 @@ TEST_CASE("Pair: half-close with data still flowing the other way, then both clo
 TEST_CASE("RFC 9293 3.10.7.4: a lost FIN is retransmitted") {
     Pair p;
     REQUIRE(p.open());
-    p.a_to_b.drop_nth = {static_cast<int>(p.out_a.sent.size()) + 1};  // the next segment from A: the FIN
+    p.drop_next(l2::Side::A, {1});  // the next segment from A: the FIN
     p.a()->shutdown_send(p.now);
     REQUIRE(p.run_until([&] { return p.b()->state() == State::CloseWait; }, 10s));
     CHECK(p.a()->stats().retransmits >= 1);

@@ -13,12 +13,12 @@ struct OneLoss {
     Pair p;
     std::vector<std::uint8_t> data = random_bytes(400000, 11);
 
-    explicit OneLoss(bool sack, int lost_index) {
+    explicit OneLoss(bool sack, std::initializer_list<int> lost) {
         p.cfg_a.sack = p.cfg_b.sack = sack;
         p.cfg_a.timestamps = p.cfg_b.timestamps = false;
-        p.a_to_b.delay = p.b_to_a.delay = 10ms;
+        p.a_to_b.delay = p.b_to_a.delay = tcp::Duration(10ms);
         REQUIRE(p.open());
-        p.a_to_b.drop_nth = {static_cast<int>(p.out_a.sent.size()) + lost_index};
+        p.drop_next(l2::Side::A, lost);
     }
     bool run() { return p.transfer(data, {}, 60s); }
 };
@@ -27,7 +27,7 @@ struct OneLoss {
 TEST_CASE("RFC 5681 3.2: a single lost segment is recovered by fast retransmit, not an RTO") {
     for (bool sack : {false, true}) {
         CAPTURE(sack);
-        OneLoss t(sack, 40);
+        OneLoss t(sack, {40});
         REQUIRE(t.run());
         const auto& st = t.p.a()->stats();
         CHECK(st.fast_retransmits == 1);
@@ -41,7 +41,7 @@ TEST_CASE("RFC 5681 3.1: cwnd grows in slow start and is halved on loss (eq. 4)"
     Pair p;
     p.cfg_a.timestamps = p.cfg_b.timestamps = false;
     p.cfg_a.sack = p.cfg_b.sack = false;
-    p.a_to_b.delay = p.b_to_a.delay = 10ms;
+    p.a_to_b.delay = p.b_to_a.delay = tcp::Duration(10ms);
     REQUIRE(p.open());
     const std::uint32_t smss = p.a()->peer_mss();
     const std::uint32_t iw = p.a()->cwnd();
@@ -66,7 +66,7 @@ TEST_CASE("RFC 5681 3.1: cwnd grows in slow start and is halved on loss (eq. 4)"
     }
     // Now lose one segment: ssthresh = max(FlightSize/2, 2*SMSS).
     // In slow start the sender is cwnd-limited, so FlightSize is cwnd.
-    p.a_to_b.drop_nth = {static_cast<int>(p.out_a.sent.size()) + 1};
+    p.drop_next(l2::Side::A, {1});
     std::uint32_t before = 0, ssthresh_after = 0;
     REQUIRE(p.run_until(
         [&] {
@@ -83,9 +83,7 @@ TEST_CASE("RFC 5681 3.1: cwnd grows in slow start and is halved on loss (eq. 4)"
 }
 
 TEST_CASE("RFC 6582: several losses in one window recovered in one NewReno recovery") {
-    OneLoss t(false, 40);
-    const int first = t.p.a_to_b.drop_nth[0];
-    t.p.a_to_b.drop_nth = {first, first + 3, first + 6};
+    OneLoss t(false, {40, 43, 46});
     REQUIRE(t.run());
     const auto& st = t.p.a()->stats();
     CHECK(st.fast_retransmits == 1);  // partial ACKs resend the rest
@@ -94,9 +92,7 @@ TEST_CASE("RFC 6582: several losses in one window recovered in one NewReno recov
 }
 
 TEST_CASE("RFC 6675: with SACK, several holes are resent without waiting an RTT each") {
-    OneLoss t(true, 40);
-    const int first = t.p.a_to_b.drop_nth[0];
-    t.p.a_to_b.drop_nth = {first, first + 3, first + 6};
+    OneLoss t(true, {40, 43, 46});
     REQUIRE(t.run());
     const auto& st = t.p.a()->stats();
     CHECK(st.fast_retransmits == 1);
@@ -106,10 +102,9 @@ TEST_CASE("RFC 6675: with SACK, several holes are resent without waiting an RTT 
 
 TEST_CASE("RFC 6298 5: a lost tail segment is recovered by the RTO, with backoff") {
     Pair p;
-    p.a_to_b.delay = p.b_to_a.delay = 10ms;
+    p.a_to_b.delay = p.b_to_a.delay = tcp::Duration(10ms);
     REQUIRE(p.open());
-    const int next = static_cast<int>(p.out_a.sent.size()) + 1;
-    p.a_to_b.drop_nth = {next, next + 1};  // the only segment, and its first retransmission
+    p.drop_next(l2::Side::A, {1, 2});  // the only segment, and its first retransmission
     const std::string msg = "hello";
     p.a()->send(base::Bytes(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), p.now);
     const Time start = p.now;
@@ -124,7 +119,7 @@ TEST_CASE("RFC 6298 5.5: data retransmission gives up after the retry limit: tim
     Pair p;
     p.cfg_a.max_retries = 4;
     REQUIRE(p.open());
-    p.a_to_b.drop_pct = 100;
+    p.drop_next(l2::Side::A, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
     const std::string msg = "into the void";
     p.a()->send(base::Bytes(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), p.now);
     REQUIRE(p.run_until([&] { return p.a()->state() == State::Closed; }, 600s));

@@ -9,9 +9,10 @@ using namespace tcp;
 namespace {
 constexpr std::size_t kMB = 1 << 20;
 
-void run_lossy(const LinkFaults& f, std::uint64_t seed, Duration limit = 600s) {
+void run_lossy(l2::FaultConfig f, std::uint64_t seed, Duration limit = 600s) {
     Pair p;
     p.seed = seed;
+    if (f.delay == Time(0)) f.delay = 5ms;
     p.a_to_b = f;
     p.b_to_a = f;
     p.iss_a = static_cast<Seq>(seed * 2654435761u);
@@ -34,30 +35,30 @@ void run_lossy(const LinkFaults& f, std::uint64_t seed, Duration limit = 600s) {
 }  // namespace
 
 TEST_CASE("1 MB each way on a clean link, byte-exact") {
-    run_lossy(LinkFaults{}, 1);
+    run_lossy(l2::FaultConfig{}, 1);
 }
 
 TEST_CASE("1 MB each way with 10% loss, over several seeds") {
-    for (std::uint64_t seed = 1; seed <= 4; ++seed) run_lossy(LinkFaults{.drop_pct = 10}, seed);
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) run_lossy(l2::FaultConfig{.drop_pct = 10}, seed);
 }
 
 TEST_CASE("1 MB each way with reordering (delay jitter), over several seeds") {
     for (std::uint64_t seed = 1; seed <= 4; ++seed)
-        run_lossy(LinkFaults{.reorder_pct = 20, .jitter = 8ms}, seed);
+        run_lossy(l2::FaultConfig{.reorder_pct = 20, .reorder_jitter = 8ms}, seed);
 }
 
 TEST_CASE("1 MB each way with 5% duplication, over several seeds") {
-    for (std::uint64_t seed = 1; seed <= 4; ++seed) run_lossy(LinkFaults{.dup_pct = 5}, seed);
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) run_lossy(l2::FaultConfig{.duplicate_pct = 5}, seed);
 }
 
 TEST_CASE("1 MB each way with 1% corruption: caught by the checksum, recovered") {
-    for (std::uint64_t seed = 1; seed <= 4; ++seed) run_lossy(LinkFaults{.corrupt_pct = 1}, seed);
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) run_lossy(l2::FaultConfig{.corrupt_pct = 1}, seed);
 }
 
 TEST_CASE("1 MB each way with loss, reordering, duplication and corruption at once") {
     for (std::uint64_t seed = 1; seed <= 4; ++seed)
-        run_lossy(LinkFaults{.drop_pct = 5, .dup_pct = 2, .reorder_pct = 10, .corrupt_pct = 1,
-                             .jitter = 6ms},
+        run_lossy(l2::FaultConfig{.drop_pct = 5, .duplicate_pct = 2, .reorder_pct = 10,
+                                   .reorder_jitter = 6ms, .corrupt_pct = 1},
                   seed);
 }
 

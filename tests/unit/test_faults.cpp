@@ -7,9 +7,9 @@
 #include "ip/checksum.hpp"
 #include "link/faults.hpp"
 
-using lnk::FaultConfig;
-using lnk::FaultInjector;
-using lnk::Time;
+using l2::FaultConfig;
+using l2::FaultInjector;
+using l2::Time;
 using namespace std::chrono_literals;
 
 namespace {
@@ -198,38 +198,38 @@ TEST_CASE("faults: the bottleneck queue tail-drops beyond its limit") {
 }
 
 TEST_CASE("faults: flag values are parsed and validated") {
-    CHECK(lnk::parse_percent("2.5") == 2.5);
-    CHECK(lnk::parse_percent("100") == 100.0);
-    CHECK_FALSE(lnk::parse_percent("100.1"));
-    CHECK_FALSE(lnk::parse_percent("-1"));
-    CHECK_FALSE(lnk::parse_percent("5%"));
-    CHECK_FALSE(lnk::parse_percent(""));
-    CHECK_FALSE(lnk::parse_percent("nan"));
-    CHECK(lnk::parse_index_list("1,5,9") == std::set<std::uint64_t>{1, 5, 9});
-    CHECK(lnk::parse_index_list("3") == std::set<std::uint64_t>{3});
-    CHECK_FALSE(lnk::parse_index_list("0"));
-    CHECK_FALSE(lnk::parse_index_list("1,,2"));
-    CHECK_FALSE(lnk::parse_index_list("1,x"));
-    CHECK_FALSE(lnk::parse_index_list("1,"));
-    CHECK(lnk::parse_millis("20") == Time{20'000});
-    CHECK(lnk::parse_millis("0.5") == Time{500});
-    CHECK_FALSE(lnk::parse_millis("-3"));
+    CHECK(l2::parse_percent("2.5") == 2.5);
+    CHECK(l2::parse_percent("100") == 100.0);
+    CHECK_FALSE(l2::parse_percent("100.1"));
+    CHECK_FALSE(l2::parse_percent("-1"));
+    CHECK_FALSE(l2::parse_percent("5%"));
+    CHECK_FALSE(l2::parse_percent(""));
+    CHECK_FALSE(l2::parse_percent("nan"));
+    CHECK(l2::parse_index_list("1,5,9") == std::set<std::uint64_t>{1, 5, 9});
+    CHECK(l2::parse_index_list("3") == std::set<std::uint64_t>{3});
+    CHECK_FALSE(l2::parse_index_list("0"));
+    CHECK_FALSE(l2::parse_index_list("1,,2"));
+    CHECK_FALSE(l2::parse_index_list("1,x"));
+    CHECK_FALSE(l2::parse_index_list("1,"));
+    CHECK(l2::parse_millis("20") == Time{20'000});
+    CHECK(l2::parse_millis("0.5") == Time{500});
+    CHECK_FALSE(l2::parse_millis("-3"));
 
     FaultConfig c;
-    CHECK(lnk::set_fault_option(c, "drop", "3").empty());
-    CHECK(lnk::set_fault_option(c, "drop-nth", "2,4").empty());
-    CHECK(lnk::set_fault_option(c, "delay", "15").empty());
-    CHECK(lnk::set_fault_option(c, "seed", "99").empty());
-    CHECK(lnk::set_fault_option(c, "bandwidth", "125000").empty());
+    CHECK(l2::set_fault_option(c, "drop", "3").empty());
+    CHECK(l2::set_fault_option(c, "drop-nth", "2,4").empty());
+    CHECK(l2::set_fault_option(c, "delay", "15").empty());
+    CHECK(l2::set_fault_option(c, "seed", "99").empty());
+    CHECK(l2::set_fault_option(c, "bandwidth", "125000").empty());
     CHECK(c.drop_pct == 3);
     CHECK(c.drop_nth == std::set<std::uint64_t>{2, 4});
     CHECK(c.delay == Time{15'000});
     CHECK(c.seed == 99u);
     CHECK(c.bandwidth == 125'000u);
-    CHECK(lnk::describe(c) == "drop 3% drop-nth 2,4 delay 15ms bandwidth 125000B/s seed 99");
-    CHECK(lnk::set_fault_option(c, "corrupt", "200") ==
+    CHECK(l2::describe(c) == "drop 3% drop-nth 2,4 delay 15ms bandwidth 125000B/s seed 99");
+    CHECK(l2::set_fault_option(c, "corrupt", "200") ==
           "--corrupt: '200' is not a percentage in 0..100");
-    CHECK_FALSE(lnk::set_fault_option(c, "seed", "x").empty());
-    CHECK_FALSE(lnk::set_fault_option(c, "frobnicate", "1").empty());
-    for (const auto& o : lnk::kFaultOptions) CHECK(lnk::set_fault_option(c, o.name, "1").empty());
+    CHECK_FALSE(l2::set_fault_option(c, "seed", "x").empty());
+    CHECK_FALSE(l2::set_fault_option(c, "frobnicate", "1").empty());
+    for (const auto& o : l2::kFaultOptions) CHECK(l2::set_fault_option(c, o.name, "1").empty());
 }

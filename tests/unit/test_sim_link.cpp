@@ -7,10 +7,10 @@
 
 #include "link/sim.hpp"
 
-using lnk::FaultConfig;
-using lnk::Side;
-using lnk::SimLink;
-using lnk::Time;
+using l2::FaultConfig;
+using l2::Side;
+using l2::SimLink;
+using l2::Time;
 using namespace std::chrono_literals;
 
 namespace {
@@ -85,18 +85,18 @@ TEST_CASE("sim link: the tap sees a packet leave before the faults and arrive af
     c.delay = 1ms;
     c.seed = 9;
     SimLink link(c, FaultConfig{});
-    using Seen = std::tuple<Side, lnk::TapDir, std::vector<std::uint8_t>, Time>;
+    using Seen = std::tuple<Side, l2::TapDir, std::vector<std::uint8_t>, Time>;
     std::vector<Seen> seen;
-    link.set_tap([&](Side s, lnk::TapDir d, base::Bytes p, Time t) {
+    link.set_tap([&](Side s, l2::TapDir d, base::Bytes p, Time t) {
         seen.emplace_back(s, d, std::vector<std::uint8_t>(p.begin(), p.end()), t);
     });
     std::vector<std::uint8_t> buf;
     link.send(Side::A, packet(7), Time{0});
     REQUIRE(link.poll(Side::B, Time{5'000}, buf));
     REQUIRE(seen.size() == 2);
-    CHECK(seen[0] == Seen{Side::A, lnk::TapDir::Out, packet(7), Time{0}});
+    CHECK(seen[0] == Seen{Side::A, l2::TapDir::Out, packet(7), Time{0}});
     CHECK(std::get<0>(seen[1]) == Side::B);
-    CHECK(std::get<1>(seen[1]) == lnk::TapDir::In);
+    CHECK(std::get<1>(seen[1]) == l2::TapDir::In);
     CHECK(std::get<2>(seen[1]) == buf);
     CHECK(buf != packet(7));               // corrupted on the way
     CHECK(std::get<3>(seen[1]) == Time{1'000});  // the delivery time, not the poll time
