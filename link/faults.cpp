@@ -179,9 +179,9 @@ void FaultInjector::enqueue(base::Bytes packet, Time at, std::uint64_t number) {
     }
     buf.assign(packet.begin(), packet.end());
     if (!buf.empty() && chance(cfg_.corrupt_pct)) {
-        // One byte XORed with a non-zero mask: an error burst shorter than 16
-        // bits, which the Internet checksum always detects (RFC 1071 2(B)),
-        // wherever in the IP header or the TCP/UDP/ICMP segment it falls.
+        // One byte XORed with a non-zero mask changes one 16-bit word by less
+        // than 0xffff, so the ones'-complement sum (RFC 1071) always changes:
+        // the IP header or the TCP/ICMP checksum catches it wherever it falls.
         const std::size_t pos = rng_() % buf.size();
         const auto mask = static_cast<std::uint8_t>(1 + rng_() % 255);
         buf[pos] ^= mask;

@@ -8,7 +8,8 @@
 //   l2::SimLink link(cfg);                      // the same faults both ways
 //   link.send(l2::Side::A, packet, now);
 //   while (link.poll(l2::Side::B, now, buf)) b.input(buf, now);
-//   now = std::max(now, link.next_deadline().value_or(now));  // advance the clock
+//   // then move `now` to the earliest of link.next_deadline() and the
+//   // endpoints' own timer deadlines, and repeat
 #pragma once
 #include <cstdint>
 #include <functional>

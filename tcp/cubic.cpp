@@ -102,7 +102,7 @@ void Cubic::on_fast_retransmit(std::uint32_t flight_size, Time /*now*/) {
 // timeout of the same segment keeps ssthresh (RFC 5681 3.1).
 void Cubic::on_rto(std::uint32_t flight_size, Time /*now*/) {
     std::uint32_t ssthresh = ssthresh_;
-    if (!repeated_timeout()) {
+    if (!timed_out_) {
         congestion_event();
         ssthresh = reduced_ssthresh(flight_size);
     }

@@ -91,7 +91,7 @@ void NewReno::on_recovery_exit(Time /*now*/) { update(ssthresh_, ssthresh_, "rec
 // out again), and cwnd to the loss window LW = 1*SMSS.
 void NewReno::on_rto(std::uint32_t flight_size, Time /*now*/) {
     const std::uint32_t ssthresh =
-        repeated_timeout() ? ssthresh_ : half_flight(flight_size, smss_);
+        timed_out_ ? ssthresh_ : half_flight(flight_size, smss_);
     timed_out_ = true;
     update(smss_, ssthresh, "retransmission timeout");
 }

@@ -39,15 +39,13 @@ protected:
     virtual void congestion_avoidance(std::uint32_t bytes_acked, Time now);
     // Sets both, keeping cwnd in [SMSS, kMaxCwnd], and logs what changed.
     void update(std::uint64_t cwnd, std::uint32_t ssthresh, std::string_view why);
-    // RFC 5681 3.1: on a timeout, ssthresh is cut only if the segment has
-    // not been resent by the timer already. With no new ACK since the last
-    // timeout, this one is for that same segment again (backoff).
-    bool repeated_timeout() const { return timed_out_; }
-
     const std::uint32_t smss_;
     std::uint32_t cwnd_;
     std::uint32_t ssthresh_;
-    bool timed_out_ = false;  // a timeout and no new ACK since
+    // A timeout and no new ACK since. RFC 5681 3.1 cuts ssthresh only if the
+    // segment has not been resent by the timer already; a timeout with no
+    // progress since the last one is that same segment again (backoff).
+    bool timed_out_ = false;
 
 private:
     std::uint32_t bytes_acked_ = 0;  // RFC 3465 2.1 byte counter, <= cwnd
