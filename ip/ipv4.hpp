@@ -54,6 +54,14 @@ struct Ipv4View {
 // (when `verify`) the header checksum. Never reads past `packet`.
 base::Parsed<Ipv4View> parse_ipv4(base::Bytes packet, bool verify = true);
 
+// Parses the header an ICMP error message quotes (RFC 792: "Internet Header
+// + 64 bits of Original Data Datagram"): version and IHL are validated as
+// above, but the datagram is cut short, so total_length is not checked
+// against the buffer and payload is whatever follows the header (>= 8 bytes,
+// or BadLength). The checksum is not verified: routers quote the header as
+// they saw it.
+base::Parsed<Ipv4View> parse_ipv4_quoted(base::Bytes quote);
+
 // Writes the 20-byte header of `h` (ihl forced to 5, checksum computed) into
 // out. Returns 20, or 0 if out is too small.
 std::size_t build_ipv4_header(base::MutBytes out, const Ipv4Header& h);

@@ -1,0 +1,92 @@
+// ICMP for IPv4 (RFC 792): echo request/reply, destination unreachable and
+// time exceeded, as a plain struct with a parser and a builder.
+//
+//  0                   1                   2                   3
+//  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |     Type      |     Code      |          Checksum             |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |  Echo: Identifier | Sequence Number; errors: unused (or MTU)  |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |  Echo: Data ...; errors: Internet Header + 64 bits of Data    |
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "base/bytes.hpp"
+#include "base/parse.hpp"
+#include "ip/ipv4.hpp"
+
+namespace ip {
+
+constexpr std::size_t kIcmpHeaderLen = 8;
+
+namespace icmp_type {
+constexpr std::uint8_t EchoReply = 0;
+constexpr std::uint8_t DestinationUnreachable = 3;
+constexpr std::uint8_t Echo = 8;
+constexpr std::uint8_t TimeExceeded = 11;
+}  // namespace icmp_type
+
+// Destination unreachable codes (RFC 792 p.4, RFC 1122 3.2.2.1).
+namespace unreachable {
+constexpr std::uint8_t Net = 0;
+constexpr std::uint8_t Host = 1;
+constexpr std::uint8_t Protocol = 2;
+constexpr std::uint8_t Port = 3;
+constexpr std::uint8_t FragmentationNeeded = 4;  // with DF set; carries the MTU
+constexpr std::uint8_t SourceRouteFailed = 5;
+}  // namespace unreachable
+
+// Time exceeded codes (RFC 792 p.6).
+namespace time_exceeded {
+constexpr std::uint8_t TtlInTransit = 0;
+constexpr std::uint8_t Reassembly = 1;
+}  // namespace time_exceeded
+
+struct IcmpMessage {
+    std::uint8_t type = 0;
+    std::uint8_t code = 0;
+    std::uint16_t checksum = 0;      // as received; computed by the builder
+    std::uint16_t id = 0;            // Echo, EchoReply
+    std::uint16_t seq = 0;           // Echo, EchoReply
+    std::uint16_t next_hop_mtu = 0;  // unreachable/FragmentationNeeded (RFC 1191 4)
+    // Echo: the data, returned unchanged in the reply (RFC 792 p.14).
+    // Errors: the quoted datagram, IP header and at least 8 bytes of its data.
+    base::Bytes data;
+
+    bool is_error() const {
+        return type == icmp_type::DestinationUnreachable || type == icmp_type::TimeExceeded;
+    }
+};
+
+struct IcmpView {
+    IcmpMessage message;
+    // For errors, the quoted datagram's header and the start of its payload
+    // (enough to find the TCP/UDP ports); empty for echo messages.
+    Ipv4View original;
+};
+
+// Parses an ICMP message (the whole IPv4 payload). Truncated below 8 bytes;
+// BadChecksum unless the checksum over the whole message verifies; types
+// other than the four above are Unsupported (RFC 1122 3.2.2: an unknown
+// type is silently discarded); an error message whose quote is not an IPv4
+// header plus 8 bytes fails with the quote's parse error.
+base::Parsed<IcmpView> parse_icmp(base::Bytes message, bool verify = true);
+
+// Writes type, code, the second word (id/seq for echo, the MTU for
+// FragmentationNeeded, else zero), then `data`, with the checksum. Returns
+// the length written, or 0 if out is too small.
+std::size_t build_icmp(base::MutBytes out, const IcmpMessage& m);
+
+// What an error about `datagram` quotes: RFC 792, the Internet header plus
+// the first 64 bits of its data (less if the datagram is shorter).
+base::Bytes icmp_error_quote(base::Bytes datagram);
+
+// "Echo", "DestinationUnreachable", ...; "unknown" otherwise.
+std::string_view icmp_type_name(std::uint8_t type);
+// "PortUnreachable", "TtlExceededInTransit", ... for the type's codes.
+std::string_view icmp_code_name(std::uint8_t type, std::uint8_t code);
+
+}  // namespace ip

@@ -1,0 +1,169 @@
+// Internal to tcp/: the state behind tcp::Connection. Split over three files:
+// connection.cpp (opening, the application side, output), connection_input.cpp
+// (segment arrival, RFC 9293 3.10.7) and connection_timers.cpp (RFC 6298
+// retransmission, persist, delayed ACK, keepalive, TIME-WAIT).
+#pragma once
+#include <memory>
+#include <optional>
+
+#include "tcp/congestion.hpp"
+#include "tcp/connection.hpp"
+#include "tcp/ring_buffer.hpp"
+#include "tcp/rtt.hpp"
+#include "tcp/seq_ranges.hpp"
+
+namespace tcp {
+
+class ConnectionImpl final : public Connection {
+public:
+    ConnectionImpl(const Tuple& t, const Config& cfg, Seq iss, Time now, SegmentSink& out);
+
+    void open_active(Time now);
+    void open_passive(const SegmentView& syn, Time now);
+
+    // Connection
+    void on_segment(const SegmentView& seg, Time now) override;
+    void on_timer(Time now) override;
+    std::optional<Time> next_deadline() const override;
+    void on_icmp_error(bool hard, Time now) override;
+    std::size_t send(base::Bytes data, Time now) override;
+    std::size_t recv(base::MutBytes out, Time now) override;
+    std::size_t readable() const override;
+    std::size_t writable() const override;
+    bool eof() const override;
+    void shutdown_send(Time now) override;
+    void close(Time now) override;
+    void abort(Time now) override;
+    std::uint32_t take_events() override;
+    State state() const override { return state_; }
+    Error error() const override { return error_; }
+    const Tuple& tuple() const override { return tuple_; }
+    const Stats& stats() const override { return stats_; }
+    std::uint32_t cwnd() const override { return cc_->cwnd(); }
+    std::uint32_t ssthresh() const override { return cc_->ssthresh(); }
+    Duration rto() const override { return rtt_.rto(); }
+    std::uint16_t peer_mss() const override { return static_cast<std::uint16_t>(smss_); }
+
+private:
+    // --- input (connection_input.cpp) ---
+    void on_syn_sent(const SegmentView& seg, Time now);
+    void on_synchronized(const SegmentView& seg, Time now);
+    bool acceptable(Seq seq, std::uint32_t len) const;
+    bool on_ack(const SegmentView& seg, Time now);  // false: drop the segment
+    void on_new_ack(const SegmentView& seg, Seq ack, Time now);
+    void on_duplicate_ack(Time now);
+    void update_send_window(const Header& h);
+    void on_text(Seq seq, base::Bytes payload, bool push, Time now);
+    void on_fin_reached(Time now);
+    void take_peer_options(const Options& o, bool syn_ack);
+    void send_challenge_ack(Time now);
+
+    // --- output (connection.cpp) ---
+    // Sends whatever window, congestion and Nagle allow; ACKs if asked to.
+    void output(Time now, bool force_ack = false);
+    // One segment: [seq, seq+len) from the send buffer, plus flags.
+    void send_segment(Seq seq, std::uint32_t len, std::uint8_t flags, Time now);
+    // A pure ACK carries SND.MAX, not a rewound SND.NXT (after an RTO), so
+    // that it stays acceptable to a peer that already has our data (as BSD).
+    void send_ack(Time now) { send_segment(snd_max_, 0, flag::ACK, now); }
+    void send_rst(Seq seq);
+    void retransmit_first(Time now);
+    bool retransmit_hole(Time now);  // RFC 6675 NextSeg rule 1 (SACK recovery)
+    std::uint16_t window_to_advertise();  // moves rcv_adv_
+    std::uint32_t window_to_advertise_preview() const;  // the field, unscaled; no side effect
+    std::uint32_t in_flight() const;
+    std::uint32_t send_window() const;
+
+    // --- state changes and timers (connection_timers.cpp) ---
+    void set_state(State s);
+    void enter_time_wait(Time now);
+    void fail(Error e);
+    void arm_rtx(Time now) { rtx_deadline_ = now + rtt_.rto(); }
+    void on_rto(Time now);
+    void on_persist(Time now);
+    void on_keepalive(Time now);
+    void schedule_ack(Time now, bool immediately);
+
+    // RFC 7323 5.4: a 1 ms TSval clock with a per-connection random offset
+    // (the ISS serves: it is already unpredictable, RFC 6528).
+    std::uint32_t ts_now(Time now) const {
+        return static_cast<std::uint32_t>(now.count() / 1000) + iss_;
+    }
+    bool established_or_later() const;
+    bool syn_unacked() const { return seq_le(snd_una_, iss_); }
+    // Sequence number of the first byte in sndbuf_ (after the SYN).
+    Seq data_base() const { return syn_unacked() ? iss_ + 1 : snd_una_; }
+    Seq data_end() const { return data_base() + static_cast<std::uint32_t>(sndbuf_.size()); }
+    bool fin_sent() const { return fin_queued_ && seq_gt(snd_max_, fin_seq_); }
+    bool fin_acked() const { return fin_queued_ && seq_gt(snd_una_, fin_seq_); }
+    std::uint32_t lost_bytes_not_resent() const;  // RFC 6675 IsLost, for pipe
+
+    Tuple tuple_;
+    Config cfg_;
+    SegmentSink& out_;
+    State state_ = State::Closed;
+    Error error_ = Error::None;
+    std::uint32_t events_ = 0;
+    Stats stats_;
+    bool passive_ = false;
+
+    // RFC 9293 3.3.1 send sequence variables
+    Seq iss_ = 0;
+    Seq snd_una_ = 0;
+    Seq snd_nxt_ = 0;
+    Seq snd_max_ = 0;          // highest sequence sent (snd_nxt rewinds after RTO)
+    std::uint32_t snd_wnd_ = 0;  // scaled
+    Seq snd_wl1_ = 0, snd_wl2_ = 0;
+    std::uint32_t max_snd_wnd_ = 0;  // largest window the peer offered (SWS, RFC 5961 5.2)
+    // receive sequence variables
+    Seq irs_ = 0;
+    Seq rcv_nxt_ = 0;
+    Seq rcv_adv_ = 0;  // right edge of the window we advertised (never moves left)
+
+    // negotiated options
+    std::uint32_t smss_ = 536;  // RFC 9293 3.7.1 default when no MSS option
+    std::uint8_t snd_wscale_ = 0, rcv_wscale_ = 0;
+    bool wscale_ok_ = false, sack_ok_ = false, ts_ok_ = false;
+    std::uint32_t ts_recent_ = 0;  // RFC 7323 4.3
+
+    // buffers: sndbuf_ holds [snd_una, snd_una + size) of payload (the SYN and
+    // FIN take sequence space but no buffer bytes)
+    RingBuffer sndbuf_;
+    RingBuffer rcvbuf_;   // readable bytes, then out-of-order bytes ahead
+    SeqRanges ooo_;       // out-of-order ranges held ahead of rcv_nxt
+    SeqRanges sacked_;    // SACK scoreboard of what the peer holds above snd_una
+    bool fin_queued_ = false;   // the application shut down sending
+    Seq fin_seq_ = 0;           // our FIN's sequence number, once queued
+    bool fin_received_ = false;
+    std::optional<Seq> peer_fin_seq_;  // a FIN seen ahead of rcv_nxt
+    bool closed_by_app_ = false;
+
+    // retransmission and congestion
+    RttEstimator rtt_;
+    std::unique_ptr<CongestionControl> cc_;
+    std::optional<Time> rtx_deadline_;
+    int retries_ = 0;
+    std::optional<Seq> rtt_seq_;   // timing this sequence number (Karn)
+    Time rtt_start_{0};
+    std::uint32_t dupacks_ = 0;
+    bool in_recovery_ = false;
+    Seq recover_ = 0;          // RFC 6582 "recover"
+    Seq rtx_next_ = 0;         // SACK recovery: holes below this were resent
+    Time last_send_{0};        // for RFC 5681 4.1 idle restart
+    Time last_recv_{0};
+
+    // persist (zero window probing), delayed ACK, keepalive, TIME-WAIT
+    std::optional<Time> persist_deadline_;
+    int persist_backoff_ = 0;
+    std::optional<Time> ack_deadline_;
+    std::uint32_t unacked_segs_ = 0;
+    std::optional<Time> keepalive_deadline_;
+    int keepalive_sent_ = 0;
+    std::optional<Time> time_wait_deadline_;
+
+    // RFC 5961 7: challenge ACKs limited per connection per second
+    Time challenge_window_start_{0};
+    int challenge_count_ = 0;
+};
+
+}  // namespace tcp

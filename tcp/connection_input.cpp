@@ -1,0 +1,516 @@
+// Segment arrival, following RFC 9293 3.10.7 step by step, with the RFC 5961
+// defences against blind attacks and the RFC 7323 timestamp rules.
+#include <algorithm>
+
+#include "base/log.hpp"
+#include "tcp/connection_impl.hpp"
+
+namespace tcp {
+
+void ConnectionImpl::take_peer_options(const Options& o, bool syn_ack) {
+    // RFC 9293 3.7.1: without an MSS option the peer takes 536.
+    const std::uint32_t peer_mss = o.mss ? std::max<std::uint16_t>(*o.mss, 64) : 536;
+    // Each option is on only if both sides asked for it; a SYN-ACK can only
+    // confirm what our SYN offered.
+    wscale_ok_ = cfg_.window_scale && o.wscale.has_value();
+    if (wscale_ok_) {
+        // RFC 7323 2.3: a shift above 14 is used as 14.
+        snd_wscale_ = std::min<std::uint8_t>(*o.wscale, 14);
+    } else {
+        snd_wscale_ = 0;
+        rcv_wscale_ = 0;
+    }
+    sack_ok_ = cfg_.sack && o.sack_permitted;
+    ts_ok_ = cfg_.timestamps && o.timestamps.has_value();
+    if (ts_ok_) ts_recent_ = o.timestamps->val;
+    // RFC 6691: the MSS counts no options; timestamps take 12 bytes of it.
+    smss_ = std::min<std::uint32_t>(peer_mss, cfg_.mss) - (ts_ok_ ? 12 : 0);
+    cc_ = make_congestion_control(cfg_.congestion, smss_);
+    if (!cc_) cc_ = make_congestion_control("newreno", smss_);
+    (void)syn_ack;
+    LOG(tcp, debug) << "options: mss " << smss_ << (wscale_ok_ ? " wscale on" : "")
+                    << (sack_ok_ ? " sack on" : "") << (ts_ok_ ? " timestamps on" : "");
+}
+
+void ConnectionImpl::on_segment(const SegmentView& seg, Time now) {
+    ++stats_.segs_in;
+    last_recv_ = now;
+    keepalive_sent_ = 0;
+    if (cfg_.keepalive) keepalive_deadline_ = now + cfg_.keepalive_idle;
+    if (LOG_ENABLED(tcp, debug)) {
+        const Header& h = seg.header;
+        LOG(tcp, debug) << "< [" << flags_to_string(h.flags) << "] seq " << h.seq - irs_ << " ack "
+                        << h.ack - iss_ << " win " << h.window << " len " << seg.payload.size()
+                        << " in " << to_string(state_);
+    }
+    switch (state_) {
+        case State::Closed:
+        case State::Listen:
+            return;  // the stack answers segments for no connection
+        case State::SynSent:
+            on_syn_sent(seg, now);
+            return;
+        default:
+            on_synchronized(seg, now);
+            return;
+    }
+}
+
+void ConnectionImpl::on_syn_sent(const SegmentView& seg, Time now) {
+    const Header& h = seg.header;
+    // RFC 9293 3.10.7.3, first: an ACK that does not acknowledge our SYN
+    // (SEG.ACK =< ISS or > SND.NXT) gets <SEQ=SEG.ACK><CTL=RST>, unless it is
+    // itself a reset.
+    const bool ack_ok = h.has(flag::ACK) && seq_in_left_open(h.ack, iss_, snd_max_);
+    if (h.has(flag::ACK) && !ack_ok) {
+        if (!h.has(flag::RST)) send_rst(h.ack);
+        return;
+    }
+    // second: an RST is acceptable only with an acceptable ACK (RFC 5961 3.2)
+    if (h.has(flag::RST)) {
+        if (ack_ok) {
+            LOG(tcp, info) << "connection refused (RST in SYN-SENT)";
+            fail(Error::Refused);
+        }
+        return;
+    }
+    // fourth: the SYN
+    if (!h.has(flag::SYN)) return;
+    irs_ = h.seq;
+    rcv_nxt_ = rcv_adv_ = h.seq + 1;
+    take_peer_options(h.options, true);
+    snd_wnd_ = h.window;  // RFC 7323 2.2: not scaled in a SYN
+    max_snd_wnd_ = snd_wnd_;
+    snd_wl1_ = h.seq;
+    snd_wl2_ = h.ack;
+    if (ack_ok) {
+        snd_una_ = h.ack;
+        // The SYN was timed when sent; Karn: only if it was not retransmitted.
+        if (rtt_seq_ && seq_ge(h.ack, *rtt_seq_) && retries_ == 0) rtt_.sample(now - rtt_start_);
+        rtt_seq_.reset();
+        rtx_deadline_.reset();
+        retries_ = 0;
+        set_state(State::Established);
+        events_ |= event::Established | event::Writable;
+        // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with any data queued meanwhile.
+        // Data carried by the SYN-ACK is taken like any other text.
+        if (!seg.payload.empty()) on_text(h.seq + 1, seg.payload, h.has(flag::PSH), now);
+        if (h.has(flag::FIN) &&
+            h.seq + 1 + static_cast<std::uint32_t>(seg.payload.size()) == rcv_nxt_)
+            on_fin_reached(now);
+        output(now, /*force_ack=*/true);
+        return;
+    }
+    // Simultaneous open (RFC 9293 3.5 figure 8): SYN-RECEIVED, send SYN,ACK.
+    set_state(State::SynReceived);
+    send_segment(iss_, 0, flag::SYN | flag::ACK, now);
+}
+
+bool ConnectionImpl::acceptable(Seq seq, std::uint32_t len) const {
+    // RFC 9293 3.10.7.4, the four cases of the acceptability test.
+    const std::uint32_t wnd = seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0;
+    if (len == 0 && wnd == 0) return seq == rcv_nxt_;
+    if (len == 0) return seq_in(seq, rcv_nxt_, rcv_nxt_ + wnd);
+    if (wnd == 0) return false;
+    return seq_in(seq, rcv_nxt_, rcv_nxt_ + wnd) ||
+           seq_in(seq + len - 1, rcv_nxt_, rcv_nxt_ + wnd);
+}
+
+void ConnectionImpl::send_challenge_ack(Time now) {
+    // RFC 5961 7: rate-limit challenge ACKs. Per connection, not per host, so
+    // the limit itself leaks nothing across connections (CVE-2016-5696).
+    constexpr int kPerSecond = 10;
+    if (now - challenge_window_start_ >= 1s) {
+        challenge_window_start_ = now;
+        challenge_count_ = 0;
+    }
+    if (challenge_count_ >= kPerSecond) return;
+    ++challenge_count_;
+    ++stats_.challenge_acks;
+    LOG(tcp, debug) << "challenge ACK (RFC 5961)";
+    send_ack(now);
+}
+
+void ConnectionImpl::on_synchronized(const SegmentView& seg_in, Time now) {
+    Header h = seg_in.header;
+    base::Bytes payload = seg_in.payload;
+    Seq seq = h.seq;
+
+    // SYN-RECEIVED, a retransmitted SYN from the peer: our SYN-ACK was lost.
+    if (state_ == State::SynReceived && h.has(flag::SYN) && !h.has(flag::ACK) && seq == irs_ &&
+        !h.has(flag::RST)) {
+        retransmit_first(now);
+        return;
+    }
+    // Simultaneous open: the peer's SYN,ACK in SYN-RECEIVED carries the SYN we
+    // already took; strip it and go on with the ACK (as Linux does).
+    if (state_ == State::SynReceived && h.has(flag::SYN) && h.has(flag::ACK) && seq == irs_) {
+        h.flags &= static_cast<std::uint8_t>(~flag::SYN);
+        ++seq;
+    }
+
+    std::uint32_t seg_len = static_cast<std::uint32_t>(payload.size()) +
+                            (h.has(flag::SYN) ? 1 : 0) + (h.has(flag::FIN) ? 1 : 0);
+
+    // RFC 7323 5.3 PAWS: a segment whose TSval is older than TS.Recent is an
+    // old duplicate; ACK it and drop it. An RST is exempt (RFC 7323 5.3 R1).
+    const auto& ts = h.options.timestamps;
+    if (ts_ok_ && ts && !h.has(flag::RST) && seq_lt(ts->val, ts_recent_)) {
+        ++stats_.unacceptable_in;
+        send_ack(now);
+        return;
+    }
+
+    // first: sequence number acceptability
+    if (!acceptable(seq, seg_len)) {
+        // RFC 9293 3.10.7.4: with a zero window, ACKs, URGs and RSTs are still
+        // processed; the text is dropped.
+        const bool zero_wnd_at_edge = seq == rcv_nxt_ && !seq_gt(rcv_adv_, rcv_nxt_);
+        if (!zero_wnd_at_edge) {
+            ++stats_.unacceptable_in;
+            if (seg_len && seq_le(seq + seg_len, rcv_nxt_))
+                ++stats_.duplicate_in;
+            if (!h.has(flag::RST)) send_ack(now);
+            if (state_ == State::TimeWait && h.has(flag::FIN)) enter_time_wait(now);
+            return;
+        }
+        payload = {};
+        h.flags &= static_cast<std::uint8_t>(~(flag::SYN | flag::FIN));
+        seg_len = 0;
+        if (!h.has(flag::RST)) send_ack(now);  // tell the sender the window is still shut
+    }
+
+    // Trim what lies before RCV.NXT (already received) and beyond the window.
+    if (seq_lt(seq, rcv_nxt_)) {
+        std::uint32_t skip = rcv_nxt_ - seq;
+        if (h.has(flag::SYN)) {
+            h.flags &= static_cast<std::uint8_t>(~flag::SYN);
+            --skip;
+            ++seq;
+        }
+        skip = std::min<std::uint32_t>(skip, static_cast<std::uint32_t>(payload.size()));
+        payload = payload.subspan(skip);
+        seq += skip;
+    }
+    const std::uint32_t wnd = seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0;
+    const Seq wnd_end = rcv_nxt_ + wnd;
+    if (seq_gt(seq + static_cast<std::uint32_t>(payload.size()), wnd_end)) {
+        const std::uint32_t keep = seq_lt(seq, wnd_end) ? wnd_end - seq : 0;
+        payload = payload.first(std::min<std::size_t>(keep, payload.size()));
+        h.flags &= static_cast<std::uint8_t>(~flag::FIN);  // the FIN lies beyond too
+    }
+
+    // RFC 7323 4.3: remember the peer's TSval if this segment covers RCV.NXT.
+    if (ts_ok_ && ts && seq_le(seq, rcv_nxt_) && !h.has(flag::RST)) ts_recent_ = ts->val;
+
+    // second: RST (RFC 5961 3.2: only an exact match resets; an in-window
+    // one draws a challenge ACK)
+    if (h.has(flag::RST)) {
+        if (seq != rcv_nxt_) {
+            send_challenge_ack(now);
+            return;
+        }
+        switch (state_) {
+            case State::SynReceived:
+                LOG(tcp, info) << "reset in SYN-RECEIVED";
+                fail(passive_ ? Error::Reset : Error::Refused);
+                return;
+            case State::Closing:
+            case State::LastAck:
+            case State::TimeWait:
+                set_state(State::Closed);
+                events_ |= event::Closed;
+                return;
+            default:
+                LOG(tcp, info) << "connection reset by peer";
+                fail(Error::Reset);
+                return;
+        }
+    }
+
+    // fourth: a SYN in a synchronized state draws a challenge ACK (RFC 5961
+    // 4.2, RFC 9293 3.10.7.4)
+    if (h.has(flag::SYN)) {
+        send_challenge_ack(now);
+        return;
+    }
+
+    // fifth: the ACK field
+    if (!h.has(flag::ACK)) return;
+    if (!on_ack(SegmentView{h, payload}, now)) return;
+    if (state_ == State::Closed) return;
+
+    // seventh: the segment text (URG, the sixth step, is not implemented:
+    // RFC 6093 advises new code not to use it; urgent data is read inline)
+    if (!payload.empty() && closed_by_app_) {
+        // The application closed and will never read this: reset, as Linux
+        // does, so the peer does not believe it was delivered (RFC 2525 2.17).
+        abort(now);
+        return;
+    }
+    if (!payload.empty()) {
+        switch (state_) {
+            case State::Established:
+            case State::FinWait1:
+            case State::FinWait2:
+                on_text(seq, payload, h.has(flag::PSH), now);
+                break;
+            default:
+                break;  // after the peer's FIN: ignore
+        }
+    }
+
+    // eighth: FIN, possibly ahead of RCV.NXT (then held until the gap fills)
+    if (h.has(flag::FIN)) {
+        const Seq fin_seq = seq + static_cast<std::uint32_t>(payload.size());
+        if (state_ == State::TimeWait) {  // a retransmitted FIN: ACK, restart 2MSL
+            send_ack(now);
+            enter_time_wait(now);
+            return;
+        }
+        if (!fin_received_) {
+            peer_fin_seq_ = fin_seq;
+            if (fin_seq == rcv_nxt_) on_fin_reached(now);
+            else send_ack(now);  // out of order: immediate (duplicate) ACK
+        } else {
+            send_ack(now);
+        }
+    }
+    // Whatever the ACK opened (window, cwnd) may let data out.
+    output(now);
+}
+
+bool ConnectionImpl::on_ack(const SegmentView& seg, Time now) {
+    const Header& h = seg.header;
+    if (state_ == State::SynReceived) {
+        // RFC 9293 3.10.7.4 fifth, SYN-RECEIVED: SND.UNA < SEG.ACK =< SND.NXT
+        // completes the handshake; otherwise <SEQ=SEG.ACK><CTL=RST>.
+        if (!seq_in_left_open(h.ack, snd_una_, snd_max_)) {
+            send_rst(h.ack);
+            return false;
+        }
+        snd_wnd_ = static_cast<std::uint32_t>(h.window) << snd_wscale_;
+        max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+        snd_wl1_ = h.seq;
+        snd_wl2_ = h.ack;
+        set_state(State::Established);
+        events_ |= event::Established | event::Writable;
+    }
+    // RFC 5961 5.2: acceptable only if SND.UNA - MAX.SND.WND =< SEG.ACK =<
+    // SND.NXT; otherwise a (challenge) ACK and drop.
+    if (seq_gt(h.ack, snd_max_)) {
+        send_challenge_ack(now);
+        return false;
+    }
+    if (seq_lt(h.ack, snd_una_ - max_snd_wnd_)) {
+        send_challenge_ack(now);
+        return false;
+    }
+    if (seq_gt(h.ack, snd_una_)) {
+        on_new_ack(seg, h.ack, now);
+    } else if (h.ack == snd_una_) {
+        // RFC 5681 2: a duplicate ACK carries no data, no SYN/FIN, the same
+        // window, and arrives while data is outstanding.
+        const bool same_window = (static_cast<std::uint32_t>(h.window) << snd_wscale_) == snd_wnd_;
+        // A zero window is flow control, not loss: probes' ACKs don't count.
+        if (seg.payload.empty() && !h.has(flag::FIN) && same_window && snd_max_ != snd_una_ &&
+            snd_wnd_ > 0)
+            on_duplicate_ack(now);
+    }
+    // SACK blocks update the scoreboard (RFC 2018, RFC 6675 update()).
+    if (sack_ok_) {
+        for (std::size_t i = 0; i < h.options.sack_count; ++i) {
+            const auto& b = h.options.sack[i];
+            // Only blocks inside what we sent and above SND.UNA make sense.
+            if (seq_lt(b.left, b.right) && seq_ge(b.left, snd_una_) && seq_le(b.right, snd_max_))
+                sacked_.add(b.left, b.right);
+        }
+    }
+    update_send_window(h);
+
+    switch (state_) {
+        case State::FinWait1:
+            if (fin_acked()) set_state(State::FinWait2);
+            break;
+        case State::Closing:
+            if (fin_acked()) enter_time_wait(now);
+            break;
+        case State::LastAck:
+            if (fin_acked()) {
+                set_state(State::Closed);
+                events_ |= event::Closed;
+                return false;
+            }
+            break;
+        default:
+            break;
+    }
+    return true;
+}
+
+void ConnectionImpl::on_new_ack(const SegmentView& seg, Seq ack, Time now) {
+    const Header& h = seg.header;
+    const Seq old_una = snd_una_;
+    // Bytes of payload acknowledged: the SYN and FIN occupy sequence space
+    // but not the send buffer.
+    std::uint32_t acked = ack - old_una;
+    std::uint32_t data_acked = acked;
+    if (seq_le(old_una, iss_)) --data_acked;                                  // our SYN
+    if (fin_queued_ && seq_le(old_una, fin_seq_) && seq_gt(ack, fin_seq_)) --data_acked;  // our FIN
+    sndbuf_.consume(data_acked);
+    snd_una_ = ack;
+    if (seq_lt(snd_nxt_, snd_una_)) snd_nxt_ = snd_una_;
+    sacked_.remove_below(snd_una_);
+    events_ |= event::Writable;
+
+    // RTT sample: from TSecr (RFC 7323 4.1), else the timed segment (Karn).
+    Duration sample{0};
+    if (ts_ok_ && h.options.timestamps && h.options.timestamps->ecr) {
+        sample = std::chrono::milliseconds(ts_now(now) - h.options.timestamps->ecr);
+        if (sample < 1ms) sample = 1ms;  // the TS clock ticks in ms
+    }
+    if (rtt_seq_ && seq_ge(ack, *rtt_seq_)) {
+        if (sample.count() == 0) sample = now - rtt_start_;
+        rtt_seq_.reset();
+    }
+    if (sample.count() > 0) rtt_.sample(sample);
+    retries_ = 0;
+
+    // RFC 6298 5.2/5.3: stop the timer when all is acked, else restart it.
+    if (snd_una_ == snd_max_) rtx_deadline_.reset();
+    else arm_rtx(now);
+
+    if (in_recovery_) {
+        if (seq_ge(ack, recover_)) {
+            // RFC 6582 3.2 step 3: a full ACK ends recovery.
+            in_recovery_ = false;
+            dupacks_ = 0;
+            cc_->on_recovery_exit(now);
+            LOG(tcp, debug) << "recovery done, cwnd " << cc_->cwnd();
+        } else {
+            // step 4: a partial ACK: resend the first unacknowledged segment,
+            // deflate by the amount acked, add back one SMSS.
+            if (!sack_ok_) {
+                std::uint32_t c = cc_->cwnd();
+                c = c > acked ? c - acked : 0;
+                if (acked >= smss_) c += smss_;
+                cc_->set_cwnd(std::max(c, smss_));
+            }
+            if (seq_le(rtx_next_, snd_una_) || !sack_ok_) {
+                rtx_next_ = snd_una_;
+                retransmit_first(now);
+            }
+        }
+    } else {
+        dupacks_ = 0;
+        cc_->on_ack(data_acked ? data_acked : acked, sample, now);
+    }
+}
+
+void ConnectionImpl::on_duplicate_ack(Time now) {
+    ++stats_.dup_acks_in;
+    if (dupacks_ < 0xffff) ++dupacks_;  // saturate: a counter must not wrap
+    if (in_recovery_) {
+        // RFC 6582 3.2 step 4 (RFC 5681 3.2 step 4): inflate by one SMSS per
+        // further duplicate ACK. SACK recovery uses the pipe instead.
+        if (!sack_ok_) cc_->set_cwnd(cc_->cwnd() + smss_);
+        return;
+    }
+    if (dupacks_ < 3) return;  // Limited Transmit (send_window) lets new data out
+    // RFC 6582 3.2 step 2: the third duplicate ACK, unless it is about data
+    // before the last recovery point.
+    if (dupacks_ == 3 && seq_gt(snd_una_, recover_)) {
+        const std::uint32_t flight = snd_max_ - snd_una_;
+        recover_ = snd_max_;
+        in_recovery_ = true;
+        rtx_next_ = snd_una_;
+        cc_->on_fast_retransmit(flight, now);
+        ++stats_.fast_retransmits;
+        LOG(tcp, info) << "fast retransmit at seq " << snd_una_ - iss_ << ", ssthresh "
+                       << cc_->ssthresh() << ", cwnd " << cc_->cwnd();
+        retransmit_first(now);
+        // RFC 5681 3.2 step 3: cwnd = ssthresh + 3*SMSS (NewReno only).
+        if (!sack_ok_) cc_->set_cwnd(cc_->ssthresh() + 3 * smss_);
+    }
+}
+
+void ConnectionImpl::update_send_window(const Header& h) {
+    // RFC 9293 3.10.7.4: take the window from the newest segment only
+    // (SND.WL1 < SEG.SEQ, or equal with SND.WL2 =< SEG.ACK).
+    if (seq_lt(snd_wl1_, h.seq) || (snd_wl1_ == h.seq && seq_le(snd_wl2_, h.ack))) {
+        const std::uint32_t old = snd_wnd_;
+        snd_wnd_ = static_cast<std::uint32_t>(h.window) << snd_wscale_;
+        max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+        snd_wl1_ = h.seq;
+        snd_wl2_ = h.ack;
+        if (old == 0 && snd_wnd_ > 0 && (persist_deadline_ || persist_backoff_)) {
+            // Out of persist: a probe byte the zero window refused is sent
+            // again as ordinary data.
+            persist_deadline_.reset();
+            persist_backoff_ = 0;
+            snd_nxt_ = snd_una_;
+            LOG(tcp, debug) << "window opened to " << snd_wnd_;
+        }
+    }
+}
+
+void ConnectionImpl::on_text(Seq seq, base::Bytes payload, bool push, Time now) {
+    (void)push;
+    const std::uint32_t len = static_cast<std::uint32_t>(payload.size());
+    const std::size_t offset = rcvbuf_.size() + (seq - rcv_nxt_);  // from the read point
+    if (offset + len > rcvbuf_.capacity()) return;  // cannot happen within the window
+    if (seq == rcv_nxt_) {
+        rcvbuf_.write_at(rcvbuf_.size(), payload);
+        Seq end = seq + len;
+        const bool filled_hole = !ooo_.empty();
+        // Pull in out-of-order data that is now contiguous (RFC 9293 3.10.7.4
+        // seventh: held segments are processed once they are in order).
+        ooo_.remove_below(end);
+        Seq right;
+        while (ooo_.take_starting_at(end, right)) end = right;
+        rcvbuf_.commit(end - rcv_nxt_);
+        stats_.bytes_in += end - rcv_nxt_;
+        rcv_nxt_ = end;
+        events_ |= event::Readable;
+        if (peer_fin_seq_ && *peer_fin_seq_ == rcv_nxt_) {
+            on_fin_reached(now);
+            return;
+        }
+        // RFC 5681 4.2: ACK at once when a segment fills a hole; else delay.
+        schedule_ack(now, filled_hole);
+    } else {
+        // Out of order: hold it in place in the ring and ACK at once, which
+        // the sender counts as a duplicate ACK (RFC 5681 4.2, RFC 9293).
+        ++stats_.out_of_order_in;
+        if (ooo_.add(seq, seq + len)) rcvbuf_.write_at(offset, payload);
+        send_ack(now);
+    }
+}
+
+void ConnectionImpl::on_fin_reached(Time now) {
+    // RFC 9293 3.10.7.4 eighth: advance RCV.NXT over the FIN, ACK it, and
+    // tell the application the peer is done (EOF after the buffered data).
+    fin_received_ = true;
+    rcv_nxt_ += 1;
+    events_ |= event::Readable;
+    switch (state_) {
+        case State::SynReceived:
+        case State::Established:
+            set_state(State::CloseWait);
+            break;
+        case State::FinWait1:
+            if (fin_acked()) enter_time_wait(now);
+            else set_state(State::Closing);
+            break;
+        case State::FinWait2:
+            enter_time_wait(now);
+            break;
+        default:
+            break;
+    }
+    send_ack(now);
+    // Closed by the application with the peer still sending? Not here: data
+    // after close() resets (RFC 2525 2.17), handled in on_text's caller.
+}
+
+}  // namespace tcp

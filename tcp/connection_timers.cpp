@@ -1,0 +1,175 @@
+// Timers and state changes: RFC 6298 retransmission with backoff and a retry
+// limit, the persist timer (zero-window probes), delayed ACKs (RFC 1122
+// 4.2.3.2), keepalive (RFC 1122 4.2.3.6) and TIME-WAIT (2*MSL).
+#include <algorithm>
+
+#include "base/log.hpp"
+#include "tcp/connection_impl.hpp"
+
+namespace tcp {
+
+void ConnectionImpl::set_state(State s) {
+    if (s == state_) return;
+    LOG(tcp, info) << to_string(state_) << " -> " << to_string(s);
+    state_ = s;
+    if (s == State::Closed) {
+        rtx_deadline_.reset();
+        persist_deadline_.reset();
+        ack_deadline_.reset();
+        keepalive_deadline_.reset();
+        time_wait_deadline_.reset();
+        events_ |= event::Closed | event::Readable | event::Writable;
+    }
+}
+
+void ConnectionImpl::fail(Error e) {
+    if (error_ == Error::None) error_ = e;
+    events_ |= event::Error;
+    set_state(State::Closed);
+}
+
+void ConnectionImpl::enter_time_wait(Time now) {
+    // RFC 9293 3.10.7.4: TIME-WAIT holds the tuple for 2*MSL so that old
+    // duplicates die out and a lost final ACK can be resent.
+    set_state(State::TimeWait);
+    rtx_deadline_.reset();
+    persist_deadline_.reset();
+    keepalive_deadline_.reset();
+    time_wait_deadline_ = now + 2 * cfg_.msl;
+}
+
+void ConnectionImpl::schedule_ack(Time now, bool immediately) {
+    // RFC 1122 4.2.3.2: ACK at least every second full-sized segment, and
+    // never delay more than 0.5 s (we use cfg_.delayed_ack).
+    ++unacked_segs_;
+    if (immediately || unacked_segs_ >= 2) {
+        send_ack(now);
+        return;
+    }
+    if (!ack_deadline_) ack_deadline_ = now + cfg_.delayed_ack;
+}
+
+std::optional<Time> ConnectionImpl::next_deadline() const {
+    std::optional<Time> t;
+    for (const auto& d : {rtx_deadline_, persist_deadline_, ack_deadline_, keepalive_deadline_,
+                          time_wait_deadline_})
+        if (d && (!t || *d < *t)) t = d;
+    return t;
+}
+
+void ConnectionImpl::on_timer(Time now) {
+    if (time_wait_deadline_ && now >= *time_wait_deadline_) {
+        time_wait_deadline_.reset();
+        LOG(tcp, info) << "TIME-WAIT expired";
+        set_state(State::Closed);
+        return;
+    }
+    if (ack_deadline_ && now >= *ack_deadline_) {
+        ++stats_.delayed_acks;
+        LOG(tcp, debug) << "delayed ACK sent";
+        send_ack(now);
+    }
+    if (rtx_deadline_ && now >= *rtx_deadline_) on_rto(now);
+    if (persist_deadline_ && now >= *persist_deadline_) on_persist(now);
+    if (keepalive_deadline_ && now >= *keepalive_deadline_) on_keepalive(now);
+}
+
+void ConnectionImpl::on_rto(Time now) {
+    rtx_deadline_.reset();
+    if (state_ == State::Closed || state_ == State::TimeWait) return;
+    if (snd_una_ == snd_max_) return;  // nothing outstanding
+    // Give up after the retry limit: the application sees "timed out".
+    const int limit = (state_ == State::SynSent || state_ == State::SynReceived)
+                          ? cfg_.syn_retries
+                          : cfg_.max_retries;
+    if (retries_ >= limit) {
+        LOG(tcp, info) << "giving up after " << retries_ << " retransmissions";
+        if (established_or_later()) send_rst(snd_nxt_);
+        fail(Error::TimedOut);
+        return;
+    }
+    ++retries_;
+    ++stats_.rto_timeouts;
+    // RFC 5681 3.1 eq. 4 and the loss window; RFC 6582: recover = highest sent.
+    if (established_or_later()) cc_->on_rto(snd_max_ - snd_una_, now);
+    recover_ = snd_max_;
+    in_recovery_ = false;
+    dupacks_ = 0;
+    // RFC 2018 8 / RFC 6675 5.1: after an RTO the receiver may have reneged;
+    // forget the scoreboard and resend from SND.UNA (go-back-N).
+    sacked_.clear();
+    snd_nxt_ = snd_una_;
+    rtx_next_ = snd_una_;
+    rtt_seq_.reset();  // Karn: no sample from a retransmitted segment
+    rtt_.backoff();    // RFC 6298 5.5
+    LOG(tcp, info) << "RTO fired (retry " << retries_ << "), backoff to "
+                   << rtt_.rto().count() / 1000 << " ms, cwnd " << cc_->cwnd() << ", ssthresh "
+                   << cc_->ssthresh();
+    retransmit_first(now);  // 5.4
+    if (established_or_later() && snd_nxt_ == snd_una_) {
+        // retransmit_first sent [snd_una, +len); continue after it.
+        const std::uint32_t len =
+            std::min<std::uint32_t>(seq_lt(snd_una_, data_end()) ? data_end() - snd_una_ : 0, smss_);
+        snd_nxt_ = snd_una_ + len + ((fin_sent() && snd_una_ + len == fin_seq_) ? 1 : 0);
+    }
+    arm_rtx(now);  // 5.6, with the backed-off RTO
+}
+
+void ConnectionImpl::on_persist(Time now) {
+    persist_deadline_.reset();
+    if (snd_wnd_ != 0 || !established_or_later()) return;
+    // RFC 9293 3.8.6.1: probe a zero window with one byte of new data (or
+    // resend the probe byte); the reply carries the current window.
+    ++stats_.zero_window_probes;
+    if (seq_lt(snd_nxt_, data_end())) {
+        if (snd_nxt_ == snd_una_) {
+            send_segment(snd_nxt_, 1, flag::ACK, now);
+            snd_nxt_ += 1;
+            snd_max_ = seq_max(snd_max_, snd_nxt_);
+        } else {
+            send_segment(snd_una_, 1, flag::ACK, now);
+        }
+    } else if (snd_una_ != snd_max_) {
+        send_segment(snd_una_, std::min<std::uint32_t>(1, data_end() - snd_una_), flag::ACK, now);
+    } else {
+        return;
+    }
+    // The probe is not timed by the RTO (RFC 1122 4.2.2.17: probing goes on
+    // as long as the peer answers); back off exponentially to rto_max.
+    rtx_deadline_.reset();
+    persist_backoff_ = std::min(persist_backoff_ + 1, 16);
+    Duration d = rtt_.rto();
+    for (int i = 0; i < persist_backoff_ && d < cfg_.rto_max; ++i) d *= 2;
+    persist_deadline_ = now + std::min(d, cfg_.rto_max);
+    LOG(tcp, debug) << "zero-window probe, next in " << std::min(d, cfg_.rto_max).count() / 1000
+                    << " ms";
+}
+
+void ConnectionImpl::on_keepalive(Time now) {
+    keepalive_deadline_.reset();
+    if (!cfg_.keepalive || !established_or_later() || state_ == State::TimeWait) return;
+    if (keepalive_sent_ >= cfg_.keepalive_probes) {
+        LOG(tcp, info) << "keepalive: no answer to " << keepalive_sent_ << " probes";
+        fail(Error::TimedOut);
+        return;
+    }
+    // RFC 1122 4.2.3.6: a probe is <SEQ=SND.NXT-1> with no data, which the
+    // peer must answer with an ACK.
+    ++keepalive_sent_;
+    ++stats_.keepalive_probes;
+    send_segment(snd_nxt_ - 1, 0, flag::ACK, now);
+    keepalive_deadline_ = now + cfg_.keepalive_interval;
+}
+
+void ConnectionImpl::on_icmp_error(bool hard, Time now) {
+    (void)now;
+    // RFC 1122 4.2.3.9: a hard error (port/protocol unreachable...) aborts a
+    // connection that is still opening; soft errors are only noted.
+    if (hard && (state_ == State::SynSent || state_ == State::SynReceived)) {
+        fail(Error::Unreachable);
+        return;
+    }
+    LOG(tcp, debug) << "ICMP " << (hard ? "hard" : "soft") << " error noted";
+}
+
+}  // namespace tcp

@@ -1,0 +1,154 @@
+// Loss recovery and congestion control seen on the wire: RFC 5681 slow
+// start and fast retransmit, RFC 6582 NewReno, RFC 6675 SACK recovery,
+// RFC 6298 RTO.
+#include "tests/sim/harness.hpp"
+
+using namespace sim;
+using namespace tcp;
+
+namespace {
+// A long one-way transfer A -> B in which A's data segment number `lost`
+// (counting A's segments from the first data segment) is dropped once.
+struct OneLoss {
+    Pair p;
+    std::vector<std::uint8_t> data = random_bytes(400000, 11);
+
+    explicit OneLoss(bool sack, std::initializer_list<int> lost) {
+        p.cfg_a.sack = p.cfg_b.sack = sack;
+        p.cfg_a.timestamps = p.cfg_b.timestamps = false;
+        p.a_to_b.delay = p.b_to_a.delay = tcp::Duration(10ms);
+        REQUIRE(p.open());
+        p.drop_next(l2::Side::A, lost);
+    }
+    bool run() { return p.transfer(data, {}, 60s); }
+};
+}  // namespace
+
+TEST_CASE("RFC 5681 3.2: a single lost segment is recovered by fast retransmit, not an RTO") {
+    for (bool sack : {false, true}) {
+        CAPTURE(sack);
+        OneLoss t(sack, {40});
+        REQUIRE(t.run());
+        const auto& st = t.p.a()->stats();
+        CHECK(st.fast_retransmits == 1);
+        CHECK(st.rto_timeouts == 0);
+        CHECK(st.retransmits == 1);  // exactly the lost segment, nothing else
+        CHECK(st.dup_acks_in >= 3);
+    }
+}
+
+TEST_CASE("RFC 5681 3.1: cwnd grows in slow start and is halved on loss (eq. 4)") {
+    Pair p;
+    p.cfg_a.timestamps = p.cfg_b.timestamps = false;
+    p.cfg_a.sack = p.cfg_b.sack = false;
+    p.a_to_b.delay = p.b_to_a.delay = tcp::Duration(10ms);
+    REQUIRE(p.open());
+    const std::uint32_t smss = p.a()->peer_mss();
+    const std::uint32_t iw = p.a()->cwnd();
+    CHECK(iw == std::min(10 * smss, std::max(2 * smss, 14600u)));  // RFC 6928
+    auto data = random_bytes(2000000, 5);
+    std::size_t sent = 0;
+    std::vector<std::uint32_t> cwnd_per_rtt;
+    // Sample cwnd once per RTT (20 ms) during slow start.
+    for (int rtt = 0; rtt < 4; ++rtt) {
+        p.run_until(
+            [&] {
+                if (sent < data.size()) sent += p.a()->send(base::Bytes(data).subspan(sent), p.now);
+                return false;
+            },
+            20ms);
+        cwnd_per_rtt.push_back(p.a()->cwnd());
+    }
+    // Slow start: roughly doubling every round trip.
+    for (std::size_t i = 1; i < cwnd_per_rtt.size(); ++i) {
+        CAPTURE(i);
+        CHECK(cwnd_per_rtt[i] >= cwnd_per_rtt[i - 1] * 3 / 2);
+    }
+    // Now lose one segment: ssthresh = max(FlightSize/2, 2*SMSS).
+    // In slow start the sender is cwnd-limited, so FlightSize is cwnd.
+    p.drop_next(l2::Side::A, {1});
+    std::uint32_t before = 0, ssthresh_after = 0;
+    REQUIRE(p.run_until(
+        [&] {
+            if (sent < data.size()) sent += p.a()->send(base::Bytes(data).subspan(sent), p.now);
+            if (p.a()->stats().fast_retransmits == 0) before = p.a()->cwnd();
+            else if (!ssthresh_after) ssthresh_after = p.a()->ssthresh();
+            return p.got_b.size() == data.size();
+        },
+        60s));
+    CHECK(p.a()->stats().fast_retransmits == 1);
+    CHECK(ssthresh_after >= before / 2 - 2 * smss);
+    CHECK(ssthresh_after <= before / 2 + 2 * smss);
+    CHECK(p.got_b == data);
+}
+
+TEST_CASE("RFC 6582: several losses in one window recovered in one NewReno recovery") {
+    OneLoss t(false, {40, 43, 46});
+    REQUIRE(t.run());
+    const auto& st = t.p.a()->stats();
+    CHECK(st.fast_retransmits == 1);  // partial ACKs resend the rest
+    CHECK(st.rto_timeouts == 0);
+    CHECK(st.retransmits == 3);
+}
+
+TEST_CASE("RFC 6675: with SACK, several holes are resent without waiting an RTT each") {
+    OneLoss t(true, {40, 43, 46});
+    REQUIRE(t.run());
+    const auto& st = t.p.a()->stats();
+    CHECK(st.fast_retransmits == 1);
+    CHECK(st.rto_timeouts == 0);
+    CHECK(st.retransmits == 3);  // SACKed data is not resent
+}
+
+TEST_CASE("RFC 6298 5: a lost tail segment is recovered by the RTO, with backoff") {
+    Pair p;
+    p.a_to_b.delay = p.b_to_a.delay = tcp::Duration(10ms);
+    REQUIRE(p.open());
+    p.drop_next(l2::Side::A, {1, 2});  // the only segment, and its first retransmission
+    const std::string msg = "hello";
+    p.a()->send(base::Bytes(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), p.now);
+    const Time start = p.now;
+    REQUIRE(p.run_until([&] { return p.got_b.size() == msg.size(); }, 10s));
+    CHECK(p.a()->stats().rto_timeouts == 2);
+    // First RTO after ~the 200 ms minimum, the second after twice that.
+    CHECK(p.now - start >= 600ms);
+    CHECK(p.now - start < 1200ms);
+}
+
+TEST_CASE("RFC 6298 5.5: data retransmission gives up after the retry limit: timed out") {
+    Pair p;
+    p.cfg_a.max_retries = 4;
+    REQUIRE(p.open());
+    p.drop_next(l2::Side::A, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+    const std::string msg = "into the void";
+    p.a()->send(base::Bytes(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), p.now);
+    REQUIRE(p.run_until([&] { return p.a()->state() == State::Closed; }, 600s));
+    CHECK(p.a()->error() == Error::TimedOut);
+    CHECK(p.a()->stats().rto_timeouts == 4);
+}
+
+TEST_CASE("Flow control end to end: a slow reader closes the window, the sender probes, then finishes") {
+    Pair p;
+    p.cfg_b.recv_buffer = 16384;
+    REQUIRE(p.open());
+    auto data = random_bytes(200000, 21);
+    std::size_t sent = 0;
+    // B does not read for 3 s: A fills B's buffer and meets a zero window.
+    auto pump = [&] {
+        if (sent < data.size()) sent += p.a()->send(base::Bytes(data).subspan(sent), p.now);
+        return false;
+    };
+    std::vector<std::uint8_t> held;
+    p.b_paused = true;
+    p.run_until(pump, 3s);
+    CHECK(p.got_b.empty());
+    CHECK(p.a()->stats().zero_window_probes >= 2);
+    p.b_paused = false;
+    REQUIRE(p.run_until(
+        [&] {
+            pump();
+            return p.got_b.size() == data.size();
+        },
+        60s));
+    CHECK(p.got_b == data);
+}
