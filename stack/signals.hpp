@@ -1,0 +1,36 @@
+// Ctrl-C and `kill` must not leave anything installed (the nftables table).
+// Signals in a threaded program are easiest taken on one thread of our own:
+// ExitSignals blocks SIGINT, SIGTERM and SIGHUP in the calling thread, so
+// every thread started afterwards (the loop, the firewall worker) inherits
+// the mask, and a watcher thread reads them from a signalfd and runs the
+// handler there, where it may take locks and call Stack::shutdown().
+//
+// Construct it first thing in main(), before any other thread exists.
+#pragma once
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace stack {
+
+class ExitSignals {
+public:
+    ExitSignals();
+    ~ExitSignals();
+    ExitSignals(const ExitSignals&) = delete;
+    ExitSignals& operator=(const ExitSignals&) = delete;
+
+    // Runs fn(signo) on the watcher thread for each signal. With no handler
+    // set yet, a signal exits at once with 128 + signo (nothing to clean).
+    void on_signal(std::function<void(int)> fn);
+
+private:
+    void watch();
+    int signal_fd_ = -1;
+    int stop_fd_ = -1;
+    std::mutex mu_;
+    std::function<void(int)> fn_;
+    std::thread thread_;
+};
+
+}  // namespace stack
