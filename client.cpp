@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
     auto c = st->connect(*host, static_cast<std::uint16_t>(port),
                          stack::Millis(static_cast<long>(timeout_s * 1000)));
     if (!c) {
+        st->shutdown();  // removes the firewall table, so the error is the last line
         switch (c.err) {
             case Err::Refused:
                 std::cerr << prog << ": connection to " << server << " refused (nothing listens there)\n";
@@ -185,6 +186,8 @@ int main(int argc, char** argv) {
     }
     reader_thread.join();
     const Err close_err = sock.close();
+    if (vm["stats"].as<bool>()) std::cerr << "stats: " << st->counters() << "\n";
+    st->shutdown();
     int rc = Ok;
     const Err err = reader.error != Err::None ? reader.error : send_err != Err::None ? send_err : close_err;
     if (err == Err::Reset) {
@@ -197,7 +200,6 @@ int main(int argc, char** argv) {
         std::cerr << prog << ": " << stack::to_string(err) << "\n";
         rc = Failed;
     }
-    if (vm["stats"].as<bool>()) std::cerr << "stats: " << st->counters() << "\n";
     std::lock_guard lk(stack_mu);
     st.reset();
     return rc;

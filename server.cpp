@@ -165,13 +165,14 @@ int main(int argc, char** argv) {
     for (const auto& svc : services) {
         auto l = st->listen(*addr, svc.port, vm["backlog"].as<int>());
         if (!l) {
+            st->shutdown();  // removes the firewall table, so the error is the last line
             if (l.err == Err::AddrInUse)
                 std::cerr << prog << ": port " << svc.port << " is already in use\n";
             else if (l.err == Err::AddrNotAvail)
                 std::cerr << prog << ": " << ip::addr_to_string(*addr) << " is not an address of this host\n";
             else
                 std::cerr << prog << ": cannot listen on port " << svc.port << ": " << stack::to_string(l.err) << "\n";
-            return 1;  // ~Stack removes the firewall table
+            return 1;
         }
         if (svc.serve != echo) {
             LOG(app, info) << svc.name << " on " << ip::addr_to_string(*addr) << ":" << svc.port;

@@ -25,6 +25,11 @@ sigset_t exit_signals() {
 }  // namespace
 
 ExitSignals::ExitSignals() {
+    // A shell starts background jobs with SIGINT ignored, and an ignored
+    // signal never becomes pending, so signalfd would not see it; `kill
+    // -INT` must still stop us cleanly. (SIGHUP stays ignored under nohup.)
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     const sigset_t s = exit_signals();
     pthread_sigmask(SIG_BLOCK, &s, nullptr);
     signal_fd_ = signalfd(-1, &s, SFD_CLOEXEC);

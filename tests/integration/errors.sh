@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The mistakes a user can make, each answered with one clear line and a
+# non-zero exit, and nothing left installed: not root, a port another
+# instance serves, a bad address, nothing listening, a host that does not
+# answer, a server that resets.
+source "$(dirname "$0")/lib.sh" python3 setpriv
+
+# expect NAME WANT_RC PATTERN CMD...: runs CMD in the namespace, checks the
+# exit status, that stderr's last line matches PATTERN, and that it left no
+# nftables table behind (the running server keeps its own).
+expect() {
+    local name=$1 want=$2 pattern=$3; shift 3
+    local rc=0 before
+    before=$(our_tables)
+    timeout 30 ip netns exec "$NS" "$@" </dev/null >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
+    local line
+    line=$(tail -n 1 "$TMP/$name.err")
+    [ "$rc" = "$want" ] || fail "$name: exit status $rc, want $want ($line)"
+    grep -Eq "$pattern" <<<"$line" || fail "$name: message '$line' does not match '$pattern'"
+    [ "$(our_tables)" = "$before" ] || fail "$name left an nftables table: $(in_ns nft list tables)"
+    echo "$name: exit $rc: $line"
+}
+
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+expect not-root-server 1 '^server: raw sockets need root or CAP_NET_RAW: run with sudo$' "${nobody[@]}" ./server
+expect not-root-client 1 '^client: raw sockets need root or CAP_NET_RAW: run with sudo$' "${nobody[@]}" ./client
+
+expect bad-address-client 2 "^client: bad address '300.1.2.3'" ./client 300.1.2.3
+expect bad-address-server 2 "^server: bad address 'nowhere'" ./server --addr nowhere
+expect foreign-address 1 "^server: 192.0.2.7 is not an address of this host$" ./server --addr 192.0.2.7
+expect bad-option 2 "^(./)?client: unrecognised option .*see --help" ./client --no-such-flag
+
+start_server srv --log-level warning
+expect port-in-use 1 '^server: port 8080 is already in use$' ./server --log-level warning
+expect refused 3 '^client: connection to 127.0.0.1:7 refused' ./client 127.0.0.1 7
+
+# A host that does not answer: a route to a documentation prefix through
+# lo. The SYN comes back in on lo, is not for a local address, and this
+# namespace does not forward, so it vanishes (nothing leaves the namespace).
+in_ns ip route add 198.51.100.0/24 dev lo
+expect timed-out 4 '^client: connection to 198.51.100.9:8080 timed out \(no answer in 2 s\)$' \
+    ./client --connect-timeout 2 198.51.100.9
+expect unreachable 6 '^client: 203.0.113.5 is unreachable \(no route to it\)$' ./client 203.0.113.5
+
+# A server that accepts, then resets (SO_LINGER 0).
+ip netns exec "$NS" python3 -c '
+import socket, struct, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 9011)); l.listen()
+c, _ = l.accept(); time.sleep(0.5)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close(); time.sleep(1)' &
+PIDS+=($!)
+for _ in $(seq 50); do in_ns ss -ltn | grep -q ':9011 ' && break; sleep 0.1; done
+rc=0
+(sleep 5) | timeout 30 ip netns exec "$NS" ./client 127.0.0.1 9011 >"$TMP/reset.out" 2>"$TMP/reset.err" || rc=$?
+line=$(tail -n 1 "$TMP/reset.err")
+[ "$rc" = 5 ] || fail "reset: exit status $rc, want 5 ($line)"
+grep -q '^client: connection to 127.0.0.1:9011 reset by the server$' <<<"$line" || fail "reset: message '$line'"
+echo "reset: exit $rc: $line"
+
+stop_server "$SERVER_PID" INT || fail "server exit status $?"
+assert_no_tables "after errors"
+echo "errors: ok"
