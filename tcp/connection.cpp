@@ -101,6 +101,7 @@ ConnectionImpl::ConnectionImpl(const Tuple& t, const Config& cfg, Seq iss, Time 
 }
 
 void ConnectionImpl::open_active(Time now) {
+    now_ = now;
     // RFC 9293 3.10.1 OPEN (active): send <SEQ=ISS><CTL=SYN>, go to SYN-SENT.
     set_state(State::SynSent);
     send_segment(iss_, 0, flag::SYN, now);
@@ -109,6 +110,7 @@ void ConnectionImpl::open_active(Time now) {
 }
 
 void ConnectionImpl::open_passive(const SegmentView& syn, Time now) {
+    now_ = now;
     // RFC 9293 3.10.7.2 (LISTEN, SYN): RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ,
     // send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, go to SYN-RECEIVED.
     passive_ = true;
@@ -131,6 +133,7 @@ void ConnectionImpl::open_passive(const SegmentView& syn, Time now) {
 // --- the application side ----------------------------------------------------
 
 std::size_t ConnectionImpl::send(base::Bytes data, Time now) {
+    now_ = now;
     // RFC 9293 3.10.2 SEND: queued in SYN-SENT/SYN-RECEIVED, sent from
     // ESTABLISHED and CLOSE-WAIT; an error once we have closed.
     if (fin_queued_ || error_ != Error::None) return 0;
@@ -154,6 +157,7 @@ std::size_t ConnectionImpl::send(base::Bytes data, Time now) {
 }
 
 std::size_t ConnectionImpl::recv(base::MutBytes out, Time now) {
+    now_ = now;
     const std::uint32_t before = window_to_advertise_preview();
     const std::size_t n = rcvbuf_.read(out.first(std::min(out.size(), readable())));
     if (n == 0) return 0;
@@ -183,6 +187,7 @@ std::size_t ConnectionImpl::writable() const {
 bool ConnectionImpl::eof() const { return fin_received_ && rcvbuf_.empty(); }
 
 void ConnectionImpl::shutdown_send(Time now) {
+    now_ = now;
     if (fin_queued_) return;
     switch (state_) {
         case State::SynSent:  // RFC 9293 3.10.4: nothing sent yet, just close
@@ -201,6 +206,7 @@ void ConnectionImpl::shutdown_send(Time now) {
 }
 
 void ConnectionImpl::close(Time now) {
+    now_ = now;
     closed_by_app_ = true;
     // RFC 2525 2.17 (and Linux): closing with unread data resets the peer,
     // so it learns the data was not consumed.
@@ -212,7 +218,7 @@ void ConnectionImpl::close(Time now) {
 }
 
 void ConnectionImpl::abort(Time now) {
-    (void)now;
+    now_ = now;
     // RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST> in synchronized states.
     if (state_ != State::Closed && state_ != State::SynSent && state_ != State::TimeWait &&
         state_ != State::Listen)
@@ -452,6 +458,9 @@ void ConnectionImpl::output(Time now, bool force_ack) {
             persist_backoff_ = 0;
             LOG(tcp, debug) << "zero window: persist timer armed, " << rtt_.rto().count() / 1000
                             << " ms";
+            emit({.kind = TraceEvent::Kind::ZeroWindow,
+                  .value = static_cast<std::uint64_t>(rtt_.rto().count() / 1000)},
+                 now);
         }
     }
     if (!sent && force_ack) send_ack(now);

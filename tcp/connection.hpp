@@ -70,7 +70,6 @@ struct Config {
     Duration msl = 2s;                       // TIME-WAIT lasts 2*MSL; short for demos
     int syn_retries = 6;                     // like Linux tcp_syn_retries
     int max_retries = 15;                    // like Linux tcp_retries2
-    Duration user_timeout = 0s;              // RFC 9293 3.8.3 R2; 0 = from max_retries
 
     // RFC 1122 4.2.3.6: keepalive off by default; idle >= 2 h by default.
     bool keepalive = false;
@@ -106,6 +105,36 @@ struct Stats {
     std::uint64_t zero_window_probes = 0;
     std::uint64_t keepalive_probes = 0;
     std::uint64_t delayed_acks = 0;
+};
+
+// What a learner can watch (issue 6): the events between segments that
+// explain the flow. The connection reports them to an Observer, if one is set.
+struct TraceEvent {
+    enum class Kind : std::uint8_t {
+        StateChange,      // from -> to
+        RtoFired,         // value = the backed-off RTO in ms, count = retry number
+        FastRetransmit,   // seq = the segment resent
+        DupAck,           // count = duplicate ACKs in a row
+        Recovery,         // fast recovery ended (full ACK)
+        ZeroWindow,       // the peer's window is shut; persist timer armed (value = ms)
+        WindowProbe,      // a zero-window probe sent
+        DelayedAck,       // the delayed-ACK timer fired and sent an ACK
+        Congestion,       // cwnd and/or ssthresh changed (value = cwnd, value2 = ssthresh)
+        TimeWaitExpired,
+        ChallengeAck,     // RFC 5961
+    };
+    Kind kind;
+    State from = State::Closed, to = State::Closed;
+    std::uint32_t seq = 0;      // relative to the ISS
+    std::uint64_t value = 0, value2 = 0;
+    std::uint32_t count = 0;
+};
+std::string_view to_string(TraceEvent::Kind);
+
+class Observer {
+public:
+    virtual ~Observer() = default;
+    virtual void on_event(const Tuple& t, const TraceEvent& e, Time now) = 0;
 };
 
 // take_events() bits: what changed since the last call.
@@ -167,6 +196,10 @@ public:
     virtual std::uint32_t ssthresh() const = 0;
     virtual Duration rto() const = 0;
     virtual std::uint16_t peer_mss() const = 0;  // effective send MSS
+    virtual Seq iss() const = 0;                 // for relative numbers in traces
+    virtual Seq irs() const = 0;
+    // Events go to `o` from now on (nullptr: none). Not owned.
+    virtual void set_observer(Observer* o) = 0;
 };
 
 // RFC 9293 3.10.7.1: the reply to a segment that arrives for no connection

@@ -43,6 +43,9 @@ public:
     std::uint32_t ssthresh() const override { return cc_->ssthresh(); }
     Duration rto() const override { return rtt_.rto(); }
     std::uint16_t peer_mss() const override { return static_cast<std::uint16_t>(smss_); }
+    Seq iss() const override { return iss_; }
+    Seq irs() const override { return irs_; }
+    void set_observer(Observer* o) override { observer_ = o; }
 
 private:
     // --- input (connection_input.cpp) ---
@@ -75,6 +78,10 @@ private:
     std::uint32_t send_window() const;
 
     // --- state changes and timers (connection_timers.cpp) ---
+    void emit(TraceEvent e, Time now) {
+        if (observer_) observer_->on_event(tuple_, e, now);
+    }
+    void note_congestion(Time now);  // emits Congestion if cwnd/ssthresh moved
     void set_state(State s);
     void enter_time_wait(Time now);
     void fail(Error e);
@@ -101,6 +108,9 @@ private:
     Tuple tuple_;
     Config cfg_;
     SegmentSink& out_;
+    Observer* observer_ = nullptr;
+    Time now_{0};  // the time of the call being handled, for events from deep inside
+    std::uint32_t traced_cwnd_ = 0, traced_ssthresh_ = 0;
     State state_ = State::Closed;
     Error error_ = Error::None;
     std::uint32_t events_ = 0;

@@ -33,6 +33,7 @@ void ConnectionImpl::take_peer_options(const Options& o, bool syn_ack) {
 }
 
 void ConnectionImpl::on_segment(const SegmentView& seg, Time now) {
+    now_ = now;
     ++stats_.segs_in;
     last_recv_ = now;
     keepalive_sent_ = 0;
@@ -128,6 +129,7 @@ void ConnectionImpl::send_challenge_ack(Time now) {
     ++challenge_count_;
     ++stats_.challenge_acks;
     LOG(tcp, debug) << "challenge ACK (RFC 5961)";
+    emit({.kind = TraceEvent::Kind::ChallengeAck}, now);
     send_ack(now);
 }
 
@@ -387,6 +389,7 @@ void ConnectionImpl::on_new_ack(const SegmentView& seg, Seq ack, Time now) {
             dupacks_ = 0;
             cc_->on_recovery_exit(now);
             LOG(tcp, debug) << "recovery done, cwnd " << cc_->cwnd();
+            emit({.kind = TraceEvent::Kind::Recovery}, now);
         } else {
             // step 4: a partial ACK: resend the first unacknowledged segment,
             // deflate by the amount acked, add back one SMSS.
@@ -405,11 +408,13 @@ void ConnectionImpl::on_new_ack(const SegmentView& seg, Seq ack, Time now) {
         dupacks_ = 0;
         cc_->on_ack(data_acked ? data_acked : acked, sample, now);
     }
+    note_congestion(now);
 }
 
 void ConnectionImpl::on_duplicate_ack(Time now) {
     ++stats_.dup_acks_in;
     if (dupacks_ < 0xffff) ++dupacks_;  // saturate: a counter must not wrap
+    emit({.kind = TraceEvent::Kind::DupAck, .seq = snd_una_ - iss_, .count = dupacks_}, now);
     if (in_recovery_) {
         // RFC 6582 3.2 step 4 (RFC 5681 3.2 step 4): inflate by one SMSS per
         // further duplicate ACK. SACK recovery uses the pipe instead.
@@ -428,9 +433,11 @@ void ConnectionImpl::on_duplicate_ack(Time now) {
         ++stats_.fast_retransmits;
         LOG(tcp, info) << "fast retransmit at seq " << snd_una_ - iss_ << ", ssthresh "
                        << cc_->ssthresh() << ", cwnd " << cc_->cwnd();
+        emit({.kind = TraceEvent::Kind::FastRetransmit, .seq = snd_una_ - iss_}, now);
         retransmit_first(now);
         // RFC 5681 3.2 step 3: cwnd = ssthresh + 3*SMSS (NewReno only).
         if (!sack_ok_) cc_->set_cwnd(cc_->ssthresh() + 3 * smss_);
+        note_congestion(now);
     }
 }
 

@@ -8,9 +8,37 @@
 
 namespace tcp {
 
+std::string_view to_string(TraceEvent::Kind k) {
+    using K = TraceEvent::Kind;
+    switch (k) {
+        case K::StateChange: return "state";
+        case K::RtoFired: return "rto";
+        case K::FastRetransmit: return "fast-retransmit";
+        case K::DupAck: return "dup-ack";
+        case K::Recovery: return "recovery-done";
+        case K::ZeroWindow: return "zero-window";
+        case K::WindowProbe: return "window-probe";
+        case K::DelayedAck: return "delayed-ack";
+        case K::Congestion: return "congestion";
+        case K::TimeWaitExpired: return "time-wait-expired";
+        case K::ChallengeAck: return "challenge-ack";
+    }
+    return "?";
+}
+
+void ConnectionImpl::note_congestion(Time now) {
+    const std::uint32_t c = cc_->cwnd(), t = cc_->ssthresh();
+    const std::uint32_t moved = c > traced_cwnd_ ? c - traced_cwnd_ : traced_cwnd_ - c;
+    if (moved < smss_ && t == traced_ssthresh_) return;
+    traced_cwnd_ = c;
+    traced_ssthresh_ = t;
+    emit({.kind = TraceEvent::Kind::Congestion, .value = c, .value2 = t}, now);
+}
+
 void ConnectionImpl::set_state(State s) {
     if (s == state_) return;
     LOG(tcp, info) << to_string(state_) << " -> " << to_string(s);
+    emit({.kind = TraceEvent::Kind::StateChange, .from = state_, .to = s}, now_);
     state_ = s;
     if (s == State::Closed) {
         rtx_deadline_.reset();
@@ -58,15 +86,18 @@ std::optional<Time> ConnectionImpl::next_deadline() const {
 }
 
 void ConnectionImpl::on_timer(Time now) {
+    now_ = now;
     if (time_wait_deadline_ && now >= *time_wait_deadline_) {
         time_wait_deadline_.reset();
         LOG(tcp, info) << "TIME-WAIT expired";
+        emit({.kind = TraceEvent::Kind::TimeWaitExpired}, now);
         set_state(State::Closed);
         return;
     }
     if (ack_deadline_ && now >= *ack_deadline_) {
         ++stats_.delayed_acks;
         LOG(tcp, debug) << "delayed ACK sent";
+        emit({.kind = TraceEvent::Kind::DelayedAck}, now);
         send_ack(now);
     }
     if (rtx_deadline_ && now >= *rtx_deadline_) on_rto(now);
@@ -105,6 +136,11 @@ void ConnectionImpl::on_rto(Time now) {
     LOG(tcp, info) << "RTO fired (retry " << retries_ << "), backoff to "
                    << rtt_.rto().count() / 1000 << " ms, cwnd " << cc_->cwnd() << ", ssthresh "
                    << cc_->ssthresh();
+    emit({.kind = TraceEvent::Kind::RtoFired,
+          .value = static_cast<std::uint64_t>(rtt_.rto().count() / 1000),
+          .count = static_cast<std::uint32_t>(retries_)},
+         now);
+    note_congestion(now);
     retransmit_first(now);  // 5.4
     if (established_or_later() && snd_nxt_ == snd_una_) {
         // retransmit_first sent [snd_una, +len); continue after it.
@@ -121,6 +157,7 @@ void ConnectionImpl::on_persist(Time now) {
     // RFC 9293 3.8.6.1: probe a zero window with one byte of new data (or
     // resend the probe byte); the reply carries the current window.
     ++stats_.zero_window_probes;
+    emit({.kind = TraceEvent::Kind::WindowProbe, .seq = snd_una_ - iss_}, now);
     if (seq_lt(snd_nxt_, data_end())) {
         if (snd_nxt_ == snd_una_) {
             send_segment(snd_nxt_, 1, flag::ACK, now);

@@ -152,3 +152,32 @@ TEST_CASE("Flow control end to end: a slow reader closes the window, the sender 
         60s));
     CHECK(p.got_b == data);
 }
+
+TEST_CASE("Observer: state changes, RTO and congestion events are reported in order") {
+    struct Log : Observer {
+        std::vector<TraceEvent> ev;
+        void on_event(const Tuple&, const TraceEvent& e, Time) override { ev.push_back(e); }
+    } log;
+    Pair p;
+    p.out_a.now = p.now;
+    REQUIRE(p.open());
+    p.a()->set_observer(&log);
+    p.drop_next(l2::Side::A, {1});
+    const std::string msg = "watch me";
+    p.a()->send(base::Bytes(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), p.now);
+    REQUIRE(p.run_until([&] { return p.got_b.size() == msg.size(); }, 5s));
+    p.a()->shutdown_send(p.now);
+    p.b()->close(p.now);
+    REQUIRE(p.run_until([&] { return p.a()->state() == State::TimeWait; }, 5s));
+    std::vector<TraceEvent::Kind> kinds;
+    std::vector<State> states;
+    for (auto& e : log.ev) {
+        kinds.push_back(e.kind);
+        if (e.kind == TraceEvent::Kind::StateChange) states.push_back(e.to);
+    }
+    CHECK(std::count(kinds.begin(), kinds.end(), TraceEvent::Kind::RtoFired) == 1);
+    CHECK(std::count(kinds.begin(), kinds.end(), TraceEvent::Kind::Congestion) >= 1);
+    REQUIRE(states.size() >= 2);
+    CHECK(states[0] == State::FinWait1);
+    CHECK(states.back() == State::TimeWait);
+}
