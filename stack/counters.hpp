@@ -19,6 +19,7 @@ struct Counters {
     std::uint64_t fragments = 0;               // we do not reassemble (raw mode: the kernel does)
     std::uint64_t bad_destination = 0;         // broadcast/multicast (RFC 1122 4.2.3.10)
     std::uint64_t not_ours = 0;                // raw mode: ports the kernel or others own
+    std::uint64_t own_looped_back = 0;         // raw mode on loopback: our own packets, seen again
     std::uint64_t to_connection = 0;           // delivered to a connection
     std::uint64_t to_listener = 0;             // delivered to a listener
     std::uint64_t resets_sent = 0;             // RFC 9293 3.10.7.1 replies
@@ -35,7 +36,7 @@ struct Counters {
 inline std::ostream& operator<<(std::ostream& os, const Counters& c) {
     os << "packets in " << c.packets_in << " (" << c.bytes_in << " bytes), out " << c.packets_out
        << " (" << c.bytes_out << " bytes), send errors " << c.send_errors << "; to connections "
-       << c.to_connection << ", to listeners " << c.to_listener << ", not ours " << c.not_ours
+       << c.to_connection << ", to listeners " << c.to_listener << ", not ours " << c.not_ours << ", our own looped back " << c.own_looped_back
        << ", not TCP " << c.not_tcp << ", fragments " << c.fragments << ", bad destination "
        << c.bad_destination << "; RSTs sent " << c.resets_sent << ", SYNs dropped (backlog) "
        << c.syn_dropped_backlog << "; connections opened " << c.connections_opened

@@ -1,4 +1,4 @@
-// One line per segment for debug logs ("in 127.0.0.1:40000 > 127.0.0.1:8080
+// One line per segment for trace logs ("in 127.0.0.1:40000 > 127.0.0.1:8080
 // [SYN] seq=... win=... len=0"). --trace (issue 6) will grow out of this.
 #pragma once
 #include <cstdint>

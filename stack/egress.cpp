@@ -31,7 +31,7 @@ void Core::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p
     base::MutBytes out(tx_buf_.data(), total);
     ip::build_ipv4_header(out, ih);
     tcp::build(out.subspan(ip::kIpv4HeaderLen), h, t.local_ip, t.remote_ip, p1, p2);
-    LOG(stack, debug) << describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
+    LOG(stack, trace) << describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
 
     if (const int err = dev_->send(out); err != 0) {
         // To TCP a packet the device refused is a lost packet; it retransmits.

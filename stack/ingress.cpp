@@ -70,7 +70,7 @@ void Core::handle_packet(base::Bytes packet, bool checksum_trusted) {
 
     if (auto it = by_tuple_.find(t); it != by_tuple_.end()) {
         ++counters_.to_connection;
-        LOG(stack, debug) << describe("in ", ih.src, ih.dst, h, seg->payload.size());
+        LOG(stack, trace) << describe("in ", ih.src, ih.dst, h, seg->payload.size());
         ConnEntry* e = find(it->second);
         e->conn->on_segment(*seg, loop.now());
         settle(*e);
@@ -78,7 +78,7 @@ void Core::handle_packet(base::Bytes packet, bool checksum_trusted) {
     }
     if (ListenerEntry* l = find_listener(t.local_ip, t.local_port)) {
         ++counters_.to_listener;
-        LOG(stack, debug) << describe("in ", ih.src, ih.dst, h, seg->payload.size());
+        LOG(stack, trace) << describe("in ", ih.src, ih.dst, h, seg->payload.size());
         to_listener(*l, t, *seg);
         return;
     }
@@ -87,11 +87,15 @@ void Core::handle_packet(base::Bytes packet, bool checksum_trusted) {
     // ourselves (on loopback they come back in). A port we do not hold
     // belongs to someone else, and the kernel answers for it: never RST it.
     if (kernel_owns_addresses && !ports->owns(t.local_ip, t.local_port)) {
-        ++counters_.not_ours;
+        // One of ours coming back is told apart only for the counters.
+        if (by_tuple_.count({t.remote_ip, t.remote_port, t.local_ip, t.local_port}))
+            ++counters_.own_looped_back;
+        else
+            ++counters_.not_ours;
         return;
     }
     LOG(stack, debug) << describe("in ", ih.src, ih.dst, h, seg->payload.size())
-                      << " (no connection)";
+                      << " (no connection: RFC 9293 3.10.7.1 reset)";
     reply_reset(t, *seg);
 }
 
