@@ -2,7 +2,7 @@
 # Our client <-> our server, two processes on one host in raw mode: 100
 # messages echoed byte-exact, one of them a 64 KiB line; and the prompt on a
 # terminal.
-source "$(dirname "$0")/lib.sh" python3
+source "$(dirname "$0")/common.bash" python3
 start_server srv --log-level info
 
 python3 - "$TMP/in.txt" <<'PY'

@@ -3,7 +3,7 @@
 # non-zero exit, and nothing left installed: not root, a port another
 # instance serves, a bad address, nothing listening, a host that does not
 # answer, a server that resets.
-source "$(dirname "$0")/lib.sh" python3 setpriv
+source "$(dirname "$0")/common.bash" python3 setpriv
 
 # expect NAME WANT_RC PATTERN CMD...: runs CMD in the namespace, checks the
 # exit status, that stderr's last line matches PATTERN, and that it left no

@@ -2,7 +2,7 @@
 # Linux's own TCP as the peer: nc and a python client against our server,
 # 100 concurrent kernel clients against one server, and our client against a
 # kernel echo server (socat).
-source "$(dirname "$0")/lib.sh" nc python3 socat
+source "$(dirname "$0")/common.bash" nc python3 socat
 start_server srv --log-level warning
 
 out=$(printf 'from nc 1\nfrom nc 2\n' | timeout 10 ip netns exec "$NS" nc -N 127.0.0.1 8080) || fail "nc exited $?"

@@ -10,7 +10,7 @@
 # MSS-sized segments, as on a real link: with them on it sends 64 KiB
 # super-packets over loopback and 2% "per packet" means far fewer losses
 # for the kernel than for us.
-source "$(dirname "$0")/lib.sh" python3 socat
+source "$(dirname "$0")/common.bash" python3 socat
 BYTES=10000000
 command -v ethtool >/dev/null && in_ns ethtool -K lo tso off gso off >/dev/null 2>&1
 in_ns nft -f - <<'NFT' || fail "cannot install the loss rule"

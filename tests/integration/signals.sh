@@ -2,7 +2,7 @@
 # Nothing of ours stays installed: after SIGINT and after SIGTERM (with a
 # client connected) no nftables table of ours remains, and a table left by a
 # killed run is removed at the next start.
-source "$(dirname "$0")/lib.sh" python3
+source "$(dirname "$0")/common.bash" python3
 
 for sig in INT TERM; do
     start_server "srv-$sig" --log-level info
@@ -23,15 +23,22 @@ done
 
 # The client too: SIGINT while it waits on its terminal input.
 start_server srv2 --log-level warning
-sleep 30 | ip netns exec "$NS" ./client 127.0.0.1 8080 2>"$TMP/client.err" &
-cpid=$!  # the last command of the pipeline: ip netns exec execs the client
+# Its input is a fifo we hold open, so it waits for input like a terminal.
+mkfifo "$TMP/stdin"
+ip netns exec "$NS" ./client 127.0.0.1 8080 <"$TMP/stdin" 2>"$TMP/client.err" &
+cpid=$!  # ip netns exec execs the client: this is its pid
 PIDS+=("$cpid")
+exec 3>"$TMP/stdin"
+
 for _ in $(seq 50); do [ "$(our_tables)" = 2 ] && break; sleep 0.1; done
 [ "$(our_tables)" = 2 ] || fail "expected the client's and the server's tables"
 kill -INT "$cpid"
 for _ in $(seq 50); do [ "$(our_tables)" = 1 ] && break; sleep 0.1; done
 [ "$(our_tables)" = 1 ] || fail "the client's table is still there after SIGINT"
-echo "client SIGINT: its table removed"
+exec 3>&-
+wait "$cpid"; rc=$?
+[ "$rc" = 130 ] || fail "client exit status $rc after SIGINT, want 130"
+echo "client SIGINT: exit 130, its table removed"
 stop_server "$SERVER_PID" TERM || fail "server exit status $?"
 
 # A stale table from a run that was killed (pid 4194304 cannot exist:

@@ -1,4 +1,5 @@
-# Sourced by every integration test: a network namespace of the test's own
+# Sourced by every integration test (named .bash so that tests/run_all.sh,
+# which runs tests/integration/*.sh, does not take it for a test): a network namespace of the test's own
 # with `lo` up, removed by a trap however the test ends, and helpers to run
 # our server inside it. Exit 0 pass, 77 skip, anything else fail.
 set -u
@@ -16,7 +17,7 @@ for c in ip nft timeout "$@"; do command -v "$c" >/dev/null || skip "needs $c"; 
 
 cleanup() {
     for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    wait 2>/dev/null
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
     ip netns del "$NS" 2>/dev/null
     rm -rf "$TMP"
 }
