@@ -243,6 +243,13 @@ std::uint32_t ConnectionImpl::send_window() const {
     return std::min(snd_wnd_, cc_->cwnd() + limited);
 }
 
+bool ConnectionImpl::is_lost(Seq s) const {
+    std::size_t blocks_above = 0;
+    for (std::size_t i = 0; i < sacked_.count(); ++i)
+        if (seq_gt(sacked_[i].left, s)) ++blocks_above;
+    return blocks_above >= 3 || sacked_.bytes_above(s) > 2 * smss_;
+}
+
 std::uint32_t ConnectionImpl::lost_bytes_not_resent() const {
     // RFC 6675 IsLost: a hole is lost once DupThresh (3) segments' worth of
     // SACKed bytes lie above it. Holes below rtx_next_ were already resent.
@@ -250,7 +257,7 @@ std::uint32_t ConnectionImpl::lost_bytes_not_resent() const {
     Seq hole = snd_una_;
     for (std::size_t i = 0; i < sacked_.count(); ++i) {
         const auto& r = sacked_[i];
-        if (seq_lt(hole, r.left) && sacked_.bytes_above(r.left) >= 3 * smss_) {
+        if (seq_lt(hole, r.left) && is_lost(hole)) {
             const Seq from = seq_max(hole, rtx_next_);
             if (seq_lt(from, r.left)) lost += r.left - from;
         }
@@ -391,7 +398,7 @@ bool ConnectionImpl::retransmit_hole(Time now) {
             s = r.right;
             continue;
         }
-        if (sacked_.bytes_above(r.left) < 3 * smss_) return false;  // not deemed lost yet
+        if (!is_lost(s)) return false;  // not deemed lost yet
         const std::uint32_t len = std::min<std::uint32_t>(r.left - s, smss_);
         const std::uint32_t data_left = seq_lt(s, data_end()) ? data_end() - s : 0;
         const std::uint32_t n = std::min(len, data_left);

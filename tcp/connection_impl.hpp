@@ -55,6 +55,10 @@ private:
     bool on_ack(const SegmentView& seg, Time now);  // false: drop the segment
     void on_new_ack(const SegmentView& seg, Seq ack, Time now);
     void on_duplicate_ack(Time now);
+    void enter_recovery(Time now);  // fast retransmit + recovery (RFC 5681 3.2, 6582, 6675)
+    // RFC 6675 IsLost: DupThresh (3) discontiguous SACKed blocks above `s`,
+    // or more than (DupThresh - 1) * SMSS SACKed bytes above it.
+    bool is_lost(Seq s) const;
     void update_send_window(const Header& h);
     void on_text(Seq seq, base::Bytes payload, bool push, Time now);
     void on_fin_reached(Time now);

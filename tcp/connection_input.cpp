@@ -308,26 +308,34 @@ bool ConnectionImpl::on_ack(const SegmentView& seg, Time now) {
         send_challenge_ack(now);
         return false;
     }
-    if (seq_gt(h.ack, snd_una_)) {
-        on_new_ack(seg, h.ack, now);
-    } else if (h.ack == snd_una_) {
-        // RFC 5681 2: a duplicate ACK carries no data, no SYN/FIN, the same
-        // window, and arrives while data is outstanding.
-        const bool same_window = (static_cast<std::uint32_t>(h.window) << snd_wscale_) == snd_wnd_;
-        // A zero window is flow control, not loss: probes' ACKs don't count.
-        if (seg.payload.empty() && !h.has(flag::FIN) && same_window && snd_max_ != snd_una_ &&
-            snd_wnd_ > 0)
-            on_duplicate_ack(now);
-    }
-    // SACK blocks update the scoreboard (RFC 2018, RFC 6675 update()).
+    // RFC 6675 5: every ACK updates the SACK scoreboard first. Only blocks
+    // inside what we sent and above SND.UNA make sense (RFC 2018).
+    const std::uint32_t sacked_before = sacked_.bytes();
     if (sack_ok_) {
         for (std::size_t i = 0; i < h.options.sack_count; ++i) {
             const auto& b = h.options.sack[i];
-            // Only blocks inside what we sent and above SND.UNA make sense.
             if (seq_lt(b.left, b.right) && seq_ge(b.left, snd_una_) && seq_le(b.right, snd_max_))
                 sacked_.add(b.left, b.right);
         }
     }
+    const bool new_sack = sacked_.bytes() > sacked_before;
+
+    if (seq_gt(h.ack, snd_una_)) {
+        on_new_ack(seg, h.ack, now);
+    } else if (h.ack == snd_una_ && snd_max_ != snd_una_ && snd_wnd_ > 0) {
+        // RFC 5681 2: a duplicate ACK carries no data, no SYN/FIN and the same
+        // window. With SACK, any ACK that reports newly SACKed data counts too
+        // (RFC 6675 2): a peer with data of its own piggybacks its ACKs.
+        // (A zero window is flow control, not loss: probes' ACKs don't count.)
+        const bool same_window = (static_cast<std::uint32_t>(h.window) << snd_wscale_) == snd_wnd_;
+        const bool pure = seg.payload.empty() && !h.has(flag::FIN) && same_window;
+        if (pure || (sack_ok_ && new_sack)) on_duplicate_ack(now);
+    }
+    // RFC 6675 5 (A): recovery also starts once the first unacknowledged
+    // segment counts as lost by the scoreboard, however few ACKs said so.
+    if (sack_ok_ && !in_recovery_ && snd_max_ != snd_una_ && seq_gt(snd_una_, recover_) &&
+        is_lost(snd_una_))
+        enter_recovery(now);
     update_send_window(h);
 
     switch (state_) {
@@ -424,21 +432,23 @@ void ConnectionImpl::on_duplicate_ack(Time now) {
     if (dupacks_ < 3) return;  // Limited Transmit (send_window) lets new data out
     // RFC 6582 3.2 step 2: the third duplicate ACK, unless it is about data
     // before the last recovery point.
-    if (dupacks_ == 3 && seq_gt(snd_una_, recover_)) {
-        const std::uint32_t flight = snd_max_ - snd_una_;
-        recover_ = snd_max_;
-        in_recovery_ = true;
-        rtx_next_ = snd_una_;
-        cc_->on_fast_retransmit(flight, now);
-        ++stats_.fast_retransmits;
-        LOG(tcp, info) << "fast retransmit at seq " << snd_una_ - iss_ << ", ssthresh "
-                       << cc_->ssthresh() << ", cwnd " << cc_->cwnd();
-        emit({.kind = TraceEvent::Kind::FastRetransmit, .seq = snd_una_ - iss_}, now);
-        retransmit_first(now);
-        // RFC 5681 3.2 step 3: cwnd = ssthresh + 3*SMSS (NewReno only).
-        if (!sack_ok_) cc_->set_cwnd(cc_->ssthresh() + 3 * smss_);
-        note_congestion(now);
-    }
+    if (dupacks_ == 3 && seq_gt(snd_una_, recover_)) enter_recovery(now);
+}
+
+void ConnectionImpl::enter_recovery(Time now) {
+    const std::uint32_t flight = snd_max_ - snd_una_;
+    recover_ = snd_max_;
+    in_recovery_ = true;
+    rtx_next_ = snd_una_;
+    cc_->on_fast_retransmit(flight, now);
+    ++stats_.fast_retransmits;
+    LOG(tcp, info) << "fast retransmit at seq " << snd_una_ - iss_ << ", ssthresh "
+                   << cc_->ssthresh() << ", cwnd " << cc_->cwnd();
+    emit({.kind = TraceEvent::Kind::FastRetransmit, .seq = snd_una_ - iss_}, now);
+    retransmit_first(now);
+    // RFC 5681 3.2 step 3: cwnd = ssthresh + 3*SMSS (NewReno only).
+    if (!sack_ok_) cc_->set_cwnd(cc_->ssthresh() + 3 * smss_);
+    note_congestion(now);
 }
 
 void ConnectionImpl::update_send_window(const Header& h) {

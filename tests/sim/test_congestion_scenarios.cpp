@@ -181,3 +181,46 @@ TEST_CASE("Observer: state changes, RTO and congestion events are reported in or
     CHECK(states[0] == State::FinWait1);
     CHECK(states.back() == State::TimeWait);
 }
+
+TEST_CASE("RFC 6675 5: with data flowing both ways, SACK detects a loss without pure duplicate ACKs") {
+    // An echo-like exchange: B's ACKs to A all carry data, so none is a
+    // duplicate ACK in RFC 5681's sense; the SACK scoreboard must still
+    // start fast recovery instead of waiting for the RTO.
+    Pair p;
+    p.a_to_b.delay = p.b_to_a.delay = Duration(10ms);
+    REQUIRE(p.open());
+    auto up = random_bytes(600000, 31), down = random_bytes(600000, 32);
+    p.drop_next(l2::Side::A, {60});
+    REQUIRE(p.transfer(up, down, 60s));
+    CHECK(p.a()->stats().fast_retransmits == 1);
+    CHECK(p.a()->stats().rto_timeouts == 0);
+}
+
+TEST_CASE("RFC 6675 5: data-carrying ACKs with new SACK blocks start fast recovery") {
+    Scripted s;
+    s.connect(1000);
+    SegSpec synack{.seq = 5000, .ack = 1001, .flags = flag::SYN | flag::ACK, .window = 65535};
+    synack.options.mss = 1000;
+    synack.options.sack_permitted = true;
+    s.deliver(synack);
+    s.take();
+    std::string data(10000, 'd');
+    s.conn->send(base::Bytes(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()), s.now);
+    auto w = s.take();
+    REQUIRE(w.size() == 10);  // the initial window: 10 segments of 1000
+    // The peer got segment 1, lost segment 2, and got 3, 4, 5: each of its
+    // replies carries data of its own, so none is a pure duplicate ACK.
+    Seq peer_seq = 5001;
+    for (int k = 3; k <= 5; ++k) {
+        SegSpec r{.seq = peer_seq, .ack = 2001, .flags = flag::ACK, .data = "echo"};
+        r.options.sack_count = 1;
+        r.options.sack[0] = SackBlock{3001, static_cast<Seq>(1001 + 1000 * k)};
+        s.deliver(r);
+        peer_seq += 4;
+    }
+    w = s.take();
+    bool resent = false;
+    for (auto& x : w) resent |= x.h.seq == 2001 && x.payload.size() == 1000;
+    CHECK(resent);
+    CHECK(s.conn->stats().fast_retransmits == 1);
+}
