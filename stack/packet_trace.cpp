@@ -39,7 +39,8 @@ struct Decode {
     }
     void say(const std::string& src, const std::string& dst, const std::string& text,
              bool alarm = false) {
-        tracer.note(c.dir, c.at, src, dst, text, alarm);
+        if (c.lost) tracer.note(c.dir, c.at, src, dst, text + "  LOST (fault injector)", true);
+        else tracer.note(c.dir, c.at, src, dst, text, alarm);
         flush();
     }
     void flush() {

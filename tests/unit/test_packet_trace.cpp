@@ -46,6 +46,15 @@ TEST_CASE("packet trace: ARP request and reply (RFC 826), by MAC address") {
           "ARP Reply 192.0.2.2 is-at 02:00:00:00:00:0b\n");
 }
 
+TEST_CASE("packet trace: a frame the fault injector dropped is marked, whatever it carries") {
+    for (auto frame : {view(captured::kArpRequest), view(captured::kEchoRequest), view(captured::kTcpSyn)}) {
+        std::ostringstream text;
+        Tracer tracer{text};
+        trace_frame(tracer, {.dir = Dir::Out, .bytes = frame, .lost = true}, false);
+        CHECK(has(text.str(), "  LOST (fault injector)\n"));
+    }
+}
+
 TEST_CASE("packet trace: ping, both ways") {
     Dump d;
     CHECK(d.frame(view(captured::kEchoRequest), Dir::Out) ==
