@@ -109,7 +109,10 @@ struct Pair::Impl {
         h.dst = w.dst;
         REQUIRE(ip::build_ipv4_header(pkt, h) == ip::kIpv4HeaderLen);
         std::copy(w.bytes.begin(), w.bytes.end(), pkt.begin() + ip::kIpv4HeaderLen);
+        const auto& c = link->from(from).counters();
+        const std::uint64_t lost_before = c.dropped + c.dropped_nth + c.overflowed;
         link->send(from, pkt, p.now);
+        if (p.on_sent) p.on_sent(from, w, c.dropped + c.dropped_nth + c.overflowed > lost_before);
     }
 };
 
@@ -161,12 +164,14 @@ bool Pair::run_until(const std::function<bool()>& pred, tcp::Duration limit) {
                     ++corrupt_dropped;
                     continue;
                 }
+                if (on_received) on_received(to, parsed.value);
                 if (to == l2::Side::B) {
                     if (!conn_b) {
                         const auto& h = parsed->header;
                         if (h.has(tcp::flag::SYN) && !h.has(tcp::flag::ACK)) {
                             tcp::Tuple t{kIpB, h.dst_port, kIpA, h.src_port};
                             conn_b = tcp::Connection::accept(t, cfg_b, iss_b, parsed.value, now, out_b);
+                            conn_b->set_observer(observer_b);
                         }
                     } else {
                         conn_b->on_segment(parsed.value, now);
@@ -190,6 +195,7 @@ bool Pair::open(tcp::Duration limit) {
     impl->link = std::make_unique<l2::SimLink>(a_to_b, b_to_a);
     out_a.now = now;
     conn_a = tcp::Connection::connect(tcp::Tuple{kIpA, 40000, kIpB, 80}, cfg_a, iss_a, now, out_a);
+    conn_a->set_observer(observer_a);
     return run_until(
         [&] {
             return conn_a->state() == tcp::State::Established && conn_b &&

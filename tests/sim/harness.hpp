@@ -99,6 +99,13 @@ struct Pair {
     void drop_next(l2::Side from, std::initializer_list<int> offsets);
     std::uint64_t packets_sent(l2::Side from) const;
     tcp::Seq iss_a = 1000, iss_b = 5000;
+    // For traces: each segment as a side hands it to the link (`lost` when
+    // the link's faults drop it), and as a side receives it, before its
+    // connection sees it; observers are set when the connections are made.
+    std::function<void(l2::Side from, const Wire& w, bool lost)> on_sent;
+    std::function<void(l2::Side to, const tcp::SegmentView& seg)> on_received;
+    tcp::Observer* observer_a = nullptr;
+    tcp::Observer* observer_b = nullptr;
 
     Pair();
     ~Pair();
