@@ -241,6 +241,8 @@ bool ArpCache::enqueue(std::uint32_t ip, Entry& e, base::Bytes packet) {
 
 void ArpCache::drop_oldest(Entry& e) {
     ++counters_.queue_overflow;
+    LOG(arp, debug) << "resolution queue full: oldest waiting packet (" << e.queue.front().size()
+                    << " bytes) dropped";
     e.queue_bytes -= e.queue.front().size();
     queued_bytes_ -= e.queue.front().size();
     e.queue.pop_front();

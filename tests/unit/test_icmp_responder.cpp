@@ -203,10 +203,9 @@ TEST_CASE("icmp: the error rules accept a reassembly quote and refuse what is no
 }
 
 TEST_CASE("icmp: a received port unreachable names our UDP socket and is hard (RFC 1122 4.2.3.9)") {
-    auto ipv = ip::parse_ipv4(copy(captured::kPortUnreachable, kEth));
+    auto ipv = ip::parse_ipv4(view(captured::kPortUnreachable, kEth));  // static storage
     REQUIRE(ipv.ok());
-    const Buf payload(ipv->payload.begin(), ipv->payload.end());
-    auto icmp = ip::parse_icmp(payload);
+    auto icmp = ip::parse_icmp(ipv->payload);
     REQUIRE(icmp.ok());
     auto r = ip::icmp_error_report(*icmp, ipv->header.src);
     REQUIRE(r);
