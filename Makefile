@@ -30,6 +30,7 @@ TEST_OBJS  := $(TEST_SRCS:%.cpp=$(BUILD)/%.o)
 TEST_BIN   := $(BUILD)/tests/run_tests
 BENCH_BINS := $(BENCH_SRCS:%.cpp=$(BUILD)/%)
 
+.SECONDARY:
 .PHONY: all test test-unit test-integration test-asan bench demo run-server run-client deps clean
 all: $(APPS)
 

@@ -70,7 +70,6 @@ struct Config {
     Duration msl = 2s;                       // TIME-WAIT lasts 2*MSL; short for demos
     int syn_retries = 6;                     // like Linux tcp_syn_retries
     int max_retries = 15;                    // like Linux tcp_retries2
-    Duration user_timeout = 0s;              // RFC 9293 3.8.3 R2; 0 = from max_retries
 
     // RFC 1122 4.2.3.6: keepalive off by default; idle >= 2 h by default.
     bool keepalive = false;

@@ -35,6 +35,7 @@ public:
     // Writes `data` at `offset` from the read point without changing size();
     // used for out-of-order data. The caller guarantees offset+size <= capacity.
     void write_at(std::size_t offset, base::Bytes data) {
+        if (data.empty()) return;  // memcpy from an empty span's null pointer is UB
         std::size_t pos = (head_ + offset) % cap_;
         std::size_t first = std::min(data.size(), cap_ - pos);
         std::memcpy(buf_.get() + pos, data.data(), first);
@@ -56,6 +57,7 @@ public:
     // Copies up to out.size() bytes from the read point and consumes them.
     std::size_t read(base::MutBytes out) {
         auto [a, b] = peek(0, out.size());
+        if (a.empty()) return 0;
         std::memcpy(out.data(), a.data(), a.size());
         if (!b.empty()) std::memcpy(out.data() + a.size(), b.data(), b.size());
         consume(a.size() + b.size());

@@ -131,3 +131,21 @@ TEST_CASE("Pair: handshake and a small exchange over the simulated link") {
     auto back = random_bytes(3000, 8);
     CHECK(p.transfer(data, back, 10s));
 }
+
+TEST_CASE("RFC 9293 3.10.7.4: a lost SYN-ACK is retransmitted and the handshake completes") {
+    Pair p;
+    p.a_to_b.delay = p.b_to_a.delay = Duration(10ms);
+    p.b_to_a.drop_nth = {1};  // B's first packet: the SYN-ACK
+    REQUIRE(p.open(10s));
+    CHECK(p.b()->stats().retransmits >= 1);
+}
+
+TEST_CASE("RFC 1122 4.2.3.9: an ICMP hard error aborts a connect; a soft one does not") {
+    Scripted s;
+    s.connect(1000);
+    s.conn->on_icmp_error(false, s.now);
+    CHECK(s.conn->state() == State::SynSent);
+    s.conn->on_icmp_error(true, s.now);
+    CHECK(s.conn->state() == State::Closed);
+    CHECK(s.conn->error() == Error::Unreachable);
+}

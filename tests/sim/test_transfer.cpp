@@ -70,3 +70,15 @@ TEST_CASE("PITFALLS: a transfer across the 2^32 sequence wrap") {
     auto up = random_bytes(kMB, 3), down = random_bytes(kMB, 4);
     CHECK(p.transfer(up, down, 60s));
 }
+
+TEST_CASE("RFC 9438: CUBIC carries 1 MB each way through 5% loss") {
+    for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+        Pair p;
+        p.seed = seed;
+        p.cfg_a.congestion = p.cfg_b.congestion = "cubic";
+        p.a_to_b.drop_pct = p.b_to_a.drop_pct = 5;
+        REQUIRE(p.open(60s));
+        auto up = random_bytes(kMB, seed), down = random_bytes(kMB, seed + 1);
+        CHECK(p.transfer(up, down, 300s));
+    }
+}
