@@ -43,9 +43,10 @@ struct ArpConfig {
     // Requests sent before giving up (Linux: mcast_solicit = 3), and unicast
     // polls sent to refresh an entry in use.
     int max_tries = 3;
-    // RFC 1122 2.3.2.1 requires a timeout on cache entries and suggests
-    // minutes; 60 s keeps a moved host's stale MAC short-lived while a busy
-    // entry is kept alive by polling.
+    // RFC 1122 2.3.2.1: out-of-date entries MUST be flushed; its timeout and
+    // unicast-poll methods use timeouts "on the order of a minute or less".
+    // A moved host's stale MAC lives at most this long; a busy entry is
+    // kept alive by polling.
     Time lifetime = std::chrono::seconds(60);
     std::size_t max_entries = 256;
     // RFC 1122 2.3.2.2: save packets waiting for resolution. Per address:
