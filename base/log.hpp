@@ -35,6 +35,9 @@ inline bool enabled(Channel c, Level l) {
 void init(Level level);
 void set_level(Level level);
 void set_level(Channel c, Level level);
+inline Level level(Channel c) {
+    return static_cast<Level>(g_threshold[static_cast<int>(c)].load(std::memory_order_relaxed));
+}
 
 void write(Channel c, Level l, const std::string& msg);
 
