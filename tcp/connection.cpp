@@ -243,6 +243,16 @@ std::uint32_t ConnectionImpl::send_window() const {
     return std::min(snd_wnd_, cc_->cwnd() + limited);
 }
 
+std::uint32_t ConnectionImpl::max_payload() const {
+    // RFC 6691: the MSS bounds data plus TCP options beyond the timestamps
+    // already taken out of smss_; SACK blocks (RFC 2018) must come out of
+    // the payload too, or the packet outgrows the path MTU.
+    if (!sack_ok_ || ooo_.empty()) return smss_;
+    const std::uint32_t blocks = static_cast<std::uint32_t>(std::min<std::size_t>(ooo_.count(), ts_ok_ ? 3 : 4));
+    const std::uint32_t extra = ((4 + 8 * blocks) + 3) & ~3u;
+    return smss_ > extra + 64 ? smss_ - extra : 64;
+}
+
 bool ConnectionImpl::is_lost(Seq s) const {
     std::size_t blocks_above = 0;
     for (std::size_t i = 0; i < sacked_.count(); ++i)
@@ -379,7 +389,7 @@ void ConnectionImpl::retransmit_first(Time now) {
     }
     const Seq from = snd_una_;
     const std::uint32_t data_left = seq_lt(from, data_end()) ? data_end() - from : 0;
-    const std::uint32_t len = std::min(data_left, smss_);
+    const std::uint32_t len = std::min(data_left, max_payload());
     std::uint8_t flags = flag::ACK;
     if (fin_sent() && from + len == fin_seq_) flags |= flag::FIN;
     if (len == 0 && !(flags & flag::FIN)) return;
@@ -399,7 +409,7 @@ bool ConnectionImpl::retransmit_hole(Time now) {
             continue;
         }
         if (!is_lost(s)) return false;  // not deemed lost yet
-        const std::uint32_t len = std::min<std::uint32_t>(r.left - s, smss_);
+        const std::uint32_t len = std::min<std::uint32_t>(r.left - s, max_payload());
         const std::uint32_t data_left = seq_lt(s, data_end()) ? data_end() - s : 0;
         const std::uint32_t n = std::min(len, data_left);
         if (n == 0) return false;
@@ -428,10 +438,10 @@ void ConnectionImpl::output(Time now, bool force_ack) {
             const std::uint32_t peer_room =
                 seq_lt(snd_nxt_, snd_una_ + snd_wnd_) ? snd_una_ + snd_wnd_ - snd_nxt_ : 0;
             const std::uint32_t cc_room = wnd > flight ? wnd - flight : 0;
-            std::uint32_t len = std::min({avail, smss_, peer_room, cc_room});
+            std::uint32_t len = std::min({avail, max_payload(), peer_room, cc_room});
             const bool fin_now = fin_queued_ && !fin_sent() && snd_nxt_ + len == fin_seq_;
             if (len == 0 && !fin_now) break;
-            if (len > 0 && len < smss_ && !fin_now) {
+            if (len > 0 && len < max_payload() && !fin_now) {
                 // A partial segment. RFC 9293 3.8.6.2.1 (sender SWS avoidance)
                 // with Nagle (RFC 896, RFC 1122 4.2.3.4): send it if it empties
                 // the queue and nothing is unacknowledged (or Nagle is off), or

@@ -79,6 +79,7 @@ private:
     std::uint16_t window_to_advertise();  // moves rcv_adv_
     std::uint32_t window_to_advertise_preview() const;  // the field, unscaled; no side effect
     std::uint32_t in_flight() const;
+    std::uint32_t max_payload() const;  // smss_ less the SACK option, if one goes out
     std::uint32_t send_window() const;
 
     // --- state changes and timers (connection_timers.cpp) ---

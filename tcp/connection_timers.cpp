@@ -145,7 +145,7 @@ void ConnectionImpl::on_rto(Time now) {
     if (established_or_later() && snd_nxt_ == snd_una_) {
         // retransmit_first sent [snd_una, +len); continue after it.
         const std::uint32_t len =
-            std::min<std::uint32_t>(seq_lt(snd_una_, data_end()) ? data_end() - snd_una_ : 0, smss_);
+            std::min<std::uint32_t>(seq_lt(snd_una_, data_end()) ? data_end() - snd_una_ : 0, max_payload());
         snd_nxt_ = snd_una_ + len + ((fin_sent() && snd_una_ + len == fin_seq_) ? 1 : 0);
     }
     arm_rtx(now);  // 5.6, with the backed-off RTO

@@ -13,6 +13,8 @@
 source "$(dirname "$0")/common.bash" python3 socat
 BYTES=10000000
 command -v ethtool >/dev/null && in_ns ethtool -K lo tso off gso off >/dev/null 2>&1
+# Both stacks then use MSS 1460, as on Ethernet (our default --mss).
+in_ns ip link set lo mtu 1500
 in_ns nft -f - <<'NFT' || fail "cannot install the loss rule"
 table inet ustk_loss {
   chain prerouting {

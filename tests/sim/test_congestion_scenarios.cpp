@@ -194,6 +194,15 @@ TEST_CASE("RFC 6675 5: with data flowing both ways, SACK detects a loss without 
     REQUIRE(p.transfer(up, down, 60s));
     CHECK(p.a()->stats().fast_retransmits == 1);
     CHECK(p.a()->stats().rto_timeouts == 0);
+    // RFC 6691: SACK blocks come out of the payload; no segment outgrows
+    // MSS + 20 bytes of TCP header, so no IP packet outgrows the 1500 MTU.
+    std::size_t sacks = 0;
+    for (const auto* out : {&p.out_a, &p.out_b})
+        for (const auto& w : out->sent) {
+            CHECK(w.bytes.size() <= 1460 + 20);
+            sacks += w.h.options.sack_count ? 1 : 0;
+        }
+    CHECK(sacks > 0);
 }
 
 TEST_CASE("RFC 6675 5: data-carrying ACKs with new SACK blocks start fast recovery") {
