@@ -121,6 +121,10 @@ void ConnectionImpl::on_rto(Time now) {
     }
     ++retries_;
     ++stats_.rto_timeouts;
+    LOG(tcp, debug) << "RTO: outstanding " << snd_max_ - snd_una_ << " bytes from seq "
+                    << snd_una_ - iss_ << ", SACKed " << sacked_.bytes() << " in "
+                    << sacked_.count() << " blocks, " << (in_recovery_ ? "in" : "not in")
+                    << " recovery, snd_wnd " << snd_wnd_ << ", cwnd " << cc_->cwnd();
     // RFC 5681 3.1 eq. 4 and the loss window; RFC 6582: recover = highest sent.
     if (established_or_later()) cc_->on_rto(snd_max_ - snd_una_, now);
     recover_ = snd_max_;
