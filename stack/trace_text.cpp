@@ -141,13 +141,16 @@ std::string event_text(const tcp::TraceEvent& e, const std::optional<CongestionS
         }
         case K::TimeWaitExpired: s = "TIME-WAIT expired after 2*MSL"; break;
         case K::ChallengeAck: s = "challenge ACK (RFC 5961)"; break;
+        case K::TailLossProbe: append(s, "tail loss probe at seq %u (RFC 8985)", e.seq); break;
+        case K::RackLoss: append(s, "RACK: seq %u deemed lost (RFC 8985)", e.seq); break;
     }
     return s;
 }
 
 bool is_alarm(const tcp::TraceEvent& e) {
     using K = tcp::TraceEvent::Kind;
-    return e.kind == K::RtoFired || e.kind == K::FastRetransmit || e.kind == K::ChallengeAck;
+    return e.kind == K::RtoFired || e.kind == K::FastRetransmit || e.kind == K::ChallengeAck ||
+           e.kind == K::TailLossProbe || e.kind == K::RackLoss;
 }
 
 }  // namespace stack

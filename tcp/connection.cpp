@@ -91,6 +91,7 @@ ConnectionImpl::ConnectionImpl(const Tuple& t, const Config& cfg, Seq iss, Time 
       snd_max_(iss),
       sndbuf_(std::max<std::uint32_t>(cfg.send_buffer, 1)),
       rcvbuf_(std::max<std::uint32_t>(cfg.recv_buffer, 1)),
+      tx_log_(std::max<std::uint32_t>(cfg.send_buffer, 1) / 536 + 16),
       rtt_(cfg.rto_initial, cfg.rto_min, cfg.rto_max),
       cc_(make_congestion_control(cfg.congestion, 536)),
       last_send_(now),
@@ -253,29 +254,6 @@ std::uint32_t ConnectionImpl::max_payload() const {
     return smss_ > extra + 64 ? smss_ - extra : 64;
 }
 
-bool ConnectionImpl::is_lost(Seq s) const {
-    std::size_t blocks_above = 0;
-    for (std::size_t i = 0; i < sacked_.count(); ++i)
-        if (seq_gt(sacked_[i].left, s)) ++blocks_above;
-    return blocks_above >= 3 || sacked_.bytes_above(s) > 2 * smss_;
-}
-
-std::uint32_t ConnectionImpl::lost_bytes_not_resent() const {
-    // RFC 6675 IsLost: a hole is lost once DupThresh (3) segments' worth of
-    // SACKed bytes lie above it. Holes below rtx_next_ were already resent.
-    std::uint32_t lost = 0;
-    Seq hole = snd_una_;
-    for (std::size_t i = 0; i < sacked_.count(); ++i) {
-        const auto& r = sacked_[i];
-        if (seq_lt(hole, r.left) && is_lost(hole)) {
-            const Seq from = seq_max(hole, rtx_next_);
-            if (seq_lt(from, r.left)) lost += r.left - from;
-        }
-        hole = seq_max(hole, r.right);
-    }
-    return lost;
-}
-
 std::uint32_t ConnectionImpl::in_flight() const {
     const std::uint32_t outstanding = snd_nxt_ - snd_una_;
     if (!sack_ok_ || !in_recovery_) return outstanding;
@@ -355,6 +333,7 @@ void ConnectionImpl::send_segment(Seq seq, std::uint32_t len, std::uint8_t flags
         ack_deadline_.reset();
         unacked_segs_ = 0;
     }
+    if (len) tx_log_.on_send(seq, seq + len, now);  // RFC 8985 6.1: remember when
     const std::uint32_t used = len + ((flags & flag::SYN) ? 1 : 0) + ((flags & flag::FIN) ? 1 : 0);
     if (used) {
         if (!rtx_deadline_) arm_rtx(now);
@@ -394,30 +373,11 @@ void ConnectionImpl::retransmit_first(Time now) {
     if (fin_sent() && from + len == fin_seq_) flags |= flag::FIN;
     if (len == 0 && !(flags & flag::FIN)) return;
     send_segment(from, len, flags | (len ? flag::PSH : 0), now);
-    rtx_next_ = seq_max(rtx_next_, from + len);
-}
-
-bool ConnectionImpl::retransmit_hole(Time now) {
-    // RFC 6675 NextSeg rule 1: the first un-SACKed, lost sequence at or
-    // above rtx_next_, below the highest SACKed byte.
-    Seq s = seq_max(rtx_next_, snd_una_);
-    for (std::size_t i = 0; i < sacked_.count(); ++i) {
-        const auto& r = sacked_[i];
-        if (seq_le(r.right, s)) continue;
-        if (seq_ge(s, r.left)) {
-            s = r.right;
-            continue;
-        }
-        if (!is_lost(s)) return false;  // not deemed lost yet
-        const std::uint32_t len = std::min<std::uint32_t>(r.left - s, max_payload());
-        const std::uint32_t data_left = seq_lt(s, data_end()) ? data_end() - s : 0;
-        const std::uint32_t n = std::min(len, data_left);
-        if (n == 0) return false;
-        send_segment(s, n, flag::ACK, now);
-        rtx_next_ = s + n;
-        return true;
-    }
-    return false;
+    // The segment may reach past SND.MAX (data queued since); keep the
+    // send variables ahead of everything sent.
+    const Seq end = from + len + ((flags & flag::FIN) ? 1 : 0);
+    snd_nxt_ = seq_max(snd_nxt_, end);
+    snd_max_ = seq_max(snd_max_, snd_nxt_);
 }
 
 void ConnectionImpl::output(Time now, bool force_ack) {
@@ -467,6 +427,7 @@ void ConnectionImpl::output(Time now, bool force_ack) {
                 break;
             }
         }
+        if (sent) arm_pto(now);
         // RFC 9293 3.8.6.1: with data waiting, a zero window and nothing in
         // flight to bring an update, probe with the persist timer.
         const bool waiting = seq_lt(snd_nxt_, data_end()) || (fin_queued_ && !fin_sent());

@@ -96,7 +96,8 @@ struct Stats {
     std::uint64_t bytes_in = 0, bytes_out = 0;  // payload bytes, first transmissions / in order
     std::uint64_t retransmits = 0;              // segments sent again, for any reason
     std::uint64_t rto_timeouts = 0;
-    std::uint64_t fast_retransmits = 0;
+    std::uint64_t fast_retransmits = 0;         // entries into fast recovery
+    std::uint64_t tail_loss_probes = 0;         // RFC 8985 7
     std::uint64_t dup_acks_in = 0;
     std::uint64_t out_of_order_in = 0;
     std::uint64_t duplicate_in = 0;             // segments wholly already received
@@ -122,6 +123,8 @@ struct TraceEvent {
         Congestion,       // cwnd and/or ssthresh changed (value = cwnd, value2 = ssthresh)
         TimeWaitExpired,
         ChallengeAck,     // RFC 5961
+        TailLossProbe,    // RFC 8985 7: seq = the probe's first byte
+        RackLoss,         // RFC 8985 6.2: seq = a segment deemed lost by time
     };
     Kind kind;
     State from = State::Closed, to = State::Closed;

@@ -1,7 +1,9 @@
-// Internal to tcp/: the state behind tcp::Connection. Split over three files:
+// Internal to tcp/: the state behind tcp::Connection. Split over four files:
 // connection.cpp (opening, the application side, output), connection_input.cpp
-// (segment arrival, RFC 9293 3.10.7) and connection_timers.cpp (RFC 6298
-// retransmission, persist, delayed ACK, keepalive, TIME-WAIT).
+// (segment arrival, RFC 9293 3.10.7), connection_recovery.cpp (loss detection
+// and recovery: RFC 5681/6582 without SACK, RFC 6675 + RFC 8985 RACK-TLP with
+// it) and connection_timers.cpp (RFC 6298 retransmission, persist, delayed
+// ACK, keepalive, TIME-WAIT).
 #pragma once
 #include <memory>
 #include <optional>
@@ -11,6 +13,7 @@
 #include "tcp/ring_buffer.hpp"
 #include "tcp/rtt.hpp"
 #include "tcp/seq_ranges.hpp"
+#include "tcp/tx_log.hpp"
 
 namespace tcp {
 
@@ -56,9 +59,17 @@ private:
     void on_new_ack(const SegmentView& seg, Seq ack, Time now);
     void on_duplicate_ack(Time now);
     void enter_recovery(Time now);  // fast retransmit + recovery (RFC 5681 3.2, 6582, 6675)
+
+    // --- loss detection with SACK (connection_recovery.cpp) ---
     // RFC 6675 IsLost: DupThresh (3) discontiguous SACKed blocks above `s`,
     // or more than (DupThresh - 1) * SMSS SACKed bytes above it.
     bool is_lost(Seq s) const;
+    void on_delivered(const TxSegment& seg, Time now);  // RFC 8985 6.2 step 2
+    void update_sacked(Time now);     // newly SACKed log entries are delivered
+    void detect_losses(Time now);     // RACK (RFC 8985 6.2) + IsLost; may start recovery
+    void arm_pto(Time now);           // RFC 8985 7.2
+    void on_pto(Time now);            // RFC 8985 7.3: the tail loss probe
+    void on_reorder_timer(Time now);  // RFC 8985 6.3
     void update_send_window(const Header& h);
     void on_text(Seq seq, base::Bytes payload, bool push, Time now);
     void on_fin_reached(Time now);
@@ -147,6 +158,7 @@ private:
     RingBuffer rcvbuf_;   // readable bytes, then out-of-order bytes ahead
     SeqRanges ooo_;       // out-of-order ranges held ahead of rcv_nxt
     SeqRanges sacked_;    // SACK scoreboard of what the peer holds above snd_una
+    TxLog tx_log_;        // what is in flight and when it was sent (RFC 8985)
     bool fin_queued_ = false;   // the application shut down sending
     Seq fin_seq_ = 0;           // our FIN's sequence number, once queued
     bool fin_received_ = false;
@@ -163,7 +175,15 @@ private:
     std::uint32_t dupacks_ = 0;
     bool in_recovery_ = false;
     Seq recover_ = 0;          // RFC 6582 "recover"
-    Seq rtx_next_ = 0;         // SACK recovery: holes below this were resent
+    // RFC 8985 RACK: the most recently sent segment known delivered
+    Time rack_xmit_{0};
+    Seq rack_end_ = 0;
+    Duration rack_rtt_{0};
+    bool rack_valid_ = false;
+    Duration min_rtt_{0};
+    std::optional<Time> reorder_deadline_;  // RFC 8985 6.3
+    std::optional<Time> pto_deadline_;      // RFC 8985 7 (tail loss probe)
+    std::optional<Seq> tlp_end_;            // a probe is out, ending here
     Time last_send_{0};        // for RFC 5681 4.1 idle restart
     Time last_recv_{0};
 

@@ -319,6 +319,7 @@ bool ConnectionImpl::on_ack(const SegmentView& seg, Time now) {
         }
     }
     const bool new_sack = sacked_.bytes() > sacked_before;
+    if (new_sack) update_sacked(now);
 
     if (seq_gt(h.ack, snd_una_)) {
         on_new_ack(seg, h.ack, now);
@@ -331,11 +332,9 @@ bool ConnectionImpl::on_ack(const SegmentView& seg, Time now) {
         const bool pure = seg.payload.empty() && !h.has(flag::FIN) && same_window;
         if (pure || (sack_ok_ && new_sack)) on_duplicate_ack(now);
     }
-    // RFC 6675 5 (A): recovery also starts once the first unacknowledged
-    // segment counts as lost by the scoreboard, however few ACKs said so.
-    if (sack_ok_ && !in_recovery_ && snd_max_ != snd_una_ && seq_gt(snd_una_, recover_) &&
-        is_lost(snd_una_))
-        enter_recovery(now);
+    // RFC 8985 6.2 / RFC 6675 5: with SACK, every ACK runs loss detection,
+    // which starts recovery itself when it finds a loss.
+    if (sack_ok_ && snd_max_ != snd_una_) detect_losses(now);
     update_send_window(h);
 
     switch (state_) {
@@ -368,7 +367,11 @@ void ConnectionImpl::on_new_ack(const SegmentView& seg, Seq ack, Time now) {
     if (seq_le(old_una, iss_)) --data_acked;                                  // our SYN
     if (fin_queued_ && seq_le(old_una, fin_seq_) && seq_gt(ack, fin_seq_)) --data_acked;  // our FIN
     sndbuf_.consume(data_acked);
+    tx_log_.on_cumulative_ack(ack, [&](const TxSegment& t) {
+        if (!t.sacked) on_delivered(t, now);
+    });
     snd_una_ = ack;
+    if (tlp_end_ && seq_ge(snd_una_, *tlp_end_)) tlp_end_.reset();
     if (seq_lt(snd_nxt_, snd_una_)) snd_nxt_ = snd_una_;
     sacked_.remove_below(snd_una_);
     events_ |= event::Writable;
@@ -383,7 +386,10 @@ void ConnectionImpl::on_new_ack(const SegmentView& seg, Seq ack, Time now) {
         if (sample.count() == 0) sample = now - rtt_start_;
         rtt_seq_.reset();
     }
-    if (sample.count() > 0) rtt_.sample(sample);
+    if (sample.count() > 0) {
+        rtt_.sample(sample);
+        if (min_rtt_.count() == 0 || sample < min_rtt_) min_rtt_ = sample;
+    }
     retries_ = 0;
 
     // RFC 6298 5.2/5.3: stop the timer when all is acked, else restart it.
@@ -407,16 +413,15 @@ void ConnectionImpl::on_new_ack(const SegmentView& seg, Seq ack, Time now) {
                 if (acked >= smss_) c += smss_;
                 cc_->set_cwnd(std::max(c, smss_));
             }
-            if (seq_le(rtx_next_, snd_una_) || !sack_ok_) {
-                rtx_next_ = snd_una_;
-                retransmit_first(now);
-            }
+            // With SACK, RACK and the scoreboard choose what to resend.
+            if (!sack_ok_) retransmit_first(now);
         }
     } else {
         dupacks_ = 0;
         cc_->on_ack(data_acked ? data_acked : acked, sample, now);
     }
     note_congestion(now);
+    arm_pto(now);  // RFC 8985 7.2: re-armed by an ACK of new data
 }
 
 void ConnectionImpl::on_duplicate_ack(Time now) {
@@ -433,22 +438,6 @@ void ConnectionImpl::on_duplicate_ack(Time now) {
     // RFC 6582 3.2 step 2: the third duplicate ACK, unless it is about data
     // before the last recovery point.
     if (dupacks_ == 3 && seq_gt(snd_una_, recover_)) enter_recovery(now);
-}
-
-void ConnectionImpl::enter_recovery(Time now) {
-    const std::uint32_t flight = snd_max_ - snd_una_;
-    recover_ = snd_max_;
-    in_recovery_ = true;
-    rtx_next_ = snd_una_;
-    cc_->on_fast_retransmit(flight, now);
-    ++stats_.fast_retransmits;
-    LOG(tcp, info) << "fast retransmit at seq " << snd_una_ - iss_ << ", ssthresh "
-                   << cc_->ssthresh() << ", cwnd " << cc_->cwnd();
-    emit({.kind = TraceEvent::Kind::FastRetransmit, .seq = snd_una_ - iss_}, now);
-    retransmit_first(now);
-    // RFC 5681 3.2 step 3: cwnd = ssthresh + 3*SMSS (NewReno only).
-    if (!sack_ok_) cc_->set_cwnd(cc_->ssthresh() + 3 * smss_);
-    note_congestion(now);
 }
 
 void ConnectionImpl::update_send_window(const Header& h) {

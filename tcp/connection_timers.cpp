@@ -22,6 +22,8 @@ std::string_view to_string(TraceEvent::Kind k) {
         case K::Congestion: return "congestion";
         case K::TimeWaitExpired: return "time-wait-expired";
         case K::ChallengeAck: return "challenge-ack";
+        case K::TailLossProbe: return "tail-loss-probe";
+        case K::RackLoss: return "rack-loss";
     }
     return "?";
 }
@@ -46,6 +48,8 @@ void ConnectionImpl::set_state(State s) {
         ack_deadline_.reset();
         keepalive_deadline_.reset();
         time_wait_deadline_.reset();
+        pto_deadline_.reset();
+        reorder_deadline_.reset();
         events_ |= event::Closed | event::Readable | event::Writable;
     }
 }
@@ -63,6 +67,8 @@ void ConnectionImpl::enter_time_wait(Time now) {
     rtx_deadline_.reset();
     persist_deadline_.reset();
     keepalive_deadline_.reset();
+    pto_deadline_.reset();
+    reorder_deadline_.reset();
     time_wait_deadline_ = now + 2 * cfg_.msl;
 }
 
@@ -80,7 +86,7 @@ void ConnectionImpl::schedule_ack(Time now, bool immediately) {
 std::optional<Time> ConnectionImpl::next_deadline() const {
     std::optional<Time> t;
     for (const auto& d : {rtx_deadline_, persist_deadline_, ack_deadline_, keepalive_deadline_,
-                          time_wait_deadline_})
+                          time_wait_deadline_, pto_deadline_, reorder_deadline_})
         if (d && (!t || *d < *t)) t = d;
     return t;
 }
@@ -100,6 +106,8 @@ void ConnectionImpl::on_timer(Time now) {
         emit({.kind = TraceEvent::Kind::DelayedAck}, now);
         send_ack(now);
     }
+    if (reorder_deadline_ && now >= *reorder_deadline_) on_reorder_timer(now);
+    if (pto_deadline_ && now >= *pto_deadline_) on_pto(now);
     if (rtx_deadline_ && now >= *rtx_deadline_) on_rto(now);
     if (persist_deadline_ && now >= *persist_deadline_) on_persist(now);
     if (keepalive_deadline_ && now >= *keepalive_deadline_) on_keepalive(now);
@@ -133,8 +141,11 @@ void ConnectionImpl::on_rto(Time now) {
     // RFC 2018 8 / RFC 6675 5.1: after an RTO the receiver may have reneged;
     // forget the scoreboard and resend from SND.UNA (go-back-N).
     sacked_.clear();
+    for (std::size_t i = 0; i < tx_log_.size(); ++i) tx_log_[i].sacked = tx_log_[i].lost = false;
+    pto_deadline_.reset();
+    reorder_deadline_.reset();
+    tlp_end_.reset();
     snd_nxt_ = snd_una_;
-    rtx_next_ = snd_una_;
     rtt_seq_.reset();  // Karn: no sample from a retransmitted segment
     rtt_.backoff();    // RFC 6298 5.5
     LOG(tcp, info) << "RTO fired (retry " << retries_ << "), backoff to "
@@ -145,14 +156,8 @@ void ConnectionImpl::on_rto(Time now) {
           .count = static_cast<std::uint32_t>(retries_)},
          now);
     note_congestion(now);
-    retransmit_first(now);  // 5.4
-    if (established_or_later() && snd_nxt_ == snd_una_) {
-        // retransmit_first sent [snd_una, +len); continue after it.
-        const std::uint32_t len =
-            std::min<std::uint32_t>(seq_lt(snd_una_, data_end()) ? data_end() - snd_una_ : 0, max_payload());
-        snd_nxt_ = snd_una_ + len + ((fin_sent() && snd_una_ + len == fin_seq_) ? 1 : 0);
-    }
-    arm_rtx(now);  // 5.6, with the backed-off RTO
+    retransmit_first(now);  // 5.4; SND.NXT then follows what it sent
+    arm_rtx(now);           // 5.6, with the backed-off RTO
 }
 
 void ConnectionImpl::on_persist(Time now) {

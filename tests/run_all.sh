@@ -11,7 +11,7 @@ failures=()
 if [ "${1:-}" != "--integration-only" ]; then
     bin=${1:-build/tests/run_tests}
     out=$(mktemp)
-    "$bin" 2>&1 | tee "$out"
+    timeout --kill-after=10 600 "$bin" 2>&1 | tee "$out"
     rc=${PIPESTATUS[0]}
     # "[doctest] test cases:  42 |  42 passed | 0 failed | 0 skipped"
     line=$(grep '^\[doctest\] test cases:' "$out" | tail -1)

@@ -143,7 +143,17 @@ void Pair::drain_reads() {
 bool Pair::run_until(const std::function<bool()>& pred, tcp::Duration limit) {
     REQUIRE(impl->link);
     const Time end = now + limit;
+    Time last = now;
+    int stuck = 0;  // iterations without the clock moving: a livelock is a bug
     while (!pred()) {
+        if (now != last) last = now, stuck = 0;
+        else if (++stuck > 100000) {
+            auto dl = [](tcp::Connection* c) { return c && c->next_deadline() ? c->next_deadline()->count() : -1; };
+            FAIL("virtual time stuck at " << now.count() << " us; deadlines A " << dl(conn_a.get())
+                                          << " B " << dl(conn_b.get()) << " link "
+                                          << impl->link->next_deadline().value_or(Time(-1)).count());
+            return false;
+        }
         // The next event: a delivery or a timer.
         std::optional<Time> next = impl->link->next_deadline();
         for (auto* c : {conn_a.get(), conn_b.get()})

@@ -233,3 +233,52 @@ TEST_CASE("RFC 6675 5: data-carrying ACKs with new SACK blocks start fast recove
     CHECK(resent);
     CHECK(s.conn->stats().fast_retransmits == 1);
 }
+
+TEST_CASE("RFC 8985 7: a lost tail is found by the tail loss probe, not the RTO") {
+    Pair p;
+    p.a_to_b.delay = p.b_to_a.delay = Duration(10ms);
+    REQUIRE(p.open());
+    // Warm up so that SRTT is known, then send 10 segments and lose the
+    // last two: no duplicate ACKs can follow them.
+    auto warm = random_bytes(20000, 41);
+    REQUIRE(p.transfer(warm, {}, 5s));
+    auto data = random_bytes(10 * 1448, 42);
+    p.drop_next(l2::Side::A, {9, 10});
+    const Time start = p.now;
+    REQUIRE(p.transfer(data, {}, 5s));
+    const auto& st = p.a()->stats();
+    CHECK(st.tail_loss_probes >= 1);
+    CHECK(st.rto_timeouts == 0);
+    CHECK(p.now - start < 150ms);  // about 2*SRTT + a round trip, far below the 200 ms RTO floor
+}
+
+TEST_CASE("RFC 8985 6.2: a lost retransmission is found by RACK, not the RTO") {
+    // Two identical deterministic runs: the first finds which packet carries
+    // the fast retransmission, the second loses the original and that.
+    auto run = [](std::initializer_list<int> lose, int& rtx_packet) {
+        Pair p;
+        p.a_to_b.delay = p.b_to_a.delay = Duration(10ms);
+        REQUIRE(p.open());
+        auto warm = random_bytes(50000, 43);
+        REQUIRE(p.transfer(warm, {}, 5s));
+        const int base = static_cast<int>(p.out_a.sent.size());
+        p.drop_next(l2::Side::A, lose);
+        auto data = random_bytes(300000, 44);
+        REQUIRE(p.transfer(data, {}, 10s));
+        // The first segment A sent twice in this burst: the retransmission.
+        rtx_packet = 0;
+        for (std::size_t i = base; i < p.out_a.sent.size() && !rtx_packet; ++i)
+            for (std::size_t j = base; j < i; ++j)
+                if (p.out_a.sent[j].h.seq == p.out_a.sent[i].h.seq && !p.out_a.sent[i].payload.empty()) {
+                    rtx_packet = static_cast<int>(i) + 1 - base;
+                    break;
+                }
+        return p.a()->stats();
+    };
+    int rtx = 0, unused = 0;
+    run({5}, rtx);
+    REQUIRE(rtx > 5);
+    const Stats st = run({5, rtx}, unused);
+    CHECK(st.retransmits >= 2);
+    CHECK(st.rto_timeouts == 0);
+}
