@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
         ("port", po::value<unsigned>()->default_value(8080), "server port")
         ("connect-timeout", po::value<double>()->default_value(10), "seconds to wait for the handshake");
     stack::add_stack_options(desc);
-    stack::add_common_options(desc);
+    stack::add_common_options(desc, "warning");
     po::positional_options_description pos;
     pos.add("host", 1).add("port", 1);
     const auto vm = stack::parse_command_line(argc, argv, desc, &pos, "[options] [HOST [PORT]]");

@@ -7,9 +7,9 @@
 
 namespace stack {
 
-void add_common_options(po::options_description& desc) {
+void add_common_options(po::options_description& desc, const char* level) {
     desc.add_options()("help,h", "show this help and exit")(
-        "log-level", po::value<std::string>()->default_value("info"),
+        "log-level", po::value<std::string>()->default_value(level),
         "trace|debug|info|warning|error|off");
 }
 

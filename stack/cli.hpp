@@ -8,8 +8,9 @@ namespace stack {
 
 namespace po = boost::program_options;
 
-// Options every app has: --help, --log-level.
-void add_common_options(po::options_description& desc);
+// Options every app has: --help, --log-level (default `level`: a server
+// narrates at info, an interactive client keeps quiet at warning).
+void add_common_options(po::options_description& desc, const char* level = "info");
 
 // Parses argv; on --help prints usage and exits 0; on a bad option prints
 // "PROG: ERROR (see --help)" and exits 2. Applies --log-level.
