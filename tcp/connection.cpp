@@ -56,16 +56,18 @@ std::optional<Header> reset_for(const SegmentView& seg) {
 }
 
 std::unique_ptr<Connection> Connection::connect(const Tuple& t, const Config& cfg, Seq iss,
-                                                Time now, SegmentSink& out) {
+                                                Time now, SegmentSink& out, Observer* observer) {
     auto c = std::make_unique<ConnectionImpl>(t, cfg, iss, now, out);
+    c->set_observer(observer);
     c->open_active(now);
     return c;
 }
 
 std::unique_ptr<Connection> Connection::accept(const Tuple& t, const Config& cfg, Seq iss,
                                                const SegmentView& syn, Time now,
-                                               SegmentSink& out) {
+                                               SegmentSink& out, Observer* observer) {
     auto c = std::make_unique<ConnectionImpl>(t, cfg, iss, now, out);
+    c->set_observer(observer);
     c->open_passive(syn, now);
     return c;
 }
@@ -115,6 +117,7 @@ void ConnectionImpl::open_passive(const SegmentView& syn, Time now) {
     // RFC 9293 3.10.7.2 (LISTEN, SYN): RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ,
     // send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, go to SYN-RECEIVED.
     passive_ = true;
+    state_ = State::Listen;  // born of a listener: the trace reads LISTEN -> SYN-RECEIVED
     irs_ = syn.header.seq;
     rcv_nxt_ = rcv_adv_ = irs_ + 1;
     take_peer_options(syn.header.options, false);

@@ -154,13 +154,16 @@ public:
     virtual ~Connection() = default;
 
     // Active open (RFC 9293 3.10.1): sends the SYN now.
+    // `observer` (optional) sees events from the very first transition on.
     static std::unique_ptr<Connection> connect(const Tuple& t, const Config& cfg, Seq iss,
-                                               Time now, SegmentSink& out);
+                                               Time now, SegmentSink& out,
+                                               Observer* observer = nullptr);
     // Passive open: `syn` arrived at a listener for t.local_port (the caller
     // checked it is a SYN without ACK/RST). Sends the SYN-ACK now; the
     // connection starts in SYN-RECEIVED (RFC 9293 3.10.7.2).
     static std::unique_ptr<Connection> accept(const Tuple& t, const Config& cfg, Seq iss,
-                                              const SegmentView& syn, Time now, SegmentSink& out);
+                                              const SegmentView& syn, Time now, SegmentSink& out,
+                                              Observer* observer = nullptr);
 
     // A segment for this connection's tuple, already parsed and checksummed.
     virtual void on_segment(const SegmentView& seg, Time now) = 0;

@@ -149,3 +149,19 @@ TEST_CASE("RFC 1122 4.2.3.9: an ICMP hard error aborts a connect; a soft one doe
     CHECK(s.conn->state() == State::Closed);
     CHECK(s.conn->error() == Error::Unreachable);
 }
+
+TEST_CASE("Observer given to the factories sees the first transition") {
+    struct Log : Observer {
+        std::vector<std::pair<State, State>> t;
+        void on_event(const Tuple&, const TraceEvent& e, Time) override {
+            if (e.kind == TraceEvent::Kind::StateChange) t.emplace_back(e.from, e.to);
+        }
+    } la, lb;
+    Recorder ra, rb;
+    auto a = Connection::connect(Tuple{kIpA, 1, kIpB, 2}, {}, 100, Time(0), ra, &la);
+    auto b = Connection::accept(Tuple{kIpB, 2, kIpA, 1}, {}, 300, ra.take()[0].view(), Time(0), rb, &lb);
+    REQUIRE(la.t.size() == 1);
+    CHECK(la.t[0] == std::pair{State::Closed, State::SynSent});
+    REQUIRE(lb.t.size() == 1);
+    CHECK(lb.t[0] == std::pair{State::Listen, State::SynReceived});
+}
