@@ -88,6 +88,18 @@ void Scripted::advance(tcp::Duration d) {
     out.now = now;
 }
 
+Scripted established(tcp::Config cfg, std::uint16_t peer_window,
+                     std::optional<std::uint16_t> peer_mss) {
+    Scripted s(cfg);
+    s.connect(1000);
+    SegSpec synack{.seq = 5000, .ack = 1001, .flags = tcp::flag::SYN | tcp::flag::ACK,
+                   .window = peer_window};
+    synack.options.mss = peer_mss;
+    s.deliver(synack);
+    s.take();
+    return s;
+}
+
 // ---------------------------------------------------------------------------
 
 // The two hosts exchange real IPv4 packets over l2::SimLink, so that a

@@ -84,6 +84,11 @@ struct Scripted {
     std::vector<Wire> take() { return out.take(); }
 };
 
+// A scripted connection already ESTABLISHED: our ISS 1000, the peer's 5000;
+// the peer's SYN-ACK offers `peer_window` and `peer_mss` and no other option.
+Scripted established(tcp::Config cfg = {}, std::uint16_t peer_window = 65535,
+                     std::optional<std::uint16_t> peer_mss = 1460);
+
 struct Pair {
     tcp::Config cfg_a, cfg_b;
     // Faults per direction (link/faults.hpp), fixed when open() builds the

@@ -7,19 +7,15 @@ using namespace tcp;
 
 namespace {
 // A scripted connection in ESTABLISHED: ours ISS 1000, peer's 5000, no options.
-Scripted established(Config cfg = {}) {
-    Scripted s(cfg);
-    s.connect(1000);
-    s.deliver({.seq = 5000, .ack = 1001, .flags = flag::SYN | flag::ACK, .window = 8192});
-    s.take();
-    return s;
-}
+// A small peer window (8 KiB), so that "older than SND.UNA - MAX.SND.WND"
+// is easy to reach, and no options.
+Scripted small_window(Config cfg = {}) { return sim::established(cfg, 8192, std::nullopt); }
 }  // namespace
 
 TEST_CASE("RFC 9293 3.6 case 1: we close first: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT, CLOSED") {
     Config cfg;
     cfg.msl = 1s;
-    Scripted s = established(cfg);
+    Scripted s = small_window(cfg);
     s.conn->shutdown_send(s.now);
     auto w = s.take();
     REQUIRE(w.size() == 1);
@@ -51,7 +47,7 @@ TEST_CASE("RFC 9293 3.6 case 1: we close first: FIN-WAIT-1, FIN-WAIT-2, TIME-WAI
 }
 
 TEST_CASE("RFC 9293 3.6 case 1: the peer closes first: CLOSE-WAIT, LAST-ACK, CLOSED") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.deliver({.seq = 5001, .ack = 1001, .flags = flag::FIN | flag::ACK});
     auto w = s.take();
     REQUIRE(w.size() == 1);
@@ -69,7 +65,7 @@ TEST_CASE("RFC 9293 3.6 case 1: the peer closes first: CLOSE-WAIT, LAST-ACK, CLO
 }
 
 TEST_CASE("RFC 9293 3.6 case 2: simultaneous close goes through CLOSING to TIME-WAIT") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.conn->shutdown_send(s.now);
     s.take();
     s.deliver({.seq = 5001, .ack = 1001, .flags = flag::FIN | flag::ACK});  // FINs cross
@@ -79,7 +75,7 @@ TEST_CASE("RFC 9293 3.6 case 2: simultaneous close goes through CLOSING to TIME-
 }
 
 TEST_CASE("RFC 9293 3.6: half-close: the peer keeps sending after our FIN") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.conn->shutdown_send(s.now);
     s.take();
     s.deliver({.seq = 5001, .ack = 1002, .flags = flag::ACK});
@@ -123,7 +119,7 @@ TEST_CASE("RFC 9293 3.10.7.4: a lost FIN is retransmitted") {
 }
 
 TEST_CASE("RFC 2525 2.17: close() with unread data resets the connection") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.deliver({.seq = 5001, .ack = 1001, .flags = flag::ACK, .data = "unread"});
     s.take();
     s.conn->close(s.now);
@@ -135,7 +131,7 @@ TEST_CASE("RFC 2525 2.17: close() with unread data resets the connection") {
 }
 
 TEST_CASE("RFC 9293 3.10.5: abort sends RST and reports an aborted connection") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.conn->abort(s.now);
     auto w = s.take();
     REQUIRE(w.size() == 1);

@@ -7,16 +7,6 @@ using namespace sim;
 using namespace tcp;
 
 namespace {
-Scripted established(Config cfg = {}, std::uint16_t peer_window = 65535,
-                     std::optional<std::uint16_t> peer_mss = 1460) {
-    Scripted s(cfg);
-    s.connect(1000);
-    SegSpec synack{.seq = 5000, .ack = 1001, .flags = flag::SYN | flag::ACK, .window = peer_window};
-    synack.options.mss = peer_mss;
-    s.deliver(synack);
-    s.take();
-    return s;
-}
 std::string read_all(Connection& c, Time now) {
     std::string out;
     std::uint8_t buf[4096];

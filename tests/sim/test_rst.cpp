@@ -6,17 +6,13 @@ using namespace sim;
 using namespace tcp;
 
 namespace {
-Scripted established(Config cfg = {}) {
-    Scripted s(cfg);
-    s.connect(1000);
-    s.deliver({.seq = 5000, .ack = 1001, .flags = flag::SYN | flag::ACK, .window = 8192});
-    s.take();
-    return s;
-}
+// A small peer window (8 KiB), so that "older than SND.UNA - MAX.SND.WND"
+// is easy to reach, and no options.
+Scripted small_window(Config cfg = {}) { return sim::established(cfg, 8192, std::nullopt); }
 }  // namespace
 
 TEST_CASE("RFC 5961 3.2: an RST exactly at RCV.NXT resets the connection") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.deliver({.seq = 5001, .ack = 0, .flags = flag::RST});
     CHECK(s.conn->state() == State::Closed);
     CHECK(s.conn->error() == Error::Reset);
@@ -24,7 +20,7 @@ TEST_CASE("RFC 5961 3.2: an RST exactly at RCV.NXT resets the connection") {
 }
 
 TEST_CASE("RFC 5961 3.2: an in-window but inexact RST draws a challenge ACK") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.deliver({.seq = 5100, .ack = 0, .flags = flag::RST});
     CHECK(s.conn->state() == State::Established);
     auto w = s.take();
@@ -36,7 +32,7 @@ TEST_CASE("RFC 5961 3.2: an in-window but inexact RST draws a challenge ACK") {
 }
 
 TEST_CASE("RFC 5961 3.2: an RST outside the window is dropped silently") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.deliver({.seq = 5001 + 100000, .ack = 0, .flags = flag::RST});
     s.deliver({.seq = 4000, .ack = 0, .flags = flag::RST});
     CHECK(s.conn->state() == State::Established);
@@ -44,7 +40,7 @@ TEST_CASE("RFC 5961 3.2: an RST outside the window is dropped silently") {
 }
 
 TEST_CASE("RFC 5961 4.2: a SYN in a synchronized state draws a challenge ACK, any sequence") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.deliver({.seq = 5001, .ack = 0, .flags = flag::SYN});
     CHECK(s.conn->state() == State::Established);
     auto w = s.take();
@@ -58,7 +54,7 @@ TEST_CASE("RFC 5961 4.2: a SYN in a synchronized state draws a challenge ACK, an
 }
 
 TEST_CASE("RFC 5961 5.2: an ACK of data never sent draws a challenge ACK and is dropped") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.deliver({.seq = 5001, .ack = 90000, .flags = flag::ACK, .data = "x"});
     auto w = s.take();
     REQUIRE(w.size() == 1);
@@ -67,14 +63,14 @@ TEST_CASE("RFC 5961 5.2: an ACK of data never sent draws a challenge ACK and is 
 }
 
 TEST_CASE("RFC 5961 5.2: an ACK older than SND.UNA - MAX.SND.WND is dropped") {
-    Scripted s = established();
+    Scripted s = small_window();
     s.deliver({.seq = 5001, .ack = 1001u - 50000u, .flags = flag::ACK, .data = "x"});
     CHECK(s.conn->readable() == 0);
     CHECK(s.conn->stats().challenge_acks == 1);
 }
 
 TEST_CASE("RFC 5961 7: challenge ACKs are rate-limited") {
-    Scripted s = established();
+    Scripted s = small_window();
     for (int i = 0; i < 50; ++i) s.deliver({.seq = 5100, .ack = 0, .flags = flag::RST});
     CHECK(s.take().size() == 10);
     s.advance(1100ms);
