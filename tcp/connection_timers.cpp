@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/log.hpp"
+#include "ip/ipv4.hpp"
 #include "tcp/connection_impl.hpp"
 
 namespace tcp {
@@ -39,7 +40,9 @@ void ConnectionImpl::note_congestion(Time now) {
 
 void ConnectionImpl::set_state(State s) {
     if (s == state_) return;
-    LOG(tcp, info) << to_string(state_) << " -> " << to_string(s);
+    LOG(tcp, info) << ip::addr_to_string(tuple_.local_ip) << ':' << tuple_.local_port << " <-> "
+                   << ip::addr_to_string(tuple_.remote_ip) << ':' << tuple_.remote_port << ' '
+                   << to_string(state_) << " -> " << to_string(s);
     emit({.kind = TraceEvent::Kind::StateChange, .from = state_, .to = s}, now_);
     state_ = s;
     if (s == State::Closed) {
