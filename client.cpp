@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
         ("host", po::value<std::string>()->default_value("127.0.0.1"), "server address")
         ("port", po::value<unsigned>()->default_value(8080), "server port")
         ("connect-timeout", po::value<double>()->default_value(10), "seconds to wait for the handshake");
+    desc.add_options()  // issue 5
+        ("addr", po::value<std::string>(), "packet/tap: our address A/len on the link");
     stack::add_stack_options(desc);
     stack::add_common_options(desc, "warning");
     po::positional_options_description pos;

@@ -107,17 +107,21 @@ int main(int argc, char** argv) {
     namespace po = stack::po;
     po::options_description desc("Options");
     desc.add_options()
-        ("addr", po::value<std::string>()->default_value("0.0.0.0"), "local address to listen on (0.0.0.0: all)")
+        ("addr", po::value<std::string>()->default_value("0.0.0.0"), "local address to listen on (0.0.0.0: all); packet/tap: our address A/len")
         ("port", po::value<unsigned>()->default_value(8080), "echo port")
         ("discard", po::value<unsigned>(), "also serve discard (RFC 863) on this port")
         ("daytime", po::value<unsigned>(), "also serve daytime (RFC 867) on this port")
         ("backlog", po::value<int>()->default_value(128), "accept-queue limit per listener");
+    desc.add_options()  // issue 5
+        ("udp", po::bool_switch(), "packet/tap: also serve UDP echo (RFC 862) on the echo port");
     stack::add_stack_options(desc);
     stack::add_common_options(desc);
     const auto vm = stack::parse_command_line(argc, argv, desc, nullptr, "[options]");
     const std::string prog = "server";
 
-    const auto addr = stack::parse_host(vm["addr"].as<std::string>());
+    // In packet/tap mode --addr is A/len: we listen on A.
+    const std::string addr_text = vm["addr"].as<std::string>();
+    const auto addr = stack::parse_host(addr_text.substr(0, addr_text.find('/')));
     if (!addr) {
         std::cerr << prog << ": bad address '" << vm["addr"].as<std::string>()
                   << "' (use a dotted quad like 127.0.0.1)\n";
@@ -192,6 +196,30 @@ int main(int argc, char** argv) {
             }
         });
     }
+    // UDP echo (RFC 862): every datagram goes back to its sender.
+    std::thread udp_echo;
+    if (vm["udp"].as<bool>()) {
+        auto u = st->udp_open(*addr, services[0].port);
+        if (!u) {
+            st->shutdown();
+            std::cerr << prog << ": "
+                      << (u.err == Err::Failed ? std::string("--udp needs --link packet or tap")
+                                               : "cannot open UDP port " + std::to_string(services[0].port) +
+                                                     ": " + std::string(stack::to_string(u.err)))
+                      << "\n";
+            return 1;
+        }
+        LOG(app, info) << "UDP echo on " << ip::addr_to_string(*addr) << ":" << services[0].port;
+        udp_echo = std::thread([sock = std::move(u.value)]() mutable {
+            std::vector<std::uint8_t> buf(65536);
+            for (;;) {
+                auto d = sock.recv_from(buf);
+                if (d.err == Err::Shutdown || d.err == Err::Closed) break;
+                if (!d) continue;  // an ICMP error about an earlier reply
+                sock.send_to(d.value.addr, d.value.port, {buf.data(), d.value.length});
+            }
+        });
+    }
     std::cout << "listening on " << ip::addr_to_string(*addr) << ":" << services[0].port << std::endl;
 
     {
@@ -200,6 +228,7 @@ int main(int argc, char** argv) {
     }
     st->shutdown();
     for (auto& t : acceptors) t.join();
+    if (udp_echo.joinable()) udp_echo.join();
     {
         std::unique_lock lk(workers.mu);
         workers.cv.wait(lk, [&] { return workers.active == 0; });

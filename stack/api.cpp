@@ -13,21 +13,13 @@
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "link/raw_ip.hpp"
+#include "stack/ask.hpp"
 #include "stack/core.hpp"
+#include "stack/netif.hpp"
 
 namespace stack {
 
 namespace {
-
-// Posts `fn(core, reply)` to the loop and waits for the reply; if the loop
-// has stopped, answers `stopped` without waiting.
-template <class T, class Fn>
-T ask(Core& core, T stopped, Fn fn) {
-    auto reply = std::make_shared<std::promise<T>>();
-    auto answer = reply->get_future();
-    if (!core.loop.post([&core, reply, fn]() mutable { fn(core, reply); })) return stopped;
-    return answer.get();
-}
 
 // Raw mode: the kernel routes, so it chooses our source address; ask it the
 // way any program can, with a connected UDP socket (no packet is sent).
@@ -61,18 +53,17 @@ std::string endpoint(std::uint32_t a, std::uint16_t p) {
 std::unique_ptr<Stack> Stack::open(StackOptions opts) {
     // A peer that vanishes must not kill us through a pipe to nft.
     signal(SIGPIPE, SIG_IGN);
-    std::unique_ptr<l2::Device> dev;
-    bool raw = false;
-    std::uint32_t address = opts.address;
+    std::vector<std::unique_ptr<Netif>> netifs;
+    ip::RouteTable routes;
+    const bool raw = opts.link == "raw" && !opts.device && opts.interfaces.empty();
     try {
-        if (opts.device) {
-            dev = std::move(opts.device);
-        } else if (opts.link == "raw") {
-            dev = l2::RawIpDevice::open(opts.mark);
-            raw = true;
-            address = 0;
+        if (raw) {
+            auto n = std::make_unique<Netif>();
+            n->dev = l2::RawIpDevice::open(opts.mark);
+            netifs.push_back(std::move(n));
         } else {
-            throw StackError("--link " + opts.link + " is not available yet (use --link raw)");
+            // Packet/tap mode, or devices handed in: we own the addresses.
+            open_host(opts, netifs, routes);
         }
     } catch (const l2::DeviceError& e) {
         throw StackError(e.what());
@@ -92,7 +83,7 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
 
     std::unique_ptr<Stack> st(new Stack);
     try {
-        st->core_ = std::make_shared<Core>(std::move(dev), raw, address, fw, opts);
+        st->core_ = std::make_shared<Core>(std::move(netifs), std::move(routes), raw, fw, opts);
     } catch (const std::system_error& e) {
         if (fw) fw->remove();
         throw StackError(std::string("starting the event loop: ") + e.what());
@@ -148,11 +139,15 @@ Result<Listener> Stack::listen(std::uint32_t addr, std::uint16_t port, int backl
 
 Result<Socket> Stack::connect(std::uint32_t addr, std::uint16_t port, Millis timeout) {
     if (addr == 0 || port == 0) return {{}, Err::AddrNotAvail};
-    std::uint32_t src = core_->address;
+    std::uint32_t src = 0;
     if (core_->kernel_owns_addresses) {
         auto s = source_address_for(addr);
         if (!s) return {{}, s.err};
         src = s.value;
+    } else if (auto s = core_->source_for(addr)) {
+        src = *s;  // RFC 1122 3.3.4.3: the address of the interface the route leaves by
+    } else {
+        return {{}, Err::Unreachable};
     }
     auto lease = core_->ports->reserve(src, 0);
     if (!lease) return {{}, lease.err};

@@ -21,19 +21,54 @@ std::string endpoint(std::uint32_t a, std::uint16_t p) {
 
 }  // namespace
 
-Core::Core(std::unique_ptr<l2::Device> dev, bool kernel_owns, std::uint32_t addr,
+Core::Core(std::vector<std::unique_ptr<Netif>> netifs, ip::RouteTable routes, bool kernel_owns,
            std::shared_ptr<Firewall> fw, const StackOptions& opts)
     : kernel_owns_addresses(kernel_owns),
-      address(addr),
       firewall(std::move(fw)),
       ports(PortTable::create(kernel_owns, firewall)),
-      dev_(std::move(dev)),
+      udp_ports(PortTable::create(false, nullptr)),
+      netifs_(std::move(netifs)),
+      routes_(std::move(routes)),
+      // RFC 1122 3.3.2: a datagram whose reassembly timed out draws Time
+      // Exceeded (code 1) if its first fragment had come.
+      reassembler_({},
+                   [this](base::Bytes quote) {
+                       send_icmp_error(nullptr, ip::icmp_type::TimeExceeded,
+                                       ip::time_exceeded::Reassembly, quote, false);
+                   }),
       cfg_(opts.tcp),
       rx_budget_(opts.rx_budget),
       rx_buf_(65536 + 256),
-      tx_buf_(65536 + 256) {
-    loop.watch(dev_->fd(), [this] { on_readable(); });
+      tx_buf_(65536 + 256),
+      icmp_buf_(65536 + 256),
+      frag_buf_(65536 + 256),
+      frame_buf_(65536 + 256) {
+    for (auto& n : netifs_) {
+        if (n->ethernet()) {
+            n->arp_port = std::make_unique<ArpPort>(*this, n->index);
+            n->arp = std::make_unique<l2::ArpCache>(n->mac, n->addr.addr, *n->arp_port);
+            // RFC 5227 2.3: announce our address, so neighbours that knew
+            // another MAC for it (an earlier run) update their caches.
+            n->arp->announce();
+        }
+        loop.watch(n->dev->fd(), [this, nif = n.get()] { on_readable(*nif); });
+    }
     loop.on_timer([this] { on_timer(); });
+}
+
+std::optional<std::uint32_t> Core::source_for(std::uint32_t dst) const {
+    const auto hop = routes_.lookup(dst);
+    if (!hop) return std::nullopt;
+    return netifs_[static_cast<std::size_t>(hop->ifindex)]->addr.addr;
+}
+
+std::uint16_t Core::mss_for(std::uint32_t dst) const {
+    std::size_t mtu = 65535;
+    if (auto hop = routes_.lookup(dst)) mtu = netifs_[static_cast<std::size_t>(hop->ifindex)]->ip_mtu();
+    else if (!netifs_.empty()) mtu = netifs_.front()->ip_mtu();
+    // RFC 9293 3.7.1: MSS = MTU - 20 (IP) - 20 (TCP); RFC 879 for why.
+    const std::size_t link_mss = mtu > 40 ? mtu - 40 : 536;
+    return static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.mss, link_mss));
 }
 
 Core::~Core() = default;
@@ -211,12 +246,15 @@ void Core::schedule(ConnEntry& e) {
 }
 
 void Core::rearm() {
-    loop.set_deadline(timers_.empty() ? std::nullopt
-                                      : std::optional<tcp::Time>(timers_.begin()->first));
+    std::optional<tcp::Time> t;
+    if (!timers_.empty()) t = timers_.begin()->first;
+    if (auto h = host_deadline(); h && (!t || *h < *t)) t = h;  // ARP, reassembly
+    loop.set_deadline(t);
 }
 
 void Core::on_timer() {
     const tcp::Time now = loop.now();
+    host_timers(now);
     // Take the due ones first: each is handled once per wake-up even if it
     // asks for a deadline that is already past.
     std::vector<std::uint64_t> due;
@@ -311,7 +349,9 @@ void Core::do_connect(tcp::Tuple t, std::shared_ptr<PortLease> lease, Millis tim
     if (stopping_) return reply->set_value({{}, Err::Shutdown});
     if (by_tuple_.count(t)) return reply->set_value({{}, Err::AddrInUse});
     const auto now = loop.now();
-    auto conn = tcp::Connection::connect(t, cfg_, isn_.next(t, now), now, *this);
+    auto cfg = cfg_;
+    cfg.mss = mss_for(t.remote_ip);
+    auto conn = tcp::Connection::connect(t, cfg, isn_.next(t, now), now, *this);
     ConnEntry& e = add(std::move(conn), std::move(lease));
     e.owner = ConnEntry::Owner::App;
     e.connect_reply = std::move(reply);
@@ -410,6 +450,9 @@ void Core::do_shutdown() {
     }
     conns_.clear();
     by_tuple_.clear();
+    for (auto& [id, d] : dgrams_)
+        for (auto& r : d->recvs) r.reply->set_value({{}, Err::Shutdown});
+    dgrams_.clear();
     timers_.clear();
     loop.set_deadline(std::nullopt);
     LOG(stack, debug) << "stack stopped: " << counters_;

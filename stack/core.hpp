@@ -15,11 +15,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ip/icmp_report.hpp"
+#include "ip/icmp_responder.hpp"
+#include "ip/reassembly.hpp"
+#include "ip/route.hpp"
 #include "link/device.hpp"
 #include "stack/counters.hpp"
 #include "stack/error.hpp"
 #include "stack/event_loop.hpp"
 #include "stack/firewall.hpp"
+#include "stack/netif.hpp"
 #include "stack/ports.hpp"
 #include "stack/stack.hpp"
 #include "tcp/connection.hpp"
@@ -88,21 +93,56 @@ struct ListenerEntry {
     std::deque<Reply<Result<Opened>>> accepts;
 };
 
+struct DgramOpened {
+    std::uint64_t id = 0;
+    std::uint16_t port = 0;  // UDP port or echo identifier
+};
+
+// A UDP or ICMP echo socket and what waits on it (stack/datagram.cpp).
+struct DgramEntry {
+    enum class Kind { Udp, Ping };
+    std::uint64_t id = 0;
+    Kind kind = Kind::Udp;
+    std::uint32_t addr = 0;  // bound address (0 = any)
+    std::uint16_t port = 0;  // UDP port, or the echo identifier
+    std::shared_ptr<PortLease> lease;
+
+    struct Item {
+        Datagram meta;
+        std::vector<std::uint8_t> data;
+        Err err = Err::None;  // an ICMP error about what we sent
+    };
+    std::deque<Item> queue;  // received, not yet read
+    std::size_t queued_bytes = 0;
+    struct Recv {
+        base::MutBytes buf;
+        Reply<Result<Datagram>> reply;
+    };
+    std::deque<Recv> recvs;
+};
+
 class Core final : public tcp::SegmentSink {
 public:
-    Core(std::unique_ptr<l2::Device> dev, bool kernel_owns_addresses, std::uint32_t address,
-         std::shared_ptr<Firewall> fw, const StackOptions& opts);
+    // `netifs` and `routes` never change after construction, so application
+    // threads may read them (source_for). Raw mode: one bare-IPv4 netif and
+    // no routes (the kernel routes).
+    Core(std::vector<std::unique_ptr<Netif>> netifs, ip::RouteTable routes,
+         bool kernel_owns_addresses, std::shared_ptr<Firewall> fw, const StackOptions& opts);
     ~Core() override;
 
     EventLoop loop;
     // Thread-safe parts, used by application threads before posting.
     const bool kernel_owns_addresses;  // raw mode
-    const std::uint32_t address;       // ours, when we own it
     std::shared_ptr<Firewall> firewall;
     std::shared_ptr<PortTable> ports;
+    std::shared_ptr<PortTable> udp_ports;
+    // Our address toward dst (RFC 1122 3.3.4.3); nullopt: no route. Not in raw mode.
+    std::optional<std::uint32_t> source_for(std::uint32_t dst) const;
+    // The MSS for a connection leaving by the route to dst: the link MTU
+    // less 40 (RFC 9293 3.7.1), at most the configured one.
+    std::uint16_t mss_for(std::uint32_t dst) const;
 
     // ---- loop thread only ----
-    void on_readable();
     void on_timer();
     void do_listen(std::uint32_t addr, std::uint16_t port, std::shared_ptr<PortLease> lease,
                    int backlog, Reply<Result<std::uint64_t>> reply);
@@ -119,16 +159,57 @@ public:
     void do_shutdown();
     Counters counters() const { return counters_; }
 
+    // datagram.cpp
+    void do_dgram_open(DgramEntry::Kind kind, std::uint32_t addr, std::uint16_t port,
+                       std::shared_ptr<PortLease> lease, Reply<Result<DgramOpened>> reply);
+    void do_send_to(std::uint64_t id, std::uint32_t addr, std::uint16_t port, base::Bytes data,
+                    Reply<Err> reply);
+    void do_recv_from(std::uint64_t id, base::MutBytes buf, Reply<Result<Datagram>> reply);
+    void do_cancel_recv(std::uint64_t id, const Reply<Result<Datagram>>& reply);
+    void do_dgram_close(std::uint64_t id);
+
+    // Host mode, called by ArpPort (host_out.cpp).
+    void send_frame(Netif& nif, const l2::MacAddr& dst, std::uint16_t type, base::Bytes payload);
+    void arp_unresolved(base::Bytes packet);
+    Netif& netif(int index) { return *netifs_[static_cast<std::size_t>(index)]; }
+
     // tcp::SegmentSink: builds the IPv4 packet around the segment and sends it.
     void send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1,
                       base::Bytes p2) override;
 
 private:
     // ingress.cpp
-    void handle_packet(base::Bytes packet, bool checksum_trusted);
+    void on_readable(Netif& nif);
+    void handle_packet(Netif& nif, base::Bytes packet, bool checksum_trusted,
+                       bool link_broadcast = false);
+    void handle_tcp(const ip::Ipv4View& ipv, bool checksum_trusted);
     void to_listener(ListenerEntry& l, const tcp::Tuple& t, const tcp::SegmentView& seg);
     void reply_reset(const tcp::Tuple& t, const tcp::SegmentView& seg);
     ListenerEntry* find_listener(std::uint32_t addr, std::uint16_t port);
+
+    // host_in.cpp: the stack as a whole host
+    void handle_frame(Netif& nif, base::Bytes frame, bool checksum_trusted);
+    bool is_ours(const Netif& nif, std::uint32_t dst) const;
+    bool is_broadcast(const Netif& nif, std::uint32_t dst) const;
+    void handle_icmp(const ip::Ipv4View& ipv, bool broadcast);
+    void handle_udp(Netif& nif, const ip::Ipv4View& ipv, base::Bytes packet, bool checksum_trusted,
+                    bool link_broadcast);
+    void deliver_icmp_error(const ip::IcmpErrorReport& r);
+    // Sends an ICMP error about `offending` (as received on nif), if RFC 1122
+    // 3.2.2 allows one.
+    void send_icmp_error(const Netif* nif, std::uint8_t type, std::uint8_t code,
+                         base::Bytes offending, bool link_broadcast);
+
+    // host_out.cpp: routes, fragments, resolves and sends a whole IPv4
+    // packet; 0 or an errno (ENETUNREACH, EMSGSIZE, ENOBUFS...).
+    int send_ip(base::Bytes packet);
+    int send_on(Netif& nif, std::uint32_t next_hop, base::Bytes packet);
+    std::optional<tcp::Time> host_deadline() const;
+    void host_timers(tcp::Time now);
+
+    // datagram.cpp
+    DgramEntry* find_dgram(DgramEntry::Kind kind, std::uint32_t addr, std::uint16_t port);
+    void deliver_dgram(DgramEntry& d, DgramEntry::Item item);
 
     // core.cpp
     ConnEntry* find(std::uint64_t id);
@@ -144,7 +225,9 @@ private:
     void rearm();
     Err error_of(const ConnEntry& e) const;
 
-    std::unique_ptr<l2::Device> dev_;
+    std::vector<std::unique_ptr<Netif>> netifs_;
+    ip::RouteTable routes_;
+    ip::Reassembler reassembler_;
     tcp::Config cfg_;
     std::size_t rx_budget_;
     tcp::IsnGenerator isn_;
@@ -160,8 +243,14 @@ private:
     // earliest first; the timerfd is armed for the first.
     std::set<std::pair<tcp::Time, std::uint64_t>> timers_;
 
+    std::unordered_map<std::uint64_t, std::unique_ptr<DgramEntry>> dgrams_;
+    std::uint16_t next_ping_id_ = 0;
+
     std::vector<std::uint8_t> rx_buf_;
     std::vector<std::uint8_t> tx_buf_;
+    std::vector<std::uint8_t> icmp_buf_;   // ICMP replies and errors, UDP datagrams
+    std::vector<std::uint8_t> frag_buf_;   // one fragment at a time
+    std::vector<std::uint8_t> frame_buf_;  // one Ethernet frame
 };
 
 }  // namespace stack

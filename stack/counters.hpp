@@ -26,6 +26,24 @@ struct Counters {
     std::uint64_t syn_dropped_backlog = 0;     // SYN or accept queue full
     std::uint64_t connections_opened = 0, connections_closed = 0;
 
+    // Packet/tap mode: the stack as a whole host.
+    std::uint64_t frames_not_ours = 0;         // Ethernet frames to another MAC, other EtherTypes
+    std::uint64_t arp_in = 0;                  // ARP packets handed to the cache
+    std::uint64_t not_for_us = 0;              // IPv4 to an address that is not ours (a host does not forward)
+    std::uint64_t no_route = 0;                // datagrams we could not route
+    std::uint64_t arp_dropped = 0;             // refused by a full ARP queue
+    std::uint64_t arp_unresolved = 0;          // waited for a neighbour that never answered
+    std::uint64_t reassembled = 0;             // datagrams rebuilt from fragments
+    std::uint64_t fragments_out = 0;           // fragments of our own datagrams sent
+    std::uint64_t icmp_in = 0, icmp_out = 0;
+    std::uint64_t echo_replies = 0;            // answers to ping
+    std::uint64_t icmp_errors_in = 0;          // delivered to a connection or socket
+    std::uint64_t icmp_errors_sent = 0;        // unreachable, time exceeded
+    std::uint64_t icmp_errors_suppressed = 0;  // RFC 1122 3.2.2 said not to send
+    std::uint64_t udp_in = 0, udp_out = 0;
+    std::uint64_t udp_no_port = 0;             // to a closed port (port unreachable)
+    std::uint64_t udp_queue_full = 0;          // a socket's receive queue was full
+
     std::uint64_t malformed_total() const {
         std::uint64_t n = 0;
         for (auto v : malformed) n += v;
@@ -41,6 +59,16 @@ inline std::ostream& operator<<(std::ostream& os, const Counters& c) {
        << c.bad_destination << "; RSTs sent " << c.resets_sent << ", SYNs dropped (backlog) "
        << c.syn_dropped_backlog << "; connections opened " << c.connections_opened
        << ", closed " << c.connections_closed << "; malformed " << c.malformed_total();
+    if (c.arp_in || c.icmp_in || c.icmp_out || c.udp_in || c.udp_out || c.not_for_us)
+        os << "; frames not ours " << c.frames_not_ours << ", ARP in " << c.arp_in
+           << ", not for us " << c.not_for_us << ", no route " << c.no_route << ", ARP dropped "
+           << c.arp_dropped << ", unresolved " << c.arp_unresolved << ", reassembled "
+           << c.reassembled << ", fragments out " << c.fragments_out << "; ICMP in " << c.icmp_in
+           << ", out " << c.icmp_out << " (echo replies " << c.echo_replies << ", errors "
+           << c.icmp_errors_sent << ", suppressed " << c.icmp_errors_suppressed
+           << "), errors delivered " << c.icmp_errors_in << "; UDP in " << c.udp_in << ", out "
+           << c.udp_out << ", to closed ports " << c.udp_no_port << ", queue full "
+           << c.udp_queue_full;
     for (std::size_t i = 1; i < c.malformed.size(); ++i)
         if (c.malformed[i])
             os << ", " << base::to_string(static_cast<base::ParseError>(i)) << " " << c.malformed[i];

@@ -1,8 +1,6 @@
 // Packets out: the stack's tcp::SegmentSink. Every IPv4 header byte is ours
-// (raw mode sends with IP_HDRINCL), so this is where the header is built.
-#include <cerrno>
-#include <cstring>
-
+// (raw mode sends with IP_HDRINCL), so this is where the header is built;
+// send_ip (host_out.cpp) routes it and puts it on a link.
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "stack/core.hpp"
@@ -14,7 +12,7 @@ void Core::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p
                         base::Bytes p2) {
     const std::size_t tcp_len = tcp::kHeaderMin + h.options.wire_length() + p1.size() + p2.size();
     const std::size_t total = ip::kIpv4HeaderLen + tcp_len;
-    if (total > tx_buf_.size() || total > dev_->mtu()) {
+    if (total > tx_buf_.size()) {
         LOG(stack, error) << "segment of " << total << " bytes does not fit the link; dropped";
         ++counters_.send_errors;
         return;
@@ -33,15 +31,8 @@ void Core::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p
     tcp::build(out.subspan(ip::kIpv4HeaderLen), h, t.local_ip, t.remote_ip, p1, p2);
     LOG(stack, trace) << describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
 
-    if (const int err = dev_->send(out); err != 0) {
-        // To TCP a packet the device refused is a lost packet; it retransmits.
-        ++counters_.send_errors;
-        LOG(link, debug) << dev_->name() << ": send to " << ip::addr_to_string(t.remote_ip)
-                         << " failed: " << std::strerror(err);
-        return;
-    }
-    ++counters_.packets_out;
-    counters_.bytes_out += total;
+    // To TCP a packet the device refused is a lost packet; it retransmits.
+    send_ip(out);
 }
 
 }  // namespace stack

@@ -1,4 +1,5 @@
-// Packets in: parse, validate, and hand each segment to its connection or
+// Packets in: parse, validate, and hand each datagram to its protocol
+// (TCP here, UDP and ICMP in host_in.cpp), each segment to its connection or
 // listener (the demux), or answer it as RFC 9293 3.10.7.1 says.
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
@@ -17,18 +18,23 @@ bool unicast(std::uint32_t a) {
 
 }  // namespace
 
-void Core::on_readable() {
+void Core::on_readable(Netif& nif) {
     // Bounded: at most rx_budget_ packets per wake-up, so timers and
     // application requests get their turn during a flood.
     for (std::size_t i = 0; i < rx_budget_ && !stopping_; ++i) {
-        auto r = dev_->receive(rx_buf_);
+        auto r = nif.dev->receive(rx_buf_);
         if (!r) break;
-        handle_packet({rx_buf_.data(), std::min(r->length, rx_buf_.size())}, r->checksum_trusted);
+        const base::Bytes got{rx_buf_.data(), std::min(r->length, rx_buf_.size())};
+        if (nif.ethernet())
+            handle_frame(nif, got, r->checksum_trusted);
+        else
+            handle_packet(nif, got, r->checksum_trusted);
     }
     rearm();
 }
 
-void Core::handle_packet(base::Bytes packet, bool checksum_trusted) {
+void Core::handle_packet(Netif& nif, base::Bytes packet, bool checksum_trusted,
+                         bool link_broadcast) {
     ++counters_.packets_in;
     counters_.bytes_in += packet.size();
 
@@ -40,24 +46,78 @@ void Core::handle_packet(base::Bytes packet, bool checksum_trusted) {
         return;
     }
     const auto& ih = ipv->header;
-    if (ih.protocol != ip::kProtoTcp) {
-        ++counters_.not_tcp;
+    if (kernel_owns_addresses) {
+        // Raw mode: the kernel has reassembled, routed and filtered already,
+        // and hands us only TCP.
+        if (ih.protocol != ip::kProtoTcp) {
+            ++counters_.not_tcp;
+            return;
+        }
+        if (ih.is_fragment()) {
+            ++counters_.fragments;
+            return;
+        }
+        handle_tcp(*ipv, checksum_trusted);
+        return;
+    }
+
+    // The stack as a host. RFC 1122 3.2.1.3: a datagram from a source that
+    // names no single host is discarded.
+    if ((ih.src >> 28) == 0xe || ih.src == 0xffffffffu || is_broadcast(nif, ih.src)) {
+        ++counters_.bad_destination;
+        return;
+    }
+    // RFC 1122 3.3.4.2 and 3.3.1: a host that is not a router drops what
+    // is not addressed to it (weak host model: any of our addresses).
+    const bool bcast = is_broadcast(nif, ih.dst);
+    if (!is_ours(nif, ih.dst) && !bcast) {
+        ++counters_.not_for_us;
+        LOG(ip, trace) << "not for us: " << ip::addr_to_string(ih.src) << " -> "
+                       << ip::addr_to_string(ih.dst);
         return;
     }
     if (ih.is_fragment()) {
-        ++counters_.fragments;  // raw sockets get packets after reassembly
+        // RFC 791 3.2 / RFC 815: held until the datagram is whole.
+        auto whole = reassembler_.add(*ipv, loop.now());
+        if (!whole) return;
+        ++counters_.reassembled;
+        LOG(ip, debug) << "reassembled a datagram of " << whole->size() << " bytes from "
+                       << ip::addr_to_string(ih.src);
+        handle_packet(nif, *whole, checksum_trusted, link_broadcast);
         return;
     }
+    switch (ih.protocol) {
+        case ip::kProtoTcp:
+            if (bcast) {
+                ++counters_.bad_destination;  // RFC 1122 4.2.3.10: TCP is unicast only
+                return;
+            }
+            handle_tcp(*ipv, checksum_trusted);
+            return;
+        case ip::kProtoUdp:
+            handle_udp(nif, *ipv, packet, checksum_trusted, link_broadcast || bcast);
+            return;
+        case ip::kProtoIcmp:
+            handle_icmp(*ipv, link_broadcast || bcast);
+            return;
+        default:
+            // RFC 1122 3.2.2.1: a host SHOULD send Protocol Unreachable.
+            ++counters_.not_tcp;
+            send_icmp_error(&nif, ip::icmp_type::DestinationUnreachable,
+                            ip::unreachable::Protocol, packet, link_broadcast);
+            return;
+    }
+}
+
+void Core::handle_tcp(const ip::Ipv4View& ipv, bool checksum_trusted) {
+    const auto& ih = ipv.header;
     if (!unicast(ih.dst) || !unicast(ih.src)) {
         ++counters_.bad_destination;
         return;
     }
-    if (!kernel_owns_addresses && ih.dst != address) {
-        ++counters_.not_ours;
-        return;
-    }
-    // A checksum the kernel left to "hardware" on loopback is not verified.
-    auto seg = tcp::parse(ipv->payload, ih.src, ih.dst, !checksum_trusted);
+    // A checksum the kernel left to "hardware" (raw mode on loopback; packet
+    // mode on a veth with offload, TP_STATUS_CSUMNOTREADY) is not verified.
+    auto seg = tcp::parse(ipv.payload, ih.src, ih.dst, !checksum_trusted);
     if (!seg) {
         ++counters_.malformed[static_cast<std::size_t>(seg.error)];
         LOG(tcp, debug) << "dropped malformed TCP segment from " << ip::addr_to_string(ih.src)
@@ -126,7 +186,9 @@ void Core::to_listener(ListenerEntry& l, const tcp::Tuple& t, const tcp::Segment
         return;
     }
     const auto now = loop.now();
-    auto conn = tcp::Connection::accept(t, cfg_, isn_.next(t, now), seg, now, *this);
+    auto cfg = cfg_;
+    cfg.mss = mss_for(t.remote_ip);
+    auto conn = tcp::Connection::accept(t, cfg, isn_.next(t, now), seg, now, *this);
     ConnEntry& e = add(std::move(conn), l.lease);
     e.owner = ConnEntry::Owner::Listener;
     e.listener = l.id;

@@ -18,10 +18,14 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "base/bytes.hpp"
+#include "ip/route.hpp"
 #include "link/device.hpp"
+#include "link/ethernet.hpp"
 #include "stack/counters.hpp"
 #include "stack/error.hpp"
 #include "tcp/connection.hpp"
@@ -34,8 +38,18 @@ class Core;
 // RSTs with this mark pass.
 constexpr std::uint32_t kDefaultMark = 0x75737461;
 
+// One interface of a stack that owns its addresses (packet and tap mode).
+struct InterfaceOptions {
+    std::string link;                   // "packet" or "tap"; unused when `device` is set
+    std::string ifname;                 // packet: the interface to bind; tap: the name to create
+    ip::InterfaceAddress addr;          // ours, e.g. 10.0.0.2/24
+    std::optional<l2::MacAddr> mac;     // packet: the interface's; tap: a random one
+    ip::InterfaceAddress tap_host;      // tap: the kernel side's address (0/0: none)
+    std::unique_ptr<l2::Device> device; // handed in (tests): Ethernet or bare IPv4
+};
+
 struct StackOptions {
-    std::string link = "raw";    // only "raw" opens a device by itself today
+    std::string link = "raw";    // raw, packet, tap
     bool firewall = true;        // raw mode: install the nftables guard
     std::uint32_t mark = kDefaultMark;
     tcp::Config tcp;
@@ -44,6 +58,11 @@ struct StackOptions {
     // `address` itself and answers every stray segment with RST.
     std::unique_ptr<l2::Device> device;
     std::uint32_t address = 0;
+    // Packet/tap mode: the interfaces (each with a connected route), and a
+    // default gateway on one of their networks (0: none). The in-stack
+    // loopback 127.0.0.1/8 is added to them.
+    std::vector<InterfaceOptions> interfaces;
+    std::uint32_t gateway = 0;
 };
 
 // The stack could not start; what() is one line for the user.
@@ -114,6 +133,47 @@ private:
     std::uint16_t port_ = 0;
 };
 
+// What recv_from() received: who sent it and how many bytes were copied.
+struct Datagram {
+    std::uint32_t addr = 0;  // the sender; for an ICMP error, the host that reported it
+    std::uint16_t port = 0;  // the sender's port; ping sockets: the sequence number
+    std::size_t length = 0;  // bytes copied (a datagram longer than the buffer is cut)
+    std::uint8_t ttl = 0;    // of the IPv4 packet that carried it
+};
+
+// A datagram socket: UDP (RFC 768), or an ICMP echo ("ping") socket whose
+// local_port() is the echo identifier and whose `port` is the sequence
+// number. Errors reported by ICMP about what it sent come back from
+// recv_from() (RFC 1122 4.1.3.3): Refused for port unreachable, Unreachable
+// for the other unreachable codes (and an ARP that got no answer), with the
+// datagram's destination and port (or sequence) filled in.
+class DatagramSocket {
+public:
+    DatagramSocket() = default;
+    DatagramSocket(DatagramSocket&&) noexcept = default;
+    DatagramSocket& operator=(DatagramSocket&&) noexcept;
+    ~DatagramSocket();
+
+    // Sends one datagram (fragmented if larger than the link MTU). Fails
+    // with Unreachable when no route leads to `addr`.
+    Err send_to(std::uint32_t addr, std::uint16_t port, base::Bytes data);
+    // Blocks until a datagram (or an error about ours) arrives; TimedOut
+    // after `timeout`.
+    Result<Datagram> recv_from(base::MutBytes buf, Millis timeout = Millis(24 * 3600 * 1000));
+    void close();
+
+    bool valid() const { return core_ != nullptr; }
+    std::uint16_t local_port() const { return port_; }
+
+private:
+    friend class Stack;
+    DatagramSocket(std::shared_ptr<Core> c, std::uint64_t id, std::uint16_t p)
+        : core_(std::move(c)), id_(id), port_(p) {}
+    std::shared_ptr<Core> core_;
+    std::uint64_t id_ = 0;
+    std::uint16_t port_ = 0;
+};
+
 class Stack {
 public:
     // Opens the device (raw: needs root), installs the firewall guard, starts
@@ -129,6 +189,15 @@ public:
     // Active open. Fails with Refused, TimedOut (no answer within `timeout`),
     // Reset, or Unreachable (no route).
     Result<Socket> connect(std::uint32_t addr, std::uint16_t port, Millis timeout = Millis(10000));
+
+    // A UDP socket on (addr, port); port 0 picks an ephemeral one. Packet and
+    // tap mode only (Failed in raw mode, where the kernel owns UDP).
+    Result<DatagramSocket> udp_open(std::uint32_t addr, std::uint16_t port);
+    // An ICMP echo socket with an identifier of its own (any link mode but raw).
+    Result<DatagramSocket> ping_open();
+    // Our address toward `dst` (RFC 1122 3.3.4.3: the one of the interface
+    // the route leaves by); nullopt if there is no route.
+    std::optional<std::uint32_t> source_for(std::uint32_t dst) const;
 
     // Resets every connection, stops the loop, removes the firewall guard.
     // Idempotent and thread-safe (a signal-watching thread may call it);

@@ -4,13 +4,16 @@
 #include <iostream>
 
 #include "ip/ipv4.hpp"
+#include "ip/route.hpp"
 
 namespace stack {
 
 void add_stack_options(po::options_description& desc) {
     desc.add_options()
         ("link", po::value<std::string>()->default_value("raw"),
-         "link mode: raw (IPv4 through raw sockets; the kernel owns the address)")
+         "link mode: raw (IPv4 through raw sockets; the kernel owns the address), packet "
+         "(AF_PACKET on --ifname) or tap (a TAP device we create); in packet and tap mode the "
+         "stack owns --addr")
         ("no-firewall", po::bool_switch(),
          "raw mode: do not install the nftables table that stops the kernel's RSTs")
         ("mss", po::value<unsigned>()->default_value(1460), "our MSS in bytes (RFC 9293 3.7.1)")
@@ -20,7 +23,49 @@ void add_stack_options(po::options_description& desc) {
         ("msl-ms", po::value<unsigned>()->default_value(2000),
          "maximum segment lifetime in ms; TIME-WAIT lasts 2*MSL")
         ("stats", po::bool_switch(), "print the stack's counters at exit");
+    // Packet and tap mode (issue 5); --addr A/len is the app's own option.
+    desc.add_options()
+        ("ifname", po::value<std::string>(),
+         "packet: the interface to use; tap: the name of the TAP to create (default ustk0)")
+        ("gateway", po::value<std::string>(), "packet/tap: default gateway (on --addr's network)")
+        ("tap-host-addr", po::value<std::string>(),
+         "tap: the address A/len given to the kernel's side of the TAP")
+        ("mac", po::value<std::string>(),
+         "packet/tap: our MAC (packet: the interface's by default; tap: a random one)");
 }
+
+namespace {
+
+template <class Bad>
+InterfaceOptions interface_options(const po::variables_map& vm, const std::string& link, Bad bad) {
+    InterfaceOptions io;
+    io.link = link;
+    if (vm.count("ifname")) io.ifname = vm["ifname"].as<std::string>();
+    if (link == "packet" && io.ifname.empty()) bad("--link packet needs --ifname (see `ip link`)");
+    if (!vm.count("addr") || vm["addr"].defaulted())
+        bad("--link " + link + " needs --addr A/len, our address on the link (e.g. 10.0.0.2/24)");
+    const auto text = vm["addr"].as<std::string>();
+    const auto a = ip::parse_interface_address(text);
+    if (!a || text.find('/') == std::string::npos || a->addr == 0)
+        bad("bad --addr '" + text + "' (use A/len, like 10.0.0.2/24)");
+    io.addr = *a;
+    if (vm.count("tap-host-addr")) {
+        if (link != "tap") bad("--tap-host-addr is for --link tap");
+        const auto t = vm["tap-host-addr"].as<std::string>();
+        const auto h = ip::parse_interface_address(t);
+        if (!h || t.find('/') == std::string::npos) bad("bad --tap-host-addr '" + t + "' (use A/len)");
+        io.tap_host = *h;
+    }
+    if (vm.count("mac")) {
+        const auto m = l2::MacAddr::parse(vm["mac"].as<std::string>());
+        if (!m || m->is_multicast() || *m == l2::MacAddr{})
+            bad("bad --mac '" + vm["mac"].as<std::string>() + "' (a unicast MAC like 02:00:00:00:00:02)");
+        io.mac = *m;
+    }
+    return io;
+}
+
+}  // namespace
 
 StackOptions stack_options(const po::variables_map& vm, const std::string& prog) {
     auto bad = [&](const std::string& msg) {
@@ -29,7 +74,15 @@ StackOptions stack_options(const po::variables_map& vm, const std::string& prog)
     };
     StackOptions o;
     o.link = vm["link"].as<std::string>();
-    if (o.link != "raw") bad("--link " + o.link + " is not available yet; use --link raw");
+    if (o.link != "raw" && o.link != "packet" && o.link != "tap")
+        bad("--link must be raw, packet or tap");
+    if (o.link != "raw") o.interfaces.push_back(interface_options(vm, o.link, bad));
+    if (vm.count("gateway")) {
+        if (o.link == "raw") bad("--gateway is for --link packet or tap (in raw mode the kernel routes)");
+        const auto gw = ip::parse_addr(vm["gateway"].as<std::string>());
+        if (!gw) bad("bad --gateway '" + vm["gateway"].as<std::string>() + "' (a dotted quad)");
+        o.gateway = *gw;
+    }
     o.firewall = !vm["no-firewall"].as<bool>();
     const unsigned mss = vm["mss"].as<unsigned>();
     // 536 is the default every host must accept (RFC 9293 3.7.1); the

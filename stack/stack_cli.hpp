@@ -11,7 +11,10 @@
 
 namespace stack {
 
-// --link, --no-firewall, --mss, --nodelay, --cc, --msl-ms, --stats.
+// --link, --no-firewall, --mss, --nodelay, --cc, --msl-ms, --stats; for
+// packet/tap mode --ifname, --gateway, --tap-host-addr, --mac. The app adds
+// --addr itself (the server's also names the listening address); in packet
+// and tap mode it is our address A/len.
 void add_stack_options(po::options_description& desc);
 
 // Builds the stack's options from the parsed flags; a bad value prints one

@@ -1,0 +1,158 @@
+#include "link/packet.hpp"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>  // tpacket_auxdata, TP_STATUS_CSUMNOTREADY
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/log.hpp"
+
+namespace l2 {
+
+namespace {
+
+constexpr int kSocketBuffer = 4 << 20;
+
+[[noreturn]] void fail(const std::string& what, int err) {
+    if (err == EPERM || err == EACCES)
+        throw DeviceError("AF_PACKET sockets need root or CAP_NET_RAW: run with sudo");
+    throw DeviceError(what + ": " + std::strerror(err));
+}
+
+ifreq request_for(const std::string& ifname) {
+    if (ifname.empty() || ifname.size() >= IFNAMSIZ)
+        throw DeviceError("bad interface name '" + ifname + "'");
+    ifreq r{};
+    std::memcpy(r.ifr_name, ifname.c_str(), ifname.size());
+    return r;
+}
+
+}  // namespace
+
+MacAddr interface_mac(int fd, const std::string& ifname) {
+    ifreq r = request_for(ifname);
+    if (ioctl(fd, SIOCGIFHWADDR, &r) != 0) fail(ifname + ": SIOCGIFHWADDR", errno);
+    if (r.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+        throw DeviceError(ifname + " is not an Ethernet interface (link type " +
+                          std::to_string(r.ifr_hwaddr.sa_family) + ")");
+    MacAddr m;
+    std::memcpy(m.bytes.data(), r.ifr_hwaddr.sa_data, 6);
+    return m;
+}
+
+std::size_t interface_mtu(int fd, const std::string& ifname) {
+    ifreq r = request_for(ifname);
+    if (ioctl(fd, SIOCGIFMTU, &r) != 0) fail(ifname + ": SIOCGIFMTU", errno);
+    return static_cast<std::size_t>(r.ifr_mtu);
+}
+
+std::unique_ptr<PacketDevice> PacketDevice::open(const std::string& ifname,
+                                                 std::optional<MacAddr> mac) {
+    std::unique_ptr<PacketDevice> dev(new PacketDevice);
+    dev->name_ = ifname;
+    (void)request_for(ifname);  // validates the name's length
+    dev->ifindex_ = static_cast<int>(if_nametoindex(ifname.c_str()));
+    if (dev->ifindex_ == 0) throw DeviceError("no interface named '" + ifname + "' (see `ip link`)");
+
+    // packet(7): protocol 0 until bind(), so no frame of another interface
+    // slips in between; then ETH_P_ALL on this interface alone.
+    dev->fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (dev->fd_ < 0) fail("socket(AF_PACKET)", errno);
+    const int fd = dev->fd_;
+    dev->mac_ = mac ? *mac : interface_mac(fd, ifname);
+    dev->mtu_ = interface_mtu(fd, ifname);
+
+    const int on = 1;
+    if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof on) != 0)
+        fail("setsockopt(PACKET_AUXDATA)", errno);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kSocketBuffer, sizeof kSocketBuffer) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kSocketBuffer, sizeof kSocketBuffer);
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &kSocketBuffer, sizeof kSocketBuffer) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kSocketBuffer, sizeof kSocketBuffer);
+
+    sockaddr_ll addr{};
+    addr.sll_family = AF_PACKET;
+    addr.sll_protocol = htons(ETH_P_ALL);
+    addr.sll_ifindex = dev->ifindex_;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        fail("binding to " + ifname, errno);
+
+    // A MAC of our own choosing: the NIC filters by its own, so listen to all.
+    if (mac && *mac != interface_mac(fd, ifname)) {
+        packet_mreq mr{};
+        mr.mr_ifindex = dev->ifindex_;
+        mr.mr_type = PACKET_MR_PROMISC;
+        if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) != 0)
+            fail("promiscuous mode on " + ifname, errno);
+    }
+
+    ifreq r = request_for(ifname);
+    if (ioctl(fd, SIOCGIFFLAGS, &r) == 0 && !(r.ifr_flags & IFF_UP)) {
+        r.ifr_flags = static_cast<short>(r.ifr_flags | IFF_UP);
+        if (ioctl(fd, SIOCSIFFLAGS, &r) != 0) fail("bringing " + ifname + " up", errno);
+        LOG(link, info) << "packet: " << ifname << " was down; brought it up";
+    }
+    LOG(link, debug) << "packet: bound fd " << fd << " to " << ifname << " (index "
+                     << dev->ifindex_ << ", MTU " << dev->mtu_ << "), our MAC "
+                     << dev->mac_.to_string();
+    return dev;
+}
+
+PacketDevice::~PacketDevice() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::optional<Received> PacketDevice::receive(base::MutBytes buf) {
+    for (;;) {
+        sockaddr_ll from{};
+        iovec iov{buf.data(), buf.size()};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata))];
+        msghdr msg{};
+        msg.msg_name = &from;
+        msg.msg_namelen = sizeof from;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        const ssize_t n = recvmsg(fd_, &msg, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                LOG(link, warning) << "packet: recvmsg on " << name_ << ": " << std::strerror(errno);
+            }
+            return std::nullopt;
+        }
+        // packet(7): an ETH_P_ALL socket also sees what this host sends on
+        // the interface, ours included. Those are not for us.
+        if (from.sll_pkttype == PACKET_OUTGOING) continue;
+        Received r;
+        r.length = std::min(static_cast<std::size_t>(n), buf.size());
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+            tpacket_auxdata aux;
+            std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+            // PITFALLS.md: with checksum offload the kernel hands the frame
+            // over before the transport checksum exists (what tcpdump does).
+            r.checksum_trusted = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+        }
+        return r;
+    }
+}
+
+int PacketDevice::send(base::Bytes frame) {
+    for (;;) {
+        const ssize_t n = ::send(fd_, frame.data(), frame.size(), MSG_DONTWAIT);
+        if (n >= 0) return 0;
+        if (errno == EINTR) continue;
+        return errno;
+    }
+}
+
+}  // namespace l2

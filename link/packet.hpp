@@ -1,0 +1,56 @@
+// The `packet` link: Ethernet frames through an AF_PACKET socket bound to one
+// interface (packet(7)), the stack owning its own IPv4 address on it
+// (DESIGN.md, link modes). The kernel still owns the interface; give its
+// kernel side no address (or another one), or the kernel answers too.
+//
+// Frames the kernel hands over before the NIC would have filled in the
+// transport checksum (checksum offload on a veth, PITFALLS.md) are marked by
+// PACKET_AUXDATA's TP_STATUS_CSUMNOTREADY; they come up with
+// checksum_trusted, so TCP/UDP skip the check for those frames only. Frames
+// we sent ourselves (PACKET_OUTGOING) are skipped.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "link/device.hpp"
+#include "link/ethernet.hpp"
+
+namespace l2 {
+
+class PacketDevice final : public Device {
+public:
+    // Binds to `ifname`. Our MAC is the interface's unless `mac` is given (then
+    // the interface is put in promiscuous mode, so frames to it get in).
+    // Throws DeviceError: "no interface named 'x'", "... needs root", ...
+    static std::unique_ptr<PacketDevice> open(const std::string& ifname,
+                                              std::optional<MacAddr> mac = std::nullopt);
+    ~PacketDevice() override;
+    PacketDevice(const PacketDevice&) = delete;
+    PacketDevice& operator=(const PacketDevice&) = delete;
+
+    std::string_view name() const override { return name_; }
+    Framing framing() const override { return Framing::Ethernet; }
+    int fd() const override { return fd_; }
+    std::size_t mtu() const override { return mtu_ + kEthHeaderLen; }
+    std::optional<Received> receive(base::MutBytes buf) override;
+    int send(base::Bytes frame) override;
+
+    const MacAddr& mac() const { return mac_; }
+    int ifindex() const { return ifindex_; }
+
+private:
+    PacketDevice() = default;
+    int fd_ = -1;
+    int ifindex_ = 0;
+    std::size_t mtu_ = kEthMtu;
+    std::string name_;
+    MacAddr mac_;
+};
+
+// The interface's hardware address and MTU (netdevice(7)); used by TAP too.
+// Throws DeviceError.
+MacAddr interface_mac(int fd, const std::string& ifname);
+std::size_t interface_mtu(int fd, const std::string& ifname);
+
+}  // namespace l2

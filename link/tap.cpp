@@ -1,0 +1,143 @@
+#include "link/tap.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "base/log.hpp"
+#include "link/packet.hpp"  // interface_mtu
+
+namespace l2 {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what, int err) {
+    if (err == EPERM || err == EACCES)
+        throw DeviceError("creating a TAP device needs root or CAP_NET_ADMIN: run with sudo");
+    throw DeviceError(what + ": " + std::strerror(err));
+}
+
+std::string dotted(std::uint32_t a) {
+    return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." +
+           std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff);
+}
+
+void set_inet(int sock, ifreq r, unsigned long request, std::uint32_t value, const char* what) {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(value);
+    std::memcpy(&r.ifr_addr, &sa, sizeof sa);
+    if (ioctl(sock, request, &r) != 0) fail(std::string(r.ifr_name) + ": " + what, errno);
+}
+
+// netdevice(7): the kernel side's address, netmask and IFF_UP, through an
+// ordinary AF_INET socket.
+void configure_host_side(const TapOptions& o, const std::string& name) {
+    const int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0) fail("socket(AF_INET)", errno);
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{sock};
+    ifreq r{};
+    std::memcpy(r.ifr_name, name.c_str(), name.size());
+    if (o.host_addr != 0) {
+        set_inet(sock, r, SIOCSIFADDR, o.host_addr, "setting the address");
+        const std::uint32_t mask =
+            o.host_prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - o.host_prefix_len);
+        set_inet(sock, r, SIOCSIFNETMASK, mask, "setting the netmask");
+    }
+    if (ioctl(sock, SIOCGIFFLAGS, &r) != 0) fail(name + ": SIOCGIFFLAGS", errno);
+    r.ifr_flags = static_cast<short>(r.ifr_flags | IFF_UP);
+    if (ioctl(sock, SIOCSIFFLAGS, &r) != 0) fail(name + ": bringing it up", errno);
+}
+
+}  // namespace
+
+MacAddr random_local_mac() {
+    std::random_device rd;
+    MacAddr m;
+    for (auto& b : m.bytes) b = static_cast<std::uint8_t>(rd());
+    m.bytes[0] = static_cast<std::uint8_t>((m.bytes[0] & 0xfe) | 0x02);
+    return m;
+}
+
+std::unique_ptr<TapDevice> TapDevice::open(const TapOptions& o) {
+    if (o.name.empty() || o.name.size() >= IFNAMSIZ)
+        throw DeviceError("bad TAP name '" + o.name + "' (1 to 15 characters)");
+    std::unique_ptr<TapDevice> dev(new TapDevice);
+    dev->fd_ = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (dev->fd_ < 0) {
+        if (errno == ENOENT) throw DeviceError("/dev/net/tun is missing (modprobe tun)");
+        fail("opening /dev/net/tun", errno);
+    }
+    // Documentation/networking/tuntap.rst: IFF_NO_PI, so no 4-byte packet
+    // information precedes each frame.
+    ifreq r{};
+    r.ifr_flags = IFF_TAP | IFF_NO_PI;
+    std::memcpy(r.ifr_name, o.name.c_str(), o.name.size());
+    if (ioctl(dev->fd_, TUNSETIFF, &r) != 0) {
+        if (errno == EPERM) fail("", errno);
+        throw DeviceError("cannot create TAP '" + o.name + "': " + std::strerror(errno) +
+                          (errno == EINVAL || errno == EBUSY ? " (is the name taken by another device?)" : ""));
+    }
+    dev->name_ = r.ifr_name;
+    dev->mac_ = o.mac ? *o.mac : random_local_mac();
+    configure_host_side(o, dev->name_);
+    {
+        const int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (sock >= 0) {
+            try {
+                dev->mtu_ = interface_mtu(sock, dev->name_);
+            } catch (const DeviceError&) {
+            }
+            ::close(sock);
+        }
+    }
+    LOG(link, info) << "tap: created " << dev->name_ << " (host side "
+                    << (o.host_addr ? dotted(o.host_addr) + "/" + std::to_string(o.host_prefix_len)
+                                    : std::string("without an address"))
+                    << ", MTU " << dev->mtu_ << "), our MAC " << dev->mac_.to_string()
+                    << "; it goes away when we exit";
+    return dev;
+}
+
+TapDevice::~TapDevice() {
+    if (fd_ >= 0) ::close(fd_);  // a non-persistent TAP is removed with its last fd
+}
+
+std::optional<Received> TapDevice::receive(base::MutBytes buf) {
+    for (;;) {
+        const ssize_t n = ::read(fd_, buf.data(), buf.size());
+        if (n >= 0) {
+            // Without IFF_VNET_HDR the kernel completes every checksum before
+            // handing the frame to a TAP reader, so each one is verifiable.
+            return Received{static_cast<std::size_t>(n), false};
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            LOG(link, warning) << "tap: read on " << name_ << ": " << std::strerror(errno);
+        }
+        return std::nullopt;
+    }
+}
+
+int TapDevice::send(base::Bytes frame) {
+    for (;;) {
+        const ssize_t n = ::write(fd_, frame.data(), frame.size());
+        if (n >= 0) return 0;
+        if (errno == EINTR) continue;
+        return errno;
+    }
+}
+
+}  // namespace l2

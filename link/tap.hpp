@@ -1,0 +1,57 @@
+// The `tap` link: a TAP device the stack creates (/dev/net/tun with
+// IFF_TAP | IFF_NO_PI, so each read or write is one bare Ethernet frame).
+// The kernel side of the TAP is an ordinary interface of the host: it gets
+// --tap-host-addr and is brought up, so the host's own programs (ping, nc)
+// reach the stack through it. The stack is a second host on that link with
+// its own MAC and address.
+//
+// The TAP is not persistent: it disappears when its file descriptor closes,
+// so it goes away on exit, on Ctrl-C and even on a crash.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "link/device.hpp"
+#include "link/ethernet.hpp"
+
+namespace l2 {
+
+struct TapOptions {
+    std::string name = "ustk0";    // the interface the host sees
+    std::uint32_t host_addr = 0;   // the kernel side's address (0: none)
+    std::uint8_t host_prefix_len = 24;
+    std::optional<MacAddr> mac;    // ours; a random locally administered one if unset
+};
+
+class TapDevice final : public Device {
+public:
+    // Throws DeviceError: "... needs root", "cannot create TAP 'x': ...".
+    static std::unique_ptr<TapDevice> open(const TapOptions& o);
+    ~TapDevice() override;
+    TapDevice(const TapDevice&) = delete;
+    TapDevice& operator=(const TapDevice&) = delete;
+
+    std::string_view name() const override { return name_; }
+    Framing framing() const override { return Framing::Ethernet; }
+    int fd() const override { return fd_; }
+    std::size_t mtu() const override { return mtu_ + kEthHeaderLen; }
+    std::optional<Received> receive(base::MutBytes buf) override;
+    int send(base::Bytes frame) override;
+
+    const MacAddr& mac() const { return mac_; }  // ours, not the kernel side's
+
+private:
+    TapDevice() = default;
+    int fd_ = -1;
+    std::size_t mtu_ = kEthMtu;
+    std::string name_;
+    MacAddr mac_;
+};
+
+// A random unicast, locally administered MAC (IEEE 802-2014 8.2: the U/L
+// bit set, the I/G bit clear), e.g. 02:xx:xx:xx:xx:xx.
+MacAddr random_local_mac();
+
+}  // namespace l2
