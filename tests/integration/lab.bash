@@ -1,0 +1,42 @@
+# Sourced after common.bash by the packet/tap tests: a two-host lab of the
+# test's own from scripts/lab-up.sh (namespaces $KNS, the kernel, and $SNS,
+# our stack, joined by the veth $KIF <-> $SIF), removed however the test
+# ends, and helpers to run our programs in it.
+LAB="u${TEST:0:3}$(( $$ % 100000 ))"
+KNS=$LAB-k SNS=$LAB-s KIF=$LAB-k SIF=$LAB-s
+trap 'cleanup; scripts/lab-down.sh --name "$LAB" >/dev/null 2>&1' EXIT
+for c in ping ethtool; do command -v "$c" >/dev/null || skip "needs $c"; done
+
+# lab_up [--tap] [--offload] [--net 10.0.0]
+lab_up() { scripts/lab-up.sh --name "$LAB" "$@" >"$TMP/lab.out" 2>&1 || fail "lab-up: $(cat "$TMP/lab.out")"; }
+in_k() { ip netns exec "$KNS" "$@"; }
+in_s() { ip netns exec "$SNS" "$@"; }
+
+# start_in NS NAME PROGRAM ARGS...: runs it in the background (stdout in
+# $TMP/NAME.out, stderr in $TMP/NAME.err), sets BG_PID; waits (10 s at most)
+# for "listening on" when PROGRAM is ./server.
+start_in() {
+    local ns=$1 name=$2; shift 2
+    ip netns exec "$ns" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    BG_PID=$!
+    PIDS+=("$BG_PID")
+    [ "$1" = ./server ] || return 0
+    for _ in $(seq 100); do
+        grep -q "^listening on " "$TMP/$name.out" 2>/dev/null && return 0
+        kill -0 "$BG_PID" 2>/dev/null || fail "$name exited before listening"
+        sleep 0.1
+    done
+    fail "$name did not print 'listening on' within 10 s"
+}
+
+# A kernel TCP echo server on PORT in NS.
+kernel_echo() {
+    local ns=$1 port=$2
+    ip netns exec "$ns" socat TCP-LISTEN:"$port",reuseaddr,fork EXEC:cat &
+    PIDS+=("$!")
+    for _ in $(seq 50); do
+        ip netns exec "$ns" ss -ltn | grep -q ":$port " && return 0
+        sleep 0.1
+    done
+    fail "socat did not listen on $port"
+}
