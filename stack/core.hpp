@@ -157,7 +157,7 @@ public:
     void do_abort(std::uint64_t id);
     void do_release(std::uint64_t id);
     void do_shutdown();
-    Counters counters() const { return counters_; }
+    Counters counters() const;
 
     // datagram.cpp
     void do_dgram_open(DgramEntry::Kind kind, std::uint32_t addr, std::uint16_t port,

@@ -134,6 +134,15 @@ void Core::arp_unresolved(base::Bytes packet) {
     deliver_icmp_error(r);
 }
 
+Counters Core::counters() const {
+    Counters c = counters_;
+    const auto& r = reassembler_.counters();
+    c.reassembly_dropped = r.no_memory + r.too_long + r.malformed;
+    c.reassembly_timed_out = r.timed_out;
+    c.reassembly_bytes = reassembler_.bytes_in_use();
+    return c;
+}
+
 std::optional<tcp::Time> Core::host_deadline() const {
     std::optional<tcp::Time> t = reassembler_.next_deadline();
     for (const auto& n : netifs_) {

@@ -244,13 +244,14 @@ int main(int argc, char** argv) {
         const bool more = count == 0 || transmitted < count;
         if (more && now >= next_send) {
             const auto seq = static_cast<std::uint16_t>(transmitted + 1);
+            // The clock starts before the request enters the stack, as ping(8)'s
+            // timestamp is taken before sendmsg().
+            sent_at[seq] = last_send = Clock::now();
             const Err e = pinger->send(*host, seq, data);
             if (e == Err::Unreachable) {
                 std::cerr << prog << ": connect: Network is unreachable\n";
                 return 2;
             }
-            sent_at[seq] = Clock::now();
-            last_send = sent_at[seq];
             ++transmitted;
             next_send += gap;
             continue;
