@@ -16,12 +16,13 @@ namespace testdev {
 
 class PairDevice final : public l2::Device {
 public:
-    explicit PairDevice(int fd) : fd_(fd) {}
+    explicit PairDevice(int fd, l2::Framing framing = l2::Framing::Ipv4, std::size_t mtu = 65535)
+        : fd_(fd), framing_(framing), mtu_(mtu) {}
     ~PairDevice() override { ::close(fd_); }
     std::string_view name() const override { return "pair"; }
-    l2::Framing framing() const override { return l2::Framing::Ipv4; }
+    l2::Framing framing() const override { return framing_; }
     int fd() const override { return fd_; }
-    std::size_t mtu() const override { return 65535; }
+    std::size_t mtu() const override { return mtu_; }
     std::optional<l2::Received> receive(base::MutBytes buf) override {
         const ssize_t n = ::recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT);
         if (n < 0) return std::nullopt;
@@ -36,10 +37,14 @@ public:
 
 private:
     int fd_;
+    l2::Framing framing_;
+    std::size_t mtu_;
 };
 
-// Two connected devices.
-inline std::pair<std::unique_ptr<PairDevice>, std::unique_ptr<PairDevice>> make_pair() {
+// Two connected devices; Ethernet framing makes a two-host Ethernet segment
+// (mtu includes the 14-byte header).
+inline std::pair<std::unique_ptr<PairDevice>, std::unique_ptr<PairDevice>> make_pair(
+    l2::Framing framing = l2::Framing::Ipv4, std::size_t mtu = 65535) {
     int fds[2];
     if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) return {};
     const int buf = 4 << 20;
@@ -47,7 +52,8 @@ inline std::pair<std::unique_ptr<PairDevice>, std::unique_ptr<PairDevice>> make_
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
     }
-    return {std::make_unique<PairDevice>(fds[0]), std::make_unique<PairDevice>(fds[1])};
+    return {std::make_unique<PairDevice>(fds[0], framing, mtu),
+            std::make_unique<PairDevice>(fds[1], framing, mtu)};
 }
 
 }  // namespace testdev
