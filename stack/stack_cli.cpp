@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "ip/ipv4.hpp"
+#include "stack/watch_cli.hpp"
 
 namespace stack {
 
@@ -20,6 +21,7 @@ void add_stack_options(po::options_description& desc) {
         ("msl-ms", po::value<unsigned>()->default_value(2000),
          "maximum segment lifetime in ms; TIME-WAIT lasts 2*MSL")
         ("stats", po::bool_switch(), "print the stack's counters at exit");
+    add_watch_options(desc);  // issue 6: --pcap, --trace, faults
 }
 
 StackOptions stack_options(const po::variables_map& vm, const std::string& prog) {
@@ -43,6 +45,7 @@ StackOptions stack_options(const po::variables_map& vm, const std::string& prog)
     const unsigned msl = vm["msl-ms"].as<unsigned>();
     if (msl > 600000) bad("--msl-ms must be at most 600000");
     o.tcp.msl = std::chrono::milliseconds(msl);
+    o.watch = watch_options(vm, prog);  // issue 6
     return o;
 }
 
