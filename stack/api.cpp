@@ -64,6 +64,7 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
     std::unique_ptr<l2::Device> dev;
     bool raw = false;
     std::uint32_t address = opts.address;
+    Watched watched;
     try {
         if (opts.device) {
             dev = std::move(opts.device);
@@ -74,6 +75,10 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
         } else {
             throw StackError("--link " + opts.link + " is not available yet (use --link raw)");
         }
+        // Issue 6: pcap, faults and trace as wrappers, in every link mode.
+        Watched w = watch_device(std::move(dev), opts.watch);
+        dev = std::move(w.device);
+        watched = std::move(w);
     } catch (const l2::DeviceError& e) {
         throw StackError(e.what());
     }
@@ -97,6 +102,9 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
         if (fw) fw->remove();
         throw StackError(std::string("starting the event loop: ") + e.what());
     }
+    st->core_->observer = watched.observer;
+    // Raw mode: the raw socket sees the whole host's TCP; record only ours.
+    if (raw) watched.set_receive_filter(own_ports_filter(st->core_->ports));
     st->loop_thread_ = std::thread([c = st->core_.get()] { c->loop.run(); });
     return st;
 }

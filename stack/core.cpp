@@ -211,12 +211,16 @@ void Core::schedule(ConnEntry& e) {
 }
 
 void Core::rearm() {
-    loop.set_deadline(timers_.empty() ? std::nullopt
-                                      : std::optional<tcp::Time>(timers_.begin()->first));
+    std::optional<tcp::Time> t;
+    if (!timers_.empty()) t = timers_.begin()->first;
+    // A device holding packets back (--delay) wakes us too.
+    if (auto d = dev_->next_deadline(); d && (!t || *d < *t)) t = d;
+    loop.set_deadline(t);
 }
 
 void Core::on_timer() {
     const tcp::Time now = loop.now();
+    dev_->on_deadline(now);  // held packets that are due go out
     // Take the due ones first: each is handled once per wake-up even if it
     // asks for a deadline that is already past.
     std::vector<std::uint64_t> due;
@@ -311,7 +315,7 @@ void Core::do_connect(tcp::Tuple t, std::shared_ptr<PortLease> lease, Millis tim
     if (stopping_) return reply->set_value({{}, Err::Shutdown});
     if (by_tuple_.count(t)) return reply->set_value({{}, Err::AddrInUse});
     const auto now = loop.now();
-    auto conn = tcp::Connection::connect(t, cfg_, isn_.next(t, now), now, *this);
+    auto conn = tcp::Connection::connect(t, cfg_, isn_.next(t, now), now, *this, observer);
     ConnEntry& e = add(std::move(conn), std::move(lease));
     e.owner = ConnEntry::Owner::App;
     e.connect_reply = std::move(reply);

@@ -100,6 +100,8 @@ public:
     const std::uint32_t address;       // ours, when we own it
     std::shared_ptr<Firewall> firewall;
     std::shared_ptr<PortTable> ports;
+    // Given to every connection (the --trace Tracer), or null. Set before run().
+    tcp::Observer* observer = nullptr;
 
     // ---- loop thread only ----
     void on_readable();

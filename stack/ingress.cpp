@@ -126,7 +126,7 @@ void Core::to_listener(ListenerEntry& l, const tcp::Tuple& t, const tcp::Segment
         return;
     }
     const auto now = loop.now();
-    auto conn = tcp::Connection::accept(t, cfg_, isn_.next(t, now), seg, now, *this);
+    auto conn = tcp::Connection::accept(t, cfg_, isn_.next(t, now), seg, now, *this, observer);
     ConnEntry& e = add(std::move(conn), l.lease);
     e.owner = ConnEntry::Owner::Listener;
     e.listener = l.id;

@@ -24,6 +24,7 @@
 #include "link/device.hpp"
 #include "stack/counters.hpp"
 #include "stack/error.hpp"
+#include "stack/watch.hpp"
 #include "tcp/connection.hpp"
 
 namespace stack {
@@ -44,6 +45,8 @@ struct StackOptions {
     // `address` itself and answers every stray segment with RST.
     std::unique_ptr<l2::Device> device;
     std::uint32_t address = 0;
+    // --pcap, --trace, faults... (issue 6): wrappers around the device.
+    WatchOptions watch;
 };
 
 // The stack could not start; what() is one line for the user.
