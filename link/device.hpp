@@ -6,6 +6,7 @@
 //
 // The link layer's namespace is `l2`: <unistd.h> declares a function ::link.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
@@ -19,6 +20,10 @@ namespace l2 {
 // What one unit on this device is: a bare IPv4 packet (raw sockets) or an
 // Ethernet frame (AF_PACKET, TAP).
 enum class Framing { Ipv4, Ethernet };
+
+// Microseconds on the event loop's clock (CLOCK_MONOTONIC), the same type as
+// tcp::Time.
+using Time = std::chrono::microseconds;
 
 struct Received {
     std::size_t length = 0;  // bytes written into the caller's buffer
@@ -48,6 +53,13 @@ public:
     // Sends one packet/frame. Returns 0, or the errno value (ENETUNREACH,
     // EHOSTUNREACH, ENOBUFS...); a failed send is a lost packet to TCP.
     virtual int send(base::Bytes packet) = 0;
+
+    // A device that holds packets back (the fault injector's --delay) says
+    // when it next has work, and the event loop calls on_deadline() then, so
+    // that nothing waits for the next packet to arrive. Plain devices have
+    // nothing to do; wrappers pass both calls to the device they wrap.
+    virtual std::optional<Time> next_deadline() const { return std::nullopt; }
+    virtual void on_deadline(Time /*now*/) {}
 };
 
 }  // namespace l2

@@ -56,6 +56,7 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
     std::vector<std::unique_ptr<Netif>> netifs;
     ip::RouteTable routes;
     const bool raw = opts.link == "raw" && !opts.device && opts.interfaces.empty();
+    Watched watched;
     try {
         if (raw) {
             auto n = std::make_unique<Netif>();
@@ -65,6 +66,12 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
             // Packet/tap mode, or devices handed in: we own the addresses.
             open_host(opts, netifs, routes);
         }
+        // Issue 6: pcap, faults and trace as wrappers, in every link mode,
+        // around the first interface (the one the user named; never lo).
+        auto& first = netifs.front()->dev;
+        Watched w = watch_device(std::move(first), opts.watch);
+        first = std::move(w.device);
+        watched = std::move(w);
     } catch (const l2::DeviceError& e) {
         throw StackError(e.what());
     }
@@ -88,6 +95,9 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
         if (fw) fw->remove();
         throw StackError(std::string("starting the event loop: ") + e.what());
     }
+    st->core_->observer = watched.observer;
+    // Raw mode: the raw socket sees the whole host's TCP; record only ours.
+    if (raw) watched.set_receive_filter(own_ports_filter(st->core_->ports));
     st->loop_thread_ = std::thread([c = st->core_.get()] { c->loop.run(); });
     return st;
 }

@@ -249,11 +249,15 @@ void Core::rearm() {
     std::optional<tcp::Time> t;
     if (!timers_.empty()) t = timers_.begin()->first;
     if (auto h = host_deadline(); h && (!t || *h < *t)) t = h;  // ARP, reassembly
+    // Devices holding packets back (--delay) wake us too.
+    for (const auto& n : netifs_)
+        if (auto d = n->dev->next_deadline(); d && (!t || *d < *t)) t = d;
     loop.set_deadline(t);
 }
 
 void Core::on_timer() {
     const tcp::Time now = loop.now();
+    for (auto& n : netifs_) n->dev->on_deadline(now);  // held packets that are due go out
     host_timers(now);
     // Take the due ones first: each is handled once per wake-up even if it
     // asks for a deadline that is already past.
@@ -351,7 +355,7 @@ void Core::do_connect(tcp::Tuple t, std::shared_ptr<PortLease> lease, Millis tim
     const auto now = loop.now();
     auto cfg = cfg_;
     cfg.mss = mss_for(t.remote_ip);
-    auto conn = tcp::Connection::connect(t, cfg, isn_.next(t, now), now, *this);
+    auto conn = tcp::Connection::connect(t, cfg, isn_.next(t, now), now, *this, observer);
     ConnEntry& e = add(std::move(conn), std::move(lease));
     e.owner = ConnEntry::Owner::App;
     e.connect_reply = std::move(reply);

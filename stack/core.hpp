@@ -141,6 +141,8 @@ public:
     // The MSS for a connection leaving by the route to dst: the link MTU
     // less 40 (RFC 9293 3.7.1), at most the configured one.
     std::uint16_t mss_for(std::uint32_t dst) const;
+    // Given to every connection (the --trace Tracer), or null. Set before run().
+    tcp::Observer* observer = nullptr;
 
     // ---- loop thread only ----
     void on_timer();

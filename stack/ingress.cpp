@@ -188,7 +188,7 @@ void Core::to_listener(ListenerEntry& l, const tcp::Tuple& t, const tcp::Segment
     const auto now = loop.now();
     auto cfg = cfg_;
     cfg.mss = mss_for(t.remote_ip);
-    auto conn = tcp::Connection::accept(t, cfg, isn_.next(t, now), seg, now, *this);
+    auto conn = tcp::Connection::accept(t, cfg, isn_.next(t, now), seg, now, *this, observer);
     ConnEntry& e = add(std::move(conn), l.lease);
     e.owner = ConnEntry::Owner::Listener;
     e.listener = l.id;

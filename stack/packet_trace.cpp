@@ -32,10 +32,11 @@ struct Decode {
     bool verbose;
     std::string details;
 
-    void add_detail(const std::string& dump) {
+    // A header's fields under a title naming the diagram they follow.
+    void add_detail(const char* title, const std::string& dump) {
         if (!verbose) return;
         if (!details.empty()) details += '\n';
-        details += dump;
+        details += std::string(title) + '\n' + dump;
     }
     void say(const std::string& src, const std::string& dst, const std::string& text,
              bool alarm = false) {
@@ -58,7 +59,7 @@ void arp(Decode& d, const l2::EthernetHeader& eth, base::Bytes payload) {
         d.say(src, dst, "ARP not decoded: " + std::string(base::to_string(a.error)), true);
         return;
     }
-    d.add_detail(l2::dump(*a));
+    d.add_detail("ARP packet (RFC 826)", l2::dump(*a));
     // RFC 826: a request asks who has the target address; a reply says.
     if (a->op == l2::ArpOp::Request)
         d.say(src, dst, "ARP Request who-has " + addr(a->tpa) + "? tell " + addr(a->spa));
@@ -88,7 +89,7 @@ void icmp(Decode& d, const ip::Ipv4Header& iph, base::Bytes payload) {
         d.say(src, dst, "ICMP " + why, m.error != base::ParseError::Unsupported);
         return;
     }
-    d.add_detail(ip::dump(m->message));
+    d.add_detail("ICMP message (RFC 792)", ip::dump(m->message));
     const auto& msg = m->message;
     std::string text = "ICMP " + std::string(ip::icmp_type_name(msg.type));
     if (msg.is_error())
@@ -117,7 +118,7 @@ void udp(Decode& d, const ip::Ipv4Header& iph, base::Bytes payload) {
               true);
         return;
     }
-    d.add_detail(ip::dump(u->header));
+    d.add_detail("UDP header (RFC 768)", ip::dump(u->header));
     bool bad = false;
     // RFC 768: a zero checksum means the sender computed none.
     const char* remark = u->header.checksum == 0 ? "" : transport_remark(d, iph, payload, bad);
@@ -145,7 +146,7 @@ void tcp_segment(Decode& d, const ip::Ipv4Header& iph, base::Bytes payload) {
                                    .lost = d.c.lost,
                                    .remark = remark,
                                    .remark_alarm = bad});
-    d.add_detail(tcp::dump(seg->header));
+    d.add_detail("TCP header (RFC 9293 3.1)", tcp::dump(seg->header));
     d.flush();
 }
 
@@ -157,7 +158,7 @@ void ipv4(Decode& d, base::Bytes packet) {
         return;
     }
     const ip::Ipv4Header& h = p->header;
-    d.add_detail(ip::dump(h));
+    d.add_detail("IPv4 header (RFC 791 3.1)", ip::dump(h));
     // RFC 791 3.1: the header checksum covers the header only.
     if (ip::checksum(packet.first(std::size_t{h.ihl} * 4)) != 0) {
         d.say(addr(h.src), addr(h.dst), "IPv4 BAD HEADER CHECKSUM (a host drops it)", true);
@@ -192,7 +193,7 @@ void trace_frame(Tracer& tracer, const Captured& c, bool verbose) {
                             std::string(base::to_string(eth.error)), true);
         return;
     }
-    d.add_detail(l2::dump(eth->header));
+    d.add_detail("Ethernet II header (IEEE 802.3 3.1, RFC 894)", l2::dump(eth->header));
     switch (eth->header.type) {
         case l2::ethertype::ARP: arp(d, eth->header, eth->payload); break;
         case l2::ethertype::IPv4: ipv4(d, eth->payload); break;

@@ -28,6 +28,7 @@
 #include "link/ethernet.hpp"
 #include "stack/counters.hpp"
 #include "stack/error.hpp"
+#include "stack/watch.hpp"
 #include "tcp/connection.hpp"
 
 namespace stack {
@@ -63,6 +64,8 @@ struct StackOptions {
     // loopback 127.0.0.1/8 is added to them.
     std::vector<InterfaceOptions> interfaces;
     std::uint32_t gateway = 0;
+    // --pcap, --trace, faults... (issue 6): wrappers around the device.
+    WatchOptions watch;
 };
 
 // The stack could not start; what() is one line for the user.

@@ -5,6 +5,7 @@
 
 #include "ip/ipv4.hpp"
 #include "ip/route.hpp"
+#include "stack/watch_cli.hpp"
 
 namespace stack {
 
@@ -18,6 +19,9 @@ void add_stack_options(po::options_description& desc) {
          "raw mode: do not install the nftables table that stops the kernel's RSTs")
         ("mss", po::value<unsigned>()->default_value(1460), "our MSS in bytes (RFC 9293 3.7.1)")
         ("nodelay", po::bool_switch(), "disable Nagle's algorithm (RFC 896)")
+        ("no-sack", po::bool_switch(),
+         "do not offer SACK (RFC 2018): loss is then found by three duplicate ACKs alone "
+         "(RFC 5681 3.2), as in the textbooks")
         ("cc", po::value<std::string>()->default_value("newreno"),
          "congestion control: newreno (RFC 5681/6582) or cubic (RFC 9438)")
         ("msl-ms", po::value<unsigned>()->default_value(2000),
@@ -32,6 +36,7 @@ void add_stack_options(po::options_description& desc) {
          "tap: the address A/len given to the kernel's side of the TAP")
         ("mac", po::value<std::string>(),
          "packet/tap: our MAC (packet: the interface's by default; tap: a random one)");
+    add_watch_options(desc);  // issue 6: --pcap, --trace, faults
 }
 
 namespace {
@@ -90,12 +95,14 @@ StackOptions stack_options(const po::variables_map& vm, const std::string& prog)
     if (mss < 88 || mss > 65495) bad("--mss must be between 88 and 65495");
     o.tcp.mss = static_cast<std::uint16_t>(mss);
     o.tcp.nodelay = vm["nodelay"].as<bool>();
+    o.tcp.sack = !vm["no-sack"].as<bool>();
     o.tcp.congestion = vm["cc"].as<std::string>();
     if (o.tcp.congestion != "newreno" && o.tcp.congestion != "cubic")
         bad("--cc must be newreno or cubic");
     const unsigned msl = vm["msl-ms"].as<unsigned>();
     if (msl > 600000) bad("--msl-ms must be at most 600000");
     o.tcp.msl = std::chrono::milliseconds(msl);
+    o.watch = watch_options(vm, prog);  // issue 6
     return o;
 }
 

@@ -137,14 +137,17 @@ void Tracer::note(Dir dir, tcp::Time at, std::string_view src, std::string_view 
 
 void Tracer::detail(std::string_view block) {
     const std::string indent(time_column(tcp::Time{0}).size() + 2, ' ');
+    std::string text;
     std::size_t at = 0;
     while (at < block.size()) {
         std::size_t nl = block.find('\n', at);
         if (nl == std::string_view::npos) nl = block.size();
-        out_ << indent << block.substr(at, nl - at) << '\n';
+        text += indent;
+        text += block.substr(at, nl - at);
+        text += '\n';
         at = nl + 1;
     }
-    out_ << std::flush;
+    out_ << text << std::flush;  // one write, as for a line
 }
 
 void Tracer::finish() {
@@ -164,15 +167,18 @@ void Tracer::end(const tcp::Tuple& t) {
     auto it = conns_.find(t);
     if (it == conns_.end()) return;
     if (opts_.diagram && !it->second.ladder.rows.empty())
-        out_ << '\n' << render_ladder(it->second.ladder) << '\n' << std::flush;
+        out_ << '\n' + render_ladder(it->second.ladder) + '\n' << std::flush;
     conns_.erase(it);
 }
 
 void Tracer::line(tcp::Time at, std::string_view arrow, Tone arrow_tone, const std::string& left,
                   const std::string& right, const std::string& body) {
-    out_ << style_.paint(Tone::Quiet, time_column(since_start(at))) << "  " << padded(left) << ' '
-         << style_.paint(arrow_tone, arrow) << ' ' << padded(right) << ' ' << body << '\n'
-         << std::flush;
+    // One write per line: the trace shares stderr with the log, and a
+    // terminal with the app's stdout, so a line must not be split.
+    std::string text = style_.paint(Tone::Quiet, time_column(since_start(at)));
+    text += "  " + padded(left) + ' ' + style_.paint(arrow_tone, arrow) + ' ' + padded(right) +
+            ' ' + body + '\n';
+    out_ << text << std::flush;
 }
 
 }  // namespace stack

@@ -417,18 +417,20 @@ void ConnectionImpl::output(Time now, bool force_ack) {
             }
             std::uint8_t flags = flag::ACK;
             if (len && snd_nxt_ + len == data_end()) flags |= flag::PSH;
-            if (fin_now) flags |= flag::FIN;
-            send_segment(snd_nxt_, len, flags, now);
-            snd_nxt_ += len + (fin_now ? 1 : 0);
-            snd_max_ = seq_max(snd_max_, snd_nxt_);
-            sent = true;
             if (fin_now) {
+                // RFC 9293 3.10.4: the CLOSE moves the state as the FIN goes
+                // out; report the change first so traces read in that order.
+                flags |= flag::FIN;
                 if (state_ == State::Established || state_ == State::SynReceived)
                     set_state(State::FinWait1);
                 else if (state_ == State::CloseWait)
                     set_state(State::LastAck);
-                break;
             }
+            send_segment(snd_nxt_, len, flags, now);
+            snd_nxt_ += len + (fin_now ? 1 : 0);
+            snd_max_ = seq_max(snd_max_, snd_nxt_);
+            sent = true;
+            if (fin_now) break;
         }
         if (sent) arm_pto(now);
         // RFC 9293 3.8.6.1: with data waiting, a zero window and nothing in

@@ -15,7 +15,7 @@ with open(sys.argv[1], "w") as f:
         else:
             f.write(f"message {i}: " + "".join(random.choice(string.printable[:94]) for _ in range(random.randint(0, 200))) + "\n")
 PY
-timeout 60 ip netns exec "$NS" ./client 127.0.0.1 8080 <"$TMP/in.txt" >"$TMP/out.txt" 2>"$TMP/client.err" ||
+timeout 60 ip netns exec "$NS" ./client --log-level info 127.0.0.1 8080 <"$TMP/in.txt" >"$TMP/out.txt" 2>"$TMP/client.err" ||
     fail "client exited $?"
 cmp "$TMP/in.txt" "$TMP/out.txt" || fail "echo differs from what was sent"
 echo "100 messages ($(wc -c <"$TMP/in.txt") bytes, one line of 64 KiB) echoed byte-exact"
@@ -28,7 +28,7 @@ grep -q "FIN-WAIT-2 -> TIME-WAIT" "$TMP/client.err" || fail "client did not comp
 # On a terminal: the prompt and "Server response: ...".
 if command -v script >/dev/null; then
     printf 'hello there\nexit\n' >"$TMP/tty.in"
-    timeout 20 script -qec "ip netns exec $NS ./client --log-level warning 127.0.0.1 8080" /dev/null \
+    timeout 20 script -qec "ip netns exec $NS ./client 127.0.0.1 8080" /dev/null \
         <"$TMP/tty.in" >"$TMP/tty.out" 2>&1 || fail "interactive client exited $?"
     tr -d '\r' <"$TMP/tty.out" >"$TMP/tty.txt"
     grep -q "Enter message to send (or 'exit' to quit): " "$TMP/tty.txt" || fail "no prompt on a terminal"

@@ -17,7 +17,7 @@ grep -q "FIN-WAIT-2 -> TIME-WAIT\|CLOSING -> TIME-WAIT" "$TMP/srv.err" ||
     fail "the daytime server did not close first (no TIME-WAIT in its log)"
 
 # daytime to our client (stdin held open so that the server closes first).
-out=$( (sleep 2) | timeout 10 ip netns exec "$NS" ./client 127.0.0.1 13 2>"$TMP/client.err") ||
+out=$( (sleep 2) | timeout 10 ip netns exec "$NS" ./client --log-level info 127.0.0.1 13 2>"$TMP/client.err") ||
     fail "our client to daytime exited $?"
 [[ "$out" =~ $date_re ]] || fail "our client printed no date from daytime: $out"
 grep -q "ESTABLISHED -> CLOSE-WAIT" "$TMP/client.err" || fail "daytime did not close first to our client"

@@ -95,8 +95,8 @@ TEST_CASE("trace: every state change of an echo exchange, in order, after its se
         {"-->", "[ACK] Seq=1 Ack=1 "},
         {"-->", "Seq=1 Ack=1 ", "Len=5"},  // the first data byte is Seq=1
         {"<--", "Seq=1 Ack=6 ", "Len=5"},
-        {"-->", "[FIN,ACK] Seq=6 Ack=6 "},
         {" * ", "ESTABLISHED -> FIN-WAIT-1"},
+        {"-->", "[FIN,ACK] Seq=6 Ack=6 "},
         {"<--", "[ACK] Seq=6 Ack=7 "},
         {" * ", "FIN-WAIT-1 -> FIN-WAIT-2"},
         {"<--", "[FIN,ACK] Seq=6 Ack=7 "},

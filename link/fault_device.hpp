@@ -1,0 +1,65 @@
+// Faults on demand (issue 6): a device around any device that passes every
+// outgoing packet through an l2::FaultInjector (link/faults.hpp), so that
+// --drop, --drop-nth, --delay, --reorder, --duplicate and --corrupt work the
+// same in every link mode. Received packets pass untouched: the faults are
+// those of the path from us to the peer, and the peer's own stack (often the
+// kernel) is not ours to disturb.
+//
+//   stack -> FaultDevice::send -> injector (lost / held / doubled / flipped)
+//                                     -> inner.send when the packet is due
+//
+// Held packets go out from send() (when they are already due) or from
+// on_deadline(), which the event loop calls at next_deadline(). Destroying
+// the device sends what is still held, at its due time (the process is
+// leaving, but the last ACK of a close must still reach the peer).
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "link/device.hpp"
+#include "link/faults.hpp"
+
+namespace l2 {
+
+// What happened to the last packet given to send(), for the trace.
+struct SendFate {
+    bool lost = false;       // dropped by --drop, --drop-nth or a full queue
+    bool duplicated = false; // two copies queued
+    bool corrupted = false;  // a copy had a byte flipped
+    bool held = false;       // not sent yet: delayed or reordered
+};
+
+class FaultDevice final : public Device {
+public:
+    FaultDevice(std::unique_ptr<Device> inner, FaultConfig cfg);
+    ~FaultDevice() override;
+
+    std::string_view name() const override { return inner_->name(); }
+    Framing framing() const override { return inner_->framing(); }
+    int fd() const override { return inner_->fd(); }
+    std::size_t mtu() const override { return inner_->mtu(); }
+    std::optional<Received> receive(base::MutBytes buf) override { return inner_->receive(buf); }
+    // Always 0 for a packet the injector took: to TCP a lost packet is a
+    // packet sent. The inner device's errors on held packets are counted.
+    int send(base::Bytes packet) override;
+    std::optional<Time> next_deadline() const override;
+    void on_deadline(Time now) override;
+
+    const SendFate& last_fate() const { return fate_; }
+    const FaultInjector& injector() const { return faults_; }
+    std::uint64_t send_errors() const { return send_errors_; }
+
+    // The event loop's clock (steady_clock, as stack::EventLoop::now()).
+    static Time now();
+
+private:
+    void deliver_due(Time now);
+
+    std::unique_ptr<Device> inner_;
+    FaultInjector faults_;
+    SendFate fate_;
+    std::vector<std::uint8_t> out_;
+    std::uint64_t send_errors_ = 0;
+};
+
+}  // namespace l2

@@ -1,0 +1,45 @@
+#include "link/pcap_device.hpp"
+
+#include <algorithm>
+
+#include "base/log.hpp"
+
+namespace l2 {
+
+PcapDevice::PcapDevice(std::unique_ptr<Device> inner, const std::string& path)
+    : inner_(std::move(inner)) {
+    const auto type = inner_->framing() == Framing::Ethernet ? PcapLinkType::Ethernet
+                                                             : PcapLinkType::Ipv4;
+    // Snap length: the whole of the largest packet the device can carry, so
+    // that nothing is cut and tshark can reassemble every stream.
+    const auto snaplen = static_cast<std::uint32_t>(std::max<std::size_t>(inner_->mtu(), 65535));
+    if (!writer_.open(path, type, snaplen)) throw DeviceError("--pcap " + writer_.error());
+    LOG(link, info) << "pcap: writing every packet in and out to " << path << " (link type "
+                    << (type == PcapLinkType::Ethernet ? "Ethernet" : "raw IPv4") << ")";
+}
+
+void PcapDevice::write(base::Bytes packet) {
+    if (writer_.write(packet)) {
+        ++written_;
+    } else if (!failed_) {
+        failed_ = true;  // e.g. the disk is full: say so once, keep the stack running
+        LOG(link, error) << "pcap: " << writer_.error();
+    }
+}
+
+std::optional<Received> PcapDevice::receive(base::MutBytes buf) {
+    auto r = inner_->receive(buf);
+    if (r) {
+        const base::Bytes p(buf.data(), std::min(r->length, buf.size()));
+        if (!keep_ || keep_(p)) write(p);
+    }
+    return r;
+}
+
+int PcapDevice::send(base::Bytes packet) {
+    const int err = inner_->send(packet);
+    if (err == 0) write(packet);  // a packet the device refused never left
+    return err;
+}
+
+}  // namespace l2

@@ -1,0 +1,56 @@
+// --pcap FILE (issue 6): a device around any device that writes every packet
+// it sends and receives to a pcap file as it passes, for Wireshark, tshark or
+// tcpdump -r. The link type follows the device: LINKTYPE_IPV4 for the raw
+// device's bare IPv4 packets, LINKTYPE_ETHERNET for packet and tap frames.
+// Each record is flushed as it is written (link/pcap.hpp), so `tshark -r`
+// can read the file while the program runs.
+//
+// It sits next to the real device, below the fault injector: a packet the
+// injector drops never reaches the wire and is not in the file; a duplicate
+// is there twice; a delayed one appears when it is really sent.
+//
+// Raw mode sees every TCP packet of the host (raw(7)), most of them not for
+// us; the stack sets a receive filter so that the file holds our traffic
+// only (see stack/watch.hpp). With no filter every received packet is kept.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "link/device.hpp"
+#include "link/pcap.hpp"
+
+namespace l2 {
+
+// Whether a received packet belongs in the capture (and the trace).
+using ReceiveFilter = std::function<bool(base::Bytes)>;
+
+class PcapDevice final : public Device {
+public:
+    // Creates (truncates) `path`. Throws DeviceError ("--pcap FILE: cannot
+    // open ... (reason)") when it cannot be written.
+    PcapDevice(std::unique_ptr<Device> inner, const std::string& path);
+
+    std::string_view name() const override { return inner_->name(); }
+    Framing framing() const override { return inner_->framing(); }
+    int fd() const override { return inner_->fd(); }
+    std::size_t mtu() const override { return inner_->mtu(); }
+    std::optional<Received> receive(base::MutBytes buf) override;
+    int send(base::Bytes packet) override;
+    std::optional<Time> next_deadline() const override { return inner_->next_deadline(); }
+    void on_deadline(Time now) override { inner_->on_deadline(now); }
+
+    void set_receive_filter(ReceiveFilter f) { keep_ = std::move(f); }
+    std::uint64_t written() const { return written_; }
+
+private:
+    void write(base::Bytes packet);
+
+    std::unique_ptr<Device> inner_;
+    PcapWriter writer_;
+    ReceiveFilter keep_;
+    std::uint64_t written_ = 0;
+    bool failed_ = false;  // said once that writing failed
+};
+
+}  // namespace l2

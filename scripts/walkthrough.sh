@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The lesson of docs/walkthrough.md, run for real: each step prints the
+# command as a teacher types it ("sudo ./client ...") and the output it
+# produced here. The commands run in a network namespace of their own (only
+# `lo`, removed on exit), so nothing on the host is touched.
+#
+#   scripts/walkthrough.sh            # print the lesson
+#   scripts/walkthrough.sh OUTDIR     # also keep each step as OUTDIR/NN-name.txt
+#
+# tests/integration/walkthrough.sh runs it with LESSON_NS set to a namespace
+# of the test's own and checks that each step still has the shape the
+# lesson describes (the transitions in order, the retransmission where it
+# must be). The numbers (times, ISNs, ports) differ from run to run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+OUT=${1:-}
+[ -n "$OUT" ] && mkdir -p "$OUT"
+OWN_NS=0
+NS=${LESSON_NS:-}
+if [ -z "$NS" ]; then NS="ustk-lesson-$$"; OWN_NS=1; fi
+WORK=$(mktemp -d /tmp/ustk-lesson.XXXXXX)
+SERVER_PID=""
+
+cleanup() {
+    if [ -n "$SERVER_PID" ]; then
+        $SUDO kill -TERM "$SERVER_PID" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        $SUDO kill -KILL "$SERVER_PID" 2>/dev/null
+    fi
+    [ "$OWN_NS" = 1 ] && $SUDO ip netns del "$NS" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+for c in ip nft tshark python3; do
+    command -v "$c" >/dev/null || { echo "walkthrough: needs $c (make deps)"; exit 77; }
+done
+[ -x ./server ] && [ -x ./client ] || { echo "walkthrough: build first: make"; exit 77; }
+if [ "$OWN_NS" = 1 ]; then
+    $SUDO ip netns add "$NS" || exit 1
+    $SUDO ip -n "$NS" link set lo up
+fi
+
+# The command as shown, run in the namespace: "sudo " becomes "ip netns exec
+# NS ", and the lesson's pcap path one in our temporary directory.
+run() {
+    local shown=$1 cmd=$1
+    cmd=${cmd//sudo /$SUDO ip netns exec $NS }
+    cmd=${cmd//\/tmp\/lesson.pcap/$WORK/lesson.pcap}
+    printf '$ %s\n' "$shown"
+    # tshark warns on stderr when run as root; a teacher reading a file as
+    # a user does not see that line, so neither does the lesson.
+    bash -c "$cmd" 2>&1 | grep -v '^Running as user "root"'
+}
+
+# step NN-name "title" "command": prints and keeps the output.
+step() {
+    local name=$1 title=$2 cmd=$3
+    printf '\n==== %s: %s\n' "$name" "$title"
+    run "$cmd" | tee "$WORK/$name.txt"
+    [ -n "$OUT" ] && cp "$WORK/$name.txt" "$OUT/$name.txt"
+}
+
+# The server's trace lines since `mark` (a line count of its stderr).
+server_since() {
+    local name=$1 mark=$2 title=$3
+    printf '\n==== %s: %s\n' "$name" "$title"
+    tail -n +"$((mark + 1))" "$WORK/server.err" | tee "$WORK/$name.txt"
+    [ -n "$OUT" ] && cp "$WORK/$name.txt" "$OUT/$name.txt"
+}
+lines() { wc -l <"$WORK/server.err"; }
+
+# ---- the server, in the background (terminal 1 of the lesson) -------------
+SERVER_CMD="sudo ./server --trace --daytime 13 --msl-ms 500"
+printf '\n==== 00-server: terminal 1\n$ %s\n' "$SERVER_CMD"
+$SUDO ip netns exec "$NS" ./server --trace --daytime 13 --msl-ms 500 \
+    >"$WORK/server.out" 2>"$WORK/server.err" &
+SERVER_PID=$!
+for _ in $(seq 100); do
+    grep -q '^listening on' "$WORK/server.out" 2>/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.err"; exit 1; }
+    sleep 0.1
+done
+cat "$WORK/server.out" "$WORK/server.err" | tee "$WORK/00-server.txt"
+[ -n "$OUT" ] && cp "$WORK/00-server.txt" "$OUT/00-server.txt"
+
+# ---- 1. handshake, echo, close: the client's view and the server's --------
+mark=$(lines)
+step 01-echo "the three-way handshake, one echo, the close (terminal 2)" \
+    "printf 'hello\n' | sudo ./client --trace --diagram 127.0.0.1 8080"
+sleep 0.3
+server_since 02-echo-server "$mark" "the same connection in terminal 1 (the server)"
+
+# ---- 2. a lost segment and its retransmission by the RTO ------------------
+step 03-lost "our 3rd packet (the data) is lost; the RTO resends it" \
+    "printf 'hello\n' | sudo ./client --trace --diagram --drop-nth 3 127.0.0.1 8080"
+
+# ---- 3. fast retransmit after three duplicate ACKs ------------------------
+# --no-sack: without SACK blocks the sender learns of the loss only from
+# duplicate ACKs, as RFC 5681 3.2 describes; with SACK (the default) RACK
+# (RFC 8985) often finds it one duplicate ACK earlier.
+step 04-fast-retransmit "20000 bytes, our 4th packet lost: three duplicate ACKs, fast retransmit" \
+    "python3 -c \"print('x' * 20000)\" | sudo ./client --trace --no-sack --drop-nth 4 127.0.0.1 8080 2>&1 >/dev/null | sed '/fast recovery done/q'"
+
+# ---- 4. the server closes first: FIN-WAIT, TIME-WAIT and its expiry -------
+mark=$(lines)
+# `sleep 1 |`: the client's input stays open for a second, so the client
+# does not close first; the server sends the date and closes.
+step 05-daytime "daytime (RFC 867): the server talks first and closes first" \
+    "sleep 1 | sudo ./client --trace 127.0.0.1 13"
+sleep 1.2  # the server's TIME-WAIT lasts 2*MSL = 1 s here
+server_since 06-time-wait "$mark" "terminal 1: the server's side, TIME-WAIT for 2*MSL"
+
+# ---- 5. nothing listens: RST ----------------------------------------------
+step 07-refused "a port where nothing listens: the answer is RST" \
+    "sudo ./client --trace 127.0.0.1 7 </dev/null; echo \"exit status \$?\""
+
+# ---- 6. the headers byte by byte ------------------------------------------
+step 08-verbose "--verbose: every header field of the first segment" \
+    "printf 'hi\n' | sudo ./client --verbose 127.0.0.1 8080 2>&1 >/dev/null | sed -n '1,/urgent/p'"
+
+# ---- 7. a pcap for Wireshark ----------------------------------------------
+step 09-pcap "a pcap of the whole conversation, read with tshark" \
+    "printf 'one\ntwo\n' | sudo ./client --log-level warning --pcap /tmp/lesson.pcap 127.0.0.1 8080 && tshark -r /tmp/lesson.pcap"
+step 10-pcap-follow "tshark puts the stream back together" \
+    "tshark -r /tmp/lesson.pcap -q -z follow,tcp,ascii,0"
+
+# ---- 8. ARP and ping in packet mode: issue 5 ------------------------------
+printf '\n==== 11-arp-ping: ARP and ping in packet mode\n'
+echo "(coming with issue 5: --link packet, ARP and ./ping)"
+exit 0

@@ -1,0 +1,61 @@
+// --trace, --diagram, --verbose (issue 6): a device around the stack's device
+// that decodes every packet going in and out with the stack's own parsers
+// and prints it as a trace line (stack/packet_trace.hpp), and whose Tracer
+// the stack gives to every connection as its tcp::Observer, so that the
+// connection's events (state changes, RTO, fast retransmit, cwnd...) land
+// between the segments that caused them:
+//
+//   packet in  -> trace line -> Core -> connection -> events -> segment out -> trace line
+//
+// It is the outermost wrapper, above the fault injector, so every segment
+// TCP sends is traced once, and one the injector dropped is marked LOST.
+// Loop thread only (like the Core that calls it). Destroying it draws the
+// diagrams of connections that had not ended (TIME-WAIT at exit, say).
+#pragma once
+#include <memory>
+#include <ostream>
+
+#include "link/fault_device.hpp"
+#include "link/pcap_device.hpp"
+#include "stack/packet_trace.hpp"
+#include "stack/trace.hpp"
+
+namespace stack {
+
+class TraceDevice final : public l2::Device, private tcp::Observer {
+public:
+    // `faults` (may be null) is the injector below us, asked what became of
+    // each packet sent.
+    TraceDevice(std::unique_ptr<l2::Device> inner, const l2::FaultDevice* faults,
+                std::ostream& out, TraceOptions opts, bool verbose);
+    ~TraceDevice() override;
+
+    std::string_view name() const override { return inner_->name(); }
+    l2::Framing framing() const override { return inner_->framing(); }
+    int fd() const override { return inner_->fd(); }
+    std::size_t mtu() const override { return inner_->mtu(); }
+    std::optional<l2::Received> receive(base::MutBytes buf) override;
+    int send(base::Bytes packet) override;
+    std::optional<l2::Time> next_deadline() const override { return inner_->next_deadline(); }
+    void on_deadline(l2::Time now) override { inner_->on_deadline(now); }
+
+    // The connections' events go through us to the Tracer, so that the times
+    // printed never run backwards (an event carries the time its caller read
+    // at the start of its work; a segment line the time it was sent).
+    tcp::Observer& observer() { return *this; }
+    void set_receive_filter(l2::ReceiveFilter f) { keep_ = std::move(f); }
+
+private:
+    void on_event(const tcp::Tuple& t, const tcp::TraceEvent& e, tcp::Time now) override;
+    void trace(const Captured& c);
+    tcp::Time clock(tcp::Time t);
+
+    std::unique_ptr<l2::Device> inner_;
+    const l2::FaultDevice* faults_;
+    Tracer tracer_;
+    bool verbose_;
+    l2::ReceiveFilter keep_;
+    tcp::Time last_{0};
+};
+
+}  // namespace stack

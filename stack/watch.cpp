@@ -1,0 +1,59 @@
+#include "stack/watch.hpp"
+
+#include <iostream>
+
+#include "base/bytes.hpp"
+#include "ip/ipv4.hpp"
+#include "link/fault_device.hpp"
+#include "stack/ports.hpp"
+#include "stack/trace_device.hpp"
+
+namespace stack {
+
+Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) {
+    l2::PcapDevice* pcap = nullptr;
+    if (!opts.pcap.empty()) {
+        auto p = std::make_unique<l2::PcapDevice>(std::move(dev), opts.pcap);
+        pcap = p.get();
+        dev = std::move(p);
+    }
+    l2::FaultDevice* faults = nullptr;
+    if (opts.faults.any()) {
+        auto f = std::make_unique<l2::FaultDevice>(std::move(dev), opts.faults);
+        faults = f.get();
+        dev = std::move(f);
+    }
+    TraceDevice* trace = nullptr;
+    if (opts.tracing()) {
+        TraceOptions to;
+        to.colour = opts.colour;
+        to.diagram = opts.diagram;
+        auto t = std::make_unique<TraceDevice>(std::move(dev), faults,
+                                               opts.out ? *opts.out : std::cerr, to, opts.verbose);
+        trace = t.get();
+        dev = std::move(t);
+    }
+    Watched w;
+    w.device = std::move(dev);
+    w.observer = trace ? &trace->observer() : nullptr;
+    w.set_receive_filter = [pcap, trace](l2::ReceiveFilter f) {
+        if (pcap) pcap->set_receive_filter(f);
+        if (trace) trace->set_receive_filter(f);
+    };
+    return w;
+}
+
+l2::ReceiveFilter own_ports_filter(std::shared_ptr<const PortTable> ports) {
+    return [ports = std::move(ports)](base::Bytes p) {
+        // The raw TCP socket only gets TCP; anything we cannot read the
+        // ports of is kept, so that the trace can say what was wrong with it.
+        if (p.size() < 20 || (p[0] >> 4) != 4) return true;
+        const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;
+        if (p[9] != ip::kProtoTcp || p.size() < ihl + 4) return true;
+        const std::uint32_t dst = base::get_u32(p.data() + 16);
+        const std::uint16_t dst_port = base::get_u16(p.data() + ihl + 2);
+        return ports->owns(dst, dst_port);
+    };
+}
+
+}  // namespace stack

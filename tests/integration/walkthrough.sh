@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# docs/walkthrough.md still holds: scripts/walkthrough.sh re-runs the lesson
+# (in this test's namespace) and each step must keep its shape: the state
+# transitions in order, the lost segment and its retransmission where they
+# must be, fast retransmit on the third duplicate ACK, TIME-WAIT and its
+# expiry, the RST of a refused connection, a pcap tshark reads. Times, ISNs
+# and ports change from run to run and are never compared.
+source "$(dirname "$0")/common.bash" python3 tshark
+OUT="$TMP/lesson"
+LESSON_NS="$NS" timeout 120 scripts/walkthrough.sh "$OUT" >"$TMP/lesson.txt" 2>"$TMP/lesson.err" ||
+    fail "scripts/walkthrough.sh exited $?: $(tail -n 5 "$TMP/lesson.txt")"
+
+# in_order FILE PATTERN...: each (fixed-string) pattern on a later line than
+# the one before.
+in_order() {
+    local file=$1; shift
+    local at=0 n
+    for p in "$@"; do
+        n=$(tail -n +"$((at + 1))" "$file" | grep -nF -m1 -- "$p" | cut -d: -f1)
+        [ -n "$n" ] || fail "$(basename "$file"): '$p' not found after line $at"
+        at=$((at + n))
+    done
+}
+step() { echo "$OUT/$1.txt"; }
+
+# 1. handshake, echo, close: the client's states and segments in order.
+f=$(step 01-echo)
+in_order "$f" "CLOSED -> SYN-SENT" "--> 127.0.0.1:8080        [SYN] Seq=0 (ISN" \
+    "<-- 127.0.0.1:8080        [SYN,ACK] Seq=0 (ISN" "SYN-SENT -> ESTABLISHED" \
+    "--> 127.0.0.1:8080        [ACK] Seq=1 Ack=1" "[PSH,ACK] Seq=1 Ack=1" \
+    "ESTABLISHED -> FIN-WAIT-1" "FIN-WAIT-1 -> FIN-WAIT-2" "FIN-WAIT-2 -> TIME-WAIT"
+grep -qx "hello" "$f" || fail "01-echo: 'hello' not echoed"
+grep -q -- "|---------------- SYN seq=0 ----------------->|" "$f" || fail "01-echo: no ladder diagram"
+echo "handshake, echo and close in order (client)"
+
+f=$(step 02-echo-server)
+in_order "$f" "<-- 127.0.0.1:" "LISTEN -> SYN-RECEIVED" "[SYN,ACK]" "SYN-RECEIVED -> ESTABLISHED" \
+    "ESTABLISHED -> CLOSE-WAIT" "CLOSE-WAIT -> LAST-ACK" "LAST-ACK -> CLOSED"
+echo "the same connection in order (server)"
+
+# 2. --drop-nth 3: the data segment is lost, the RTO fires, and the next
+# segment with Seq=1 is the retransmission carrying those 6 bytes.
+f=$(step 03-lost)
+lost=$(grep -n "LOST (fault injector)" "$f" | cut -d: -f1)
+[ "$(wc -l <<<"$lost")" = 1 ] && [ -n "$lost" ] || fail "03-lost: want exactly one LOST line"
+sed -n "${lost}p" "$f" | grep -q -- "--> .*\[PSH,ACK\] Seq=1 Ack=1 .*Len=6" ||
+    fail "03-lost: the lost segment is not the data: $(sed -n "${lost}p" "$f")"
+n=$(grep -c -- "--> " <(head -n "$lost" "$f"))
+[ "$n" = 3 ] || fail "03-lost: the lost segment is our packet $n, not 3"
+in_order "$f" "LOST (fault injector)" "RTO fired, backoff to" \
+    "--> 127.0.0.1:8080        [TCP Retransmission]" "FIN-WAIT-2 -> TIME-WAIT"
+grep "\[TCP Retransmission\]" "$f" | head -1 | grep -q "Seq=1 Ack=1 .*Len=6" ||
+    fail "03-lost: the retransmission does not resend Seq=1 Len=6"
+grep -qx "hello" "$f" || fail "03-lost: 'hello' not echoed after the loss"
+grep -q -- "len=6 -----x" "$f" || fail "03-lost: the diagram has no arrow stopping short"
+echo "lost segment: RTO, then the retransmission of Seq=1 Len=6"
+
+# 3. fast retransmit: the lost Seq is resent right after the third
+# duplicate ACK that names it, with no RTO.
+f=$(step 04-fast-retransmit)
+lseq=$(grep "LOST (fault injector)" "$f" | grep -o 'Seq=[0-9]*' | head -1 | cut -d= -f2)
+[ -n "$lseq" ] || fail "04-fast-retransmit: no LOST segment"
+in_order "$f" "LOST (fault injector)" "dup ACK #1 for seq $lseq" "dup ACK #2 for seq $lseq" \
+    "dup ACK #3 for seq $lseq" "fast retransmit of seq $lseq" "[TCP Retransmission]" \
+    "fast recovery done"
+grep -F "[TCP Retransmission]" "$f" | head -1 | grep -q -- "--> .* Seq=$lseq " ||
+    fail "04-fast-retransmit: the first retransmission is not Seq=$lseq"
+! grep -q "RTO fired" "$f" || fail "04-fast-retransmit: an RTO fired"
+echo "fast retransmit of Seq=$lseq on the third duplicate ACK"
+
+# 4. the server closed first: its FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT, expiry.
+f=$(step 05-daytime)
+in_order "$f" "SYN-SENT -> ESTABLISHED" "ESTABLISHED -> CLOSE-WAIT" "CLOSE-WAIT -> LAST-ACK" \
+    "LAST-ACK -> CLOSED"
+f=$(step 06-time-wait)
+in_order "$f" "LISTEN -> SYN-RECEIVED" "ESTABLISHED -> FIN-WAIT-1" "FIN-WAIT-1 -> FIN-WAIT-2" \
+    "FIN-WAIT-2 -> TIME-WAIT" "TIME-WAIT expired" "TIME-WAIT -> CLOSED"
+echo "daytime: the server walks FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT and out"
+
+# 5. refused: RST, exit status 3.
+f=$(step 07-refused)
+in_order "$f" "CLOSED -> SYN-SENT" "[SYN] Seq=0" "<-- 127.0.0.1:7           [RST,ACK]" \
+    "SYN-SENT -> CLOSED" "refused (nothing listens there)" "exit status 3"
+echo "refused: RST and exit status 3"
+
+# 6. --verbose: the IPv4 and TCP fields under the SYN.
+f=$(step 08-verbose)
+in_order "$f" "[SYN] Seq=0" "IPv4 header (RFC 791 3.1)" "ttl: 64" "TCP header (RFC 9293 3.1)" \
+    "dst port: 8080" "flags=SYN"
+
+# 7. pcap: tshark decodes 11 packets, and follows the stream.
+f=$(step 09-pcap)
+n=$(grep -c "127.0.0.1 → 127.0.0.1 *TCP" "$f")
+[ "$n" -ge 9 ] || fail "09-pcap: tshark shows $n TCP packets"
+grep -q "Malformed" "$f" && fail "09-pcap: malformed packets"
+in_order "$(step 10-pcap-follow)" "Node 0: 127.0.0.1:" "one" "two"
+echo "pcap: $n packets decoded, stream followed"
+
+# Nothing left behind: the server is gone, no nftables table of ours.
+assert_no_tables "after the walkthrough"
+echo "walkthrough: ok"
