@@ -40,3 +40,23 @@ kernel_echo() {
     done
     fail "socat did not listen on $port"
 }
+
+# capture_start NS IF FILE FILTER...: tcpdump in the background, returned
+# once it is capturing; capture_stop ends it (SIGTERM: background jobs of a
+# script ignore SIGINT) and waits for the file to be complete.
+capture_start() {
+    local ns=$1 ifname=$2 file=$3; shift 3
+    ip netns exec "$ns" timeout 60 tcpdump -i "$ifname" -n -U --immediate-mode -w "$file" "$@" 2>"$file.err" &
+    CAPTURE_PID=$!
+    PIDS+=("$CAPTURE_PID")
+    for _ in $(seq 50); do
+        grep -q "listening on" "$file.err" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "tcpdump did not start: $(cat "$file.err")"
+}
+capture_stop() {
+    sleep 0.3  # the last frames
+    kill -TERM "$CAPTURE_PID" 2>/dev/null
+    wait "$CAPTURE_PID" 2>/dev/null
+}

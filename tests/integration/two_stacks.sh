@@ -10,15 +10,11 @@ lab_up --net 10.34.0
 # 1. packet <-> packet. The client takes a MAC of its own on the kernel's
 #    side (the interface goes promiscuous for it).
 start_in "$SNS" server ./server --link packet --ifname "$SIF" --addr 10.34.0.2/24 --mac 02:00:00:00:34:02
-in_k timeout 20 tcpdump -i "$KIF" -n -e -U -w "$TMP/arp.pcap" arp 2>/dev/null &
-TD=$!
-PIDS+=("$TD")
-sleep 0.5
+capture_start "$KNS" "$KIF" "$TMP/arp.pcap" arp
 got=$(printf 'one\ntwo\n' | in_k timeout 15 ./client --link packet --ifname "$KIF" \
       --addr 10.34.0.3/24 --mac 02:00:00:00:34:03 10.34.0.2 8080)
 [ "$got" = $'one\ntwo' ] || fail "packet client <-> packet server: got '$got'"
-sleep 0.3
-kill -INT "$TD"; wait "$TD" 2>/dev/null
+capture_stop
 arp=$(tcpdump -n -e -r "$TMP/arp.pcap" 2>/dev/null)
 echo "$arp" | grep -q "02:00:00:00:34:03 > ff:ff:ff:ff:ff:ff.*Request who-has 10.34.0.2 tell 10.34.0.3" ||
     fail "no ARP request from our client: $arp"

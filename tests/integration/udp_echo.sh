@@ -16,10 +16,7 @@ got=$(printf '%s' "$big" | in_k timeout 5 socat -t 1 -b 65536 - UDP:10.37.0.2:7)
 [ "$got" = "$big" ] || fail "3000-byte datagram came back as ${#got} bytes"
 echo "socat: a 3000-byte datagram echoed (fragmented both ways)"
 
-in_k timeout 10 tcpdump -i "$KIF" -n -U -w "$TMP/icmp.pcap" icmp 2>/dev/null &
-TD=$!
-PIDS+=("$TD")
-sleep 0.5
+capture_start "$KNS" "$KIF" "$TMP/icmp.pcap" icmp
 in_k python3 - <<'PY' || fail "closed UDP port: no ECONNREFUSED"
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -32,8 +29,7 @@ try:
 except ConnectionRefusedError:
     print("kernel: ECONNREFUSED for UDP port 9")
 PY
-sleep 0.3
-kill -INT "$TD"; wait "$TD" 2>/dev/null
+capture_stop
 line=$(tcpdump -n -r "$TMP/icmp.pcap" 2>/dev/null | grep "udp port 9 unreachable")
 [ -n "$line" ] || fail "no ICMP port unreachable on the wire"
 echo "on the wire: ${line#* }"
