@@ -16,39 +16,7 @@
 #     kernel's bad ones separately, without failing on them.
 source "$(dirname "$0")/common.bash" python3 tshark
 
-tshark_q() { tshark "$@" 2>/dev/null; }
-CHECKS=(-o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE)
-
-# count FILE FILTER: packets matching a display filter.
-count() { tshark_q -r "$1" "${CHECKS[@]}" -Y "$2" | wc -l; }
-
-# follow FILE DIR OUT: the bytes of TCP stream 0 in one direction (0: from
-# the side that sent the first packet, the client; 1: the other way).
-follow() {
-    tshark_q -r "$1" -q -z follow,tcp,raw,0 | python3 -c '
-import sys
-want = sys.argv[1] == "1"
-out = bytearray()
-body = False
-for line in sys.stdin:
-    line = line.rstrip("\n")
-    if line.startswith("Node 1:"): body = True; continue
-    if not body or not line or line.startswith("="): continue
-    if line.startswith("\t") == want: out += bytes.fromhex(line.strip())
-sys.stdout.buffer.write(out)' "$2" >"$3"
-}
-
-# verify FILE NAME: decodes, no malformed packet, every checksum good.
-verify() {
-    local f=$1 name=$2 total bad
-    total=$(count "$f" "tcp")
-    [ "$total" -gt 10 ] || fail "$name: only $total TCP packets in $f"
-    bad=$(count "$f" "_ws.malformed || _ws.expert.severity == error")
-    [ "$bad" = 0 ] || fail "$name: $bad malformed packets"
-    bad=$(count "$f" "ip.checksum.status != 1 || tcp.checksum.status != 1")
-    [ "$bad" = 0 ] || fail "$name: $bad packets without a good checksum"
-    echo "$name: $total packets, all decoded, every IP and TCP checksum good"
-}
+source "$(dirname "$0")/tshark.bash"
 
 python3 - "$TMP/in.txt" <<'PY'
 import random, string, sys
