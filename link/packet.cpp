@@ -109,20 +109,37 @@ PacketDevice::~PacketDevice() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+std::optional<PacketFrame> recv_packet_frame(int fd, base::MutBytes buf) {
+    sockaddr_ll from{};
+    iovec iov{buf.data(), buf.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata))];
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = recvmsg(fd, &msg, 0);
+    if (n < 0) return std::nullopt;
+    PacketFrame f;
+    f.length = std::min(static_cast<std::size_t>(n), buf.size());
+    f.outgoing = from.sll_pkttype == PACKET_OUTGOING;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+        tpacket_auxdata aux;
+        std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        // PITFALLS.md: with checksum offload the kernel hands the frame over
+        // before the transport checksum exists (what tcpdump does too).
+        f.checksum_not_ready = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+    }
+    return f;
+}
+
 std::optional<Received> PacketDevice::receive(base::MutBytes buf) {
     for (;;) {
-        sockaddr_ll from{};
-        iovec iov{buf.data(), buf.size()};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata))];
-        msghdr msg{};
-        msg.msg_name = &from;
-        msg.msg_namelen = sizeof from;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        const ssize_t n = recvmsg(fd_, &msg, 0);
-        if (n < 0) {
+        const auto f = recv_packet_frame(fd_, buf);
+        if (!f) {
             if (errno == EINTR) continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 LOG(link, warning) << "packet: recvmsg on " << name_ << ": " << std::strerror(errno);
@@ -131,17 +148,10 @@ std::optional<Received> PacketDevice::receive(base::MutBytes buf) {
         }
         // packet(7): an ETH_P_ALL socket also sees what this host sends on
         // the interface, ours included. Those are not for us.
-        if (from.sll_pkttype == PACKET_OUTGOING) continue;
+        if (f->outgoing) continue;
         Received r;
-        r.length = std::min(static_cast<std::size_t>(n), buf.size());
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
-            tpacket_auxdata aux;
-            std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
-            // PITFALLS.md: with checksum offload the kernel hands the frame
-            // over before the transport checksum exists (what tcpdump does).
-            r.checksum_trusted = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
-        }
+        r.length = f->length;
+        r.checksum_trusted = f->checksum_not_ready;  // unverifiable: not ours to check
         return r;
     }
 }

@@ -18,6 +18,15 @@
 
 namespace l2 {
 
+// One frame read from an AF_PACKET socket that asked for PACKET_AUXDATA.
+struct PacketFrame {
+    std::size_t length = 0;
+    bool outgoing = false;            // PACKET_OUTGOING: this host sent it
+    bool checksum_not_ready = false;  // TP_STATUS_CSUMNOTREADY (checksum offload)
+};
+// nullopt when there is none, with errno set (EAGAIN, EINTR, ...).
+std::optional<PacketFrame> recv_packet_frame(int fd, base::MutBytes buf);
+
 class PacketDevice final : public Device {
 public:
     // Binds to `ifname`. Our MAC is the interface's unless `mac` is given (then

@@ -10,7 +10,7 @@
 // host sent are "-->", frames it received "<--".
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
-#include <linux/if_packet.h>  // tpacket_auxdata, TP_STATUS_CSUMNOTREADY
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <net/if_arp.h>       // ARPHRD_*
 #include <sys/ioctl.h>
@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "link/packet.hpp"
 #include "stack/cli.hpp"
 #include "stack/packet_trace.hpp"
 
@@ -95,32 +96,15 @@ struct Frame {
 
 // The next frame into `buf`; nullopt when a signal interrupted the wait.
 std::optional<Frame> receive(int fd, std::vector<std::uint8_t>& buf) {
-    sockaddr_ll from{};
-    iovec iov{buf.data(), buf.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata))];
-    msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof from;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t n = recvmsg(fd, &msg, 0);
-    if (n < 0) {
+    const auto p = l2::recv_packet_frame(fd, buf);
+    if (!p) {
         if (errno == EINTR) return std::nullopt;
         die(std::string("recvmsg: ") + std::strerror(errno));
     }
     Frame f;
-    f.length = static_cast<std::size_t>(n);
-    f.dir = from.sll_pkttype == PACKET_OUTGOING ? stack::Dir::Out : stack::Dir::In;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
-        tpacket_auxdata aux;
-        std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
-        // What tcpdump does: with checksum offload the kernel hands the frame
-        // over before the transport checksum exists (PITFALLS.md).
-        f.checksum_not_ready = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
-    }
+    f.length = p->length;
+    f.dir = p->outgoing ? stack::Dir::Out : stack::Dir::In;
+    f.checksum_not_ready = p->checksum_not_ready;
     return f;
 }
 
