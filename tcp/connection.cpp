@@ -96,8 +96,7 @@ ConnectionImpl::ConnectionImpl(const Tuple& t, const Config& cfg, Seq iss, Time 
       tx_log_(std::max<std::uint32_t>(cfg.send_buffer, 1) / 536 + 16),
       rtt_(cfg.rto_initial, cfg.rto_min, cfg.rto_max),
       cc_(make_congestion_control(cfg.congestion, 536)),
-      last_send_(now),
-      last_recv_(now) {
+      last_send_(now) {
     if (!cc_) cc_ = make_congestion_control("newreno", 536);
     recover_ = iss;  // RFC 6582 3.2: recover starts at the ISS
     rcv_wscale_ = cfg_.window_scale ? wscale_for(cfg_.recv_buffer) : 0;
@@ -120,12 +119,11 @@ void ConnectionImpl::open_passive(const SegmentView& syn, Time now) {
     state_ = State::Listen;  // born of a listener: the trace reads LISTEN -> SYN-RECEIVED
     irs_ = syn.header.seq;
     rcv_nxt_ = rcv_adv_ = irs_ + 1;
-    take_peer_options(syn.header.options, false);
+    take_peer_options(syn.header.options);
     snd_wnd_ = syn.header.window;  // RFC 7323 2.2: never scaled in a SYN
     snd_wl1_ = syn.header.seq;
     max_snd_wnd_ = snd_wnd_;
     ++stats_.segs_in;
-    last_recv_ = now;
     set_state(State::SynReceived);
     send_segment(iss_, 0, flag::SYN | flag::ACK, now);
     snd_nxt_ = snd_max_ = iss_ + 1;

@@ -71,9 +71,9 @@ private:
     void on_pto(Time now);            // RFC 8985 7.3: the tail loss probe
     void on_reorder_timer(Time now);  // RFC 8985 6.3
     void update_send_window(const Header& h);
-    void on_text(Seq seq, base::Bytes payload, bool push, Time now);
+    void on_text(Seq seq, base::Bytes payload, Time now);
     void on_fin_reached(Time now);
-    void take_peer_options(const Options& o, bool syn_ack);
+    void take_peer_options(const Options& o);
     void send_challenge_ack(Time now);
 
     // --- output (connection.cpp) ---
@@ -185,7 +185,6 @@ private:
     std::optional<Time> pto_deadline_;      // RFC 8985 7 (tail loss probe)
     std::optional<Seq> tlp_end_;            // a probe is out, ending here
     Time last_send_{0};        // for RFC 5681 4.1 idle restart
-    Time last_recv_{0};
 
     // persist (zero window probing), delayed ACK, keepalive, TIME-WAIT
     std::optional<Time> persist_deadline_;

@@ -7,7 +7,7 @@
 
 namespace tcp {
 
-void ConnectionImpl::take_peer_options(const Options& o, bool syn_ack) {
+void ConnectionImpl::take_peer_options(const Options& o) {
     // RFC 9293 3.7.1: without an MSS option the peer takes 536.
     const std::uint32_t peer_mss = o.mss ? std::max<std::uint16_t>(*o.mss, 64) : 536;
     // Each option is on only if both sides asked for it; a SYN-ACK can only
@@ -27,7 +27,6 @@ void ConnectionImpl::take_peer_options(const Options& o, bool syn_ack) {
     smss_ = std::min<std::uint32_t>(peer_mss, cfg_.mss) - (ts_ok_ ? 12 : 0);
     cc_ = make_congestion_control(cfg_.congestion, smss_);
     if (!cc_) cc_ = make_congestion_control("newreno", smss_);
-    (void)syn_ack;
     LOG(tcp, debug) << "options: mss " << smss_ << (wscale_ok_ ? " wscale on" : "")
                     << (sack_ok_ ? " sack on" : "") << (ts_ok_ ? " timestamps on" : "");
 }
@@ -35,7 +34,6 @@ void ConnectionImpl::take_peer_options(const Options& o, bool syn_ack) {
 void ConnectionImpl::on_segment(const SegmentView& seg, Time now) {
     now_ = now;
     ++stats_.segs_in;
-    last_recv_ = now;
     keepalive_sent_ = 0;
     if (cfg_.keepalive) keepalive_deadline_ = now + cfg_.keepalive_idle;
     if (LOG_ENABLED(tcp, debug)) {
@@ -79,7 +77,7 @@ void ConnectionImpl::on_syn_sent(const SegmentView& seg, Time now) {
     if (!h.has(flag::SYN)) return;
     irs_ = h.seq;
     rcv_nxt_ = rcv_adv_ = h.seq + 1;
-    take_peer_options(h.options, true);
+    take_peer_options(h.options);
     snd_wnd_ = h.window;  // RFC 7323 2.2: not scaled in a SYN
     max_snd_wnd_ = snd_wnd_;
     snd_wl1_ = h.seq;
@@ -95,7 +93,7 @@ void ConnectionImpl::on_syn_sent(const SegmentView& seg, Time now) {
         events_ |= event::Established | event::Writable;
         // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with any data queued meanwhile.
         // Data carried by the SYN-ACK is taken like any other text.
-        if (!seg.payload.empty()) on_text(h.seq + 1, seg.payload, h.has(flag::PSH), now);
+        if (!seg.payload.empty()) on_text(h.seq + 1, seg.payload, now);
         if (h.has(flag::FIN) &&
             h.seq + 1 + static_cast<std::uint32_t>(seg.payload.size()) == rcv_nxt_)
             on_fin_reached(now);
@@ -255,7 +253,7 @@ void ConnectionImpl::on_synchronized(const SegmentView& seg_in, Time now) {
             case State::Established:
             case State::FinWait1:
             case State::FinWait2:
-                on_text(seq, payload, h.has(flag::PSH), now);
+                on_text(seq, payload, now);
                 break;
             default:
                 break;  // after the peer's FIN: ignore
@@ -460,8 +458,7 @@ void ConnectionImpl::update_send_window(const Header& h) {
     }
 }
 
-void ConnectionImpl::on_text(Seq seq, base::Bytes payload, bool push, Time now) {
-    (void)push;
+void ConnectionImpl::on_text(Seq seq, base::Bytes payload, Time now) {
     const std::uint32_t len = static_cast<std::uint32_t>(payload.size());
     const std::size_t offset = rcvbuf_.size() + (seq - rcv_nxt_);  // from the read point
     if (offset + len > rcvbuf_.capacity()) return;  // cannot happen within the window

@@ -41,8 +41,6 @@ public:
     // Total bytes covered, and bytes covered at or above `seq`.
     std::uint32_t bytes() const;
     std::uint32_t bytes_above(Seq seq) const;
-    // The highest right edge, or `dflt` if empty.
-    Seq highest(Seq dflt) const { return n_ ? r_[n_ - 1].right : dflt; }
 
     // Up to `max` blocks, most recently changed first (RFC 2018 4).
     std::size_t sack_blocks(SackBlock* out, std::size_t max) const;
