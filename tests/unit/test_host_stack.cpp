@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "echo_server.hpp"
 #include "pair_device.hpp"
 #include "stack/stack.hpp"
 
@@ -48,17 +49,7 @@ TEST_CASE("host mode: ARP resolves the first SYN's next hop; TCP echo over Ether
     Segment n;
     auto l = n.b->listen(0, 7);
     REQUIRE(l);
-    std::thread server([&] {
-        auto s = l.value.accept();
-        REQUIRE(s);
-        std::vector<std::uint8_t> buf(4096);
-        for (;;) {
-            auto r = s.value.recv(buf);
-            if (!r || r.value == 0) break;
-            s.value.send({buf.data(), r.value});
-        }
-        s.value.close();
-    });
+    std::thread server([&] { testdev::echo_once(l.value); });
     auto c = n.a->connect(kB, 7, stack::Millis(5000));
     REQUIRE(c);
     CHECK(c.value.local() .rfind("10.0.0.1:", 0) == 0);

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "echo_server.hpp"
 #include "pair_device.hpp"
 #include "stack/stack.hpp"
 
@@ -39,25 +40,13 @@ std::vector<std::uint8_t> pattern(std::size_t n) {
     return v;
 }
 
-void echo_once(stack::Listener& l) {
-    auto s = l.accept();
-    REQUIRE(s);
-    std::vector<std::uint8_t> buf(8192);
-    for (;;) {
-        auto r = s.value.recv(buf);
-        if (!r || r.value == 0) break;
-        if (s.value.send({buf.data(), r.value}) != stack::Err::None) break;
-    }
-    s.value.close();
-}
-
 }  // namespace
 
 TEST_CASE("stack API: connect, 200 KB echoed byte-exact, orderly close") {
     TwoStacks n;
     auto l = n.b->listen(0, 7, 8);
     REQUIRE(l);
-    std::thread server([&] { echo_once(l.value); });
+    std::thread server([&] { testdev::echo_once(l.value); });
 
     auto c = n.a->connect(kB, 7, stack::Millis(2000));
     REQUIRE(c);

@@ -15,6 +15,7 @@
 
 #include "link/fault_device.hpp"
 #include "link/pcap_device.hpp"
+#include "echo_server.hpp"
 #include "pair_device.hpp"
 #include "stack/stack.hpp"
 
@@ -171,17 +172,7 @@ TEST_CASE("watch: the trace of a connection with a lost segment and a delay, und
 
     auto l = b->listen(0, 7000);
     REQUIRE(l);
-    std::thread server([&] {
-        auto s = l.value.accept();
-        REQUIRE(s);
-        std::vector<std::uint8_t> buf(4096);
-        for (;;) {
-            auto r = s.value.recv(buf);
-            if (!r || r.value == 0) break;
-            s.value.send({buf.data(), r.value});
-        }
-        s.value.close();
-    });
+    std::thread server([&] { testdev::echo_once(l.value); });
 
     const double cpu0 = cpu_seconds();
     auto c = a->connect(0x0a000002, 7000, 5000ms);  // the SYN waits 150 ms in the injector
