@@ -35,22 +35,30 @@ ip netns add "$NS" || fail "cannot create namespace $NS"
 ip -n "$NS" link set lo up
 in_ns() { ip netns exec "$NS" "$@"; }
 
-# start_server NAME [ARGS...]: runs ./server in the namespace, its stdout in
-# $TMP/NAME.out and stderr in $TMP/NAME.err, and waits (10 s at most) for
-# its "listening on" line. Sets SERVER_PID.
-start_server() {
-    local name=$1; shift
-    # Not through in_ns: a function would run in a subshell, and $! must be
-    # the server itself (ip netns exec execs it) for the signal tests.
-    ip netns exec "$NS" ./server "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
+# start_in NS NAME PROGRAM ARGS...: runs it in the background (stdout in
+# $TMP/NAME.out, stderr in $TMP/NAME.err), sets BG_PID; waits (10 s at most)
+# for "listening on" when PROGRAM is ./server. Not through in_ns: a function
+# would run in a subshell, and $! must be the program itself (ip netns exec
+# execs it) for the signal tests.
+start_in() {
+    local ns=$1 name=$2; shift 2
+    ip netns exec "$ns" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    BG_PID=$!
+    PIDS+=("$BG_PID")
+    [ "$1" = ./server ] || return 0
     for _ in $(seq 100); do
         grep -q "^listening on " "$TMP/$name.out" 2>/dev/null && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || fail "server $name exited before listening"
+        kill -0 "$BG_PID" 2>/dev/null || fail "$name exited before listening"
         sleep 0.1
     done
-    fail "server $name did not print 'listening on' within 10 s"
+    fail "$name did not print 'listening on' within 10 s"
+}
+
+# start_server NAME [ARGS...]: ./server in the test's namespace; sets SERVER_PID.
+start_server() {
+    local name=$1; shift
+    start_in "$NS" "$name" ./server "$@"
+    SERVER_PID=$BG_PID
 }
 
 # stop_server PID SIGNAL: sends the signal and waits (10 s at most).

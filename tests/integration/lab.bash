@@ -12,23 +12,6 @@ lab_up() { scripts/lab-up.sh --name "$LAB" "$@" >"$TMP/lab.out" 2>&1 || fail "la
 in_k() { ip netns exec "$KNS" "$@"; }
 in_s() { ip netns exec "$SNS" "$@"; }
 
-# start_in NS NAME PROGRAM ARGS...: runs it in the background (stdout in
-# $TMP/NAME.out, stderr in $TMP/NAME.err), sets BG_PID; waits (10 s at most)
-# for "listening on" when PROGRAM is ./server.
-start_in() {
-    local ns=$1 name=$2; shift 2
-    ip netns exec "$ns" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-    BG_PID=$!
-    PIDS+=("$BG_PID")
-    [ "$1" = ./server ] || return 0
-    for _ in $(seq 100); do
-        grep -q "^listening on " "$TMP/$name.out" 2>/dev/null && return 0
-        kill -0 "$BG_PID" 2>/dev/null || fail "$name exited before listening"
-        sleep 0.1
-    done
-    fail "$name did not print 'listening on' within 10 s"
-}
-
 # A kernel TCP echo server on PORT in NS.
 kernel_echo() {
     local ns=$1 port=$2
