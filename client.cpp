@@ -15,14 +15,14 @@
 #include <cstring>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
-#include "stack/signals.hpp"
-#include "stack/stack_cli.hpp"
+#include "app/program.hpp"
 
 namespace {
 
@@ -74,108 +74,89 @@ struct Reader {
     }
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    stack::ExitSignals signals;  // first: before any thread exists
-    namespace po = stack::po;
+app::po::options_description options() {
+    namespace po = app::po;
     po::options_description desc("Options");
     desc.add_options()
         ("host", po::value<std::string>()->default_value("127.0.0.1"), "server address")
         ("port", po::value<unsigned>()->default_value(8080), "server port")
-        ("connect-timeout", po::value<double>()->default_value(10), "seconds to wait for the handshake");
-    desc.add_options()  // issue 5
+        ("connect-timeout", po::value<double>()->default_value(10),
+         "seconds to wait for the handshake (0: as long as TCP's SYN retries last, about 2 minutes)")
         ("addr", po::value<std::string>(), "packet/tap: our address A/len on the link");
-    stack::add_stack_options(desc);
-    stack::add_common_options(desc, "warning");
-    po::positional_options_description pos;
-    pos.add("host", 1).add("port", 1);
-    const auto vm = stack::parse_command_line(argc, argv, desc, &pos, "[options] [HOST [PORT]]");
-    const std::string prog = "client";
+    app::add_stack_options(desc);
+    app::add_common_options(desc, "warning");
+    return desc;
+}
 
-    const std::string host_text = vm["host"].as<std::string>();
-    const auto host = stack::parse_host(host_text);
-    if (!host) {
-        std::cerr << prog << ": bad address '" << host_text
-                  << "' (use a dotted quad like 127.0.0.1, or localhost)\n";
-        return Usage;
+// The one line for a connect that failed, and its exit code.
+[[noreturn]] void connect_failed(app::Program& prog, Err err, const std::string& server,
+                                 const std::string& host, double timeout_s) {
+    std::ostringstream why;
+    switch (err) {
+        case Err::Refused: why << "connection to " << server << " refused (nothing listens there)"; prog.fail(why.str(), Refused);
+        case Err::TimedOut: why << "connection to " << server << " timed out (no answer in " << timeout_s << " s)"; prog.fail(why.str(), TimedOut);
+        case Err::Reset: prog.fail("connection to " + server + " reset by the server", Reset);
+        case Err::Unreachable: prog.fail(host + " is unreachable (no route to it)", Unreachable);
+        default: prog.fail("connecting to " + server + " failed: " + std::string(stack::to_string(err)), Failed);
     }
-    const unsigned port = vm["port"].as<unsigned>();
-    if (port == 0 || port > 65535) {
-        std::cerr << prog << ": port must be between 1 and 65535\n";
-        return Usage;
-    }
-    const double timeout_s = vm["connect-timeout"].as<double>();
-    if (!(timeout_s > 0 && timeout_s <= 3600)) {
-        std::cerr << prog << ": --connect-timeout must be between 0 and 3600 seconds\n";
-        return Usage;
-    }
-    const std::string server = host_text + ":" + std::to_string(port);
+}
 
-    std::mutex stack_mu;
-    std::unique_ptr<stack::Stack> st;
-    signals.on_signal([&](int sig) {
-        std::lock_guard lk(stack_mu);
-        if (st) st->shutdown();  // RST to the server, nft table removed
-        std::_Exit(128 + sig);
-    });
-    try {
-        auto opened = stack::Stack::open(stack::stack_options(vm, prog));
-        std::lock_guard lk(stack_mu);
-        st = std::move(opened);
-    } catch (const stack::StackError& e) {
-        std::cerr << prog << ": " << e.what() << "\n";
-        return Failed;
-    }
-
-    auto c = st->connect(*host, static_cast<std::uint16_t>(port),
-                         stack::Millis(static_cast<long>(timeout_s * 1000)));
-    if (!c) {
-        st->shutdown();  // removes the firewall table, so the error is the last line
-        switch (c.err) {
-            case Err::Refused:
-                std::cerr << prog << ": connection to " << server << " refused (nothing listens there)\n";
-                return Refused;
-            case Err::TimedOut:
-                std::cerr << prog << ": connection to " << server << " timed out (no answer in "
-                          << timeout_s << " s)\n";
-                return TimedOut;
-            case Err::Reset:
-                std::cerr << prog << ": connection to " << server << " reset by the server\n";
-                return Reset;
-            case Err::Unreachable:
-                std::cerr << prog << ": " << host_text << " is unreachable (no route to it)\n";
-                return Unreachable;
-            default:
-                std::cerr << prog << ": connecting to " << server << " failed: " << stack::to_string(c.err) << "\n";
-                return Failed;
-        }
-    }
-    stack::Socket sock = std::move(c.value);
-    LOG(app, info) << "connected " << sock.local() << " -> " << sock.peer();
-
-    const bool interactive = isatty(STDIN_FILENO);
-    Reader reader(sock, interactive);
-    std::thread reader_thread([&] { reader.run(); });
-
-    Err send_err = Err::None;
+// Sends each line of standard input; on a terminal waits for the reply
+// before the next prompt. Returns the first send error.
+Err send_lines(stack::Socket& sock, Reader& reader, bool interactive) {
     std::string line;
     for (;;) {
         if (interactive) std::cout << "Enter message to send (or 'exit' to quit): " << std::flush;
-        if (!std::getline(std::cin, line) || line == "exit") break;
+        if (!std::getline(std::cin, line) || line == "exit") return Err::None;
         std::size_t seen;
         {
             std::lock_guard lk(reader.mu);
             seen = reader.lines;
         }
         line += '\n';
-        send_err = sock.send({reinterpret_cast<const std::uint8_t*>(line.data()), line.size()});
-        if (send_err != Err::None) break;
+        if (Err e = sock.send({reinterpret_cast<const std::uint8_t*>(line.data()), line.size()}); e != Err::None)
+            return e;
         if (interactive) {  // let the reply print before the next prompt
             std::unique_lock lk(reader.mu);
             reader.cv.wait_for(lk, std::chrono::seconds(5), [&] { return reader.lines > seen || reader.done; });
         }
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    app::Program prog("client");  // first: before any thread exists
+    const auto desc = options();
+    app::po::positional_options_description pos;
+    pos.add("host", 1).add("port", 1);
+    const auto vm = prog.parse(argc, argv, desc, &pos, "[options] [HOST [PORT]]");
+    auto opts = prog.stack_options(vm, app::RawAddr::NotTaken);
+
+    const std::string host_text = vm["host"].as<std::string>();
+    const auto host = app::parse_host(host_text);
+    if (!host) prog.usage_error("bad address '" + host_text + "' (use a dotted quad like 127.0.0.1, or localhost)");
+    const unsigned port = vm["port"].as<unsigned>();
+    if (port == 0 || port > 65535) prog.usage_error("port must be between 1 and 65535");
+    const double timeout_s = vm["connect-timeout"].as<double>();
+    if (!(timeout_s >= 0 && timeout_s <= 3600))
+        prog.usage_error("--connect-timeout must be between 0 and 3600 seconds");
+    const std::string server = host_text + ":" + std::to_string(port);
+
+    stack::Stack& st = prog.open(std::move(opts));
+    // 0: no deadline of our own; the SYN retries (RFC 6298 backoff) decide.
+    const stack::Millis timeout = timeout_s > 0 ? stack::Millis(static_cast<long>(timeout_s * 1000))
+                                                : stack::Millis(0);
+    auto c = st.connect(*host, static_cast<std::uint16_t>(port), timeout);
+    if (!c) connect_failed(prog, c.err, server, host_text, timeout_s);
+    prog.ready();
+    stack::Socket sock = std::move(c.value);
+    LOG(app, info) << "connected " << sock.local() << " -> " << sock.peer();
+
+    const bool interactive = isatty(STDIN_FILENO);
+    Reader reader(sock, interactive);
+    std::thread reader_thread([&] { reader.run(); });
+    const Err send_err = send_lines(sock, reader, interactive);
 
     // Half-close, then let the server finish echoing and send its FIN.
     sock.shutdown_write();
@@ -188,21 +169,12 @@ int main(int argc, char** argv) {
     }
     reader_thread.join();
     const Err close_err = sock.close();
-    if (vm["stats"].as<bool>()) std::cerr << "stats: " << st->counters() << "\n";
-    st->shutdown();
-    int rc = Ok;
+    if (vm["stats"].as<bool>()) std::cerr << "stats: " << st.counters() << "\n";
+    st.shutdown();
     const Err err = reader.error != Err::None ? reader.error : send_err != Err::None ? send_err : close_err;
-    if (err == Err::Reset) {
-        std::cerr << prog << ": connection to " << server << " reset by the server\n";
-        rc = Reset;
-    } else if (err == Err::TimedOut) {
-        std::cerr << prog << ": connection to " << server << " timed out (the server stopped answering)\n";
-        rc = TimedOut;
-    } else if (err != Err::None && err != Err::Closed) {
-        std::cerr << prog << ": " << stack::to_string(err) << "\n";
-        rc = Failed;
-    }
-    std::lock_guard lk(stack_mu);
-    st.reset();
-    return rc;
+    if (err == Err::Reset) prog.fail("connection to " + server + " reset by the server", Reset);
+    if (err == Err::TimedOut) prog.fail("connection to " + server + " timed out (the server stopped answering)", TimedOut);
+    if (err != Err::None && err != Err::Closed) prog.fail(std::string(stack::to_string(err)), Failed);
+    prog.close_stack();
+    return Ok;
 }

@@ -17,8 +17,7 @@
 
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
-#include "stack/signals.hpp"
-#include "stack/stack_cli.hpp"
+#include "app/program.hpp"
 
 namespace {
 
@@ -100,142 +99,144 @@ void daytime(stack::Socket s) {
     log_close(s, peer, e);
 }
 
-}  // namespace
+struct Service {
+    const char* name;
+    std::uint16_t port;
+    void (*serve)(stack::Socket);
+};
 
-int main(int argc, char** argv) {
-    stack::ExitSignals signals;  // first: before any thread exists
-    namespace po = stack::po;
+struct Config {
+    std::uint32_t addr = 0;
+    std::vector<Service> services;  // echo first
+    int backlog = 128;
+    bool udp = false;
+};
+
+app::po::options_description options() {
+    namespace po = app::po;
     po::options_description desc("Options");
     desc.add_options()
         ("addr", po::value<std::string>()->default_value("0.0.0.0"), "local address to listen on (0.0.0.0: all); packet/tap: our address A/len")
         ("port", po::value<unsigned>()->default_value(8080), "echo port")
         ("discard", po::value<unsigned>(), "also serve discard (RFC 863) on this port")
         ("daytime", po::value<unsigned>(), "also serve daytime (RFC 867) on this port")
-        ("backlog", po::value<int>()->default_value(128), "accept-queue limit per listener");
-    desc.add_options()  // issue 5
+        ("backlog", po::value<int>()->default_value(128), "accept-queue limit per listener (1..65535)")
         ("udp", po::bool_switch(), "packet/tap: also serve UDP echo (RFC 862) on the echo port");
-    stack::add_stack_options(desc);
-    stack::add_common_options(desc);
-    const auto vm = stack::parse_command_line(argc, argv, desc, nullptr, "[options]");
-    const std::string prog = "server";
+    app::add_stack_options(desc);
+    app::add_common_options(desc);
+    return desc;
+}
 
+// Every value checked before anything is opened: a mistake is one line, exit 2.
+Config config(const app::Program& prog, const app::po::variables_map& vm, const std::string& link) {
+    Config c;
     // In packet/tap mode --addr is A/len: we listen on A.
-    const std::string addr_text = vm["addr"].as<std::string>();
-    const auto addr = stack::parse_host(addr_text.substr(0, addr_text.find('/')));
-    if (!addr) {
-        std::cerr << prog << ": bad address '" << vm["addr"].as<std::string>()
-                  << "' (use a dotted quad like 127.0.0.1)\n";
-        return 2;
-    }
+    const std::string text = vm["addr"].as<std::string>();
+    const auto addr = app::parse_host(text.substr(0, text.find('/')));
+    if (!addr) prog.usage_error("bad address '" + text + "' (use a dotted quad like 127.0.0.1)");
+    c.addr = *addr;
     auto port_of = [&](const char* name) -> std::uint16_t {
         const unsigned p = vm[name].as<unsigned>();
-        if (p == 0 || p > 65535) {
-            std::cerr << prog << ": --" << name << " must be a port between 1 and 65535\n";
-            std::exit(2);
-        }
+        if (p == 0 || p > 65535) prog.usage_error(std::string("--") + name + " must be a port between 1 and 65535");
         return static_cast<std::uint16_t>(p);
     };
-    struct Service {
-        const char* name;
-        std::uint16_t port;
-        void (*serve)(stack::Socket);
-    };
-    std::vector<Service> services{{"echo", port_of("port"), echo}};
-    if (vm.count("discard")) services.push_back({"discard", port_of("discard"), discard});
-    if (vm.count("daytime")) services.push_back({"daytime", port_of("daytime"), daytime});
+    c.services.push_back({"echo", port_of("port"), echo});
+    if (vm.count("discard")) c.services.push_back({"discard", port_of("discard"), discard});
+    if (vm.count("daytime")) c.services.push_back({"daytime", port_of("daytime"), daytime});
+    for (std::size_t i = 0; i < c.services.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (c.services[i].port == c.services[j].port)
+                prog.usage_error(std::string(c.services[i].name) + " and " + c.services[j].name +
+                                 " cannot share port " + std::to_string(c.services[i].port));
+    c.backlog = vm["backlog"].as<int>();
+    if (c.backlog < 1 || c.backlog > 65535) prog.usage_error("--backlog must be between 1 and 65535");
+    c.udp = vm["udp"].as<bool>();
+    if (c.udp && link == "raw")
+        prog.usage_error("--udp needs --link packet or tap (in raw mode the kernel owns UDP)");
+    return c;
+}
+
+// Opens every listener (and the UDP socket) before any thread starts, so a
+// failure leaves nothing running: one line, and the stack shut down.
+std::vector<stack::Listener> listen_all(app::Program& prog, stack::Stack& st, const Config& c) {
+    std::vector<stack::Listener> listeners;
+    for (const auto& svc : c.services) {
+        auto l = st.listen(c.addr, svc.port, c.backlog);
+        if (l.err == Err::AddrInUse) prog.fail("port " + std::to_string(svc.port) + " is already in use");
+        if (l.err == Err::AddrNotAvail) prog.fail(ip::addr_to_string(c.addr) + " is not an address of this host");
+        if (!l) prog.fail("cannot listen on port " + std::to_string(svc.port) + ": " + std::string(stack::to_string(l.err)));
+        if (svc.serve != echo) {
+            LOG(app, info) << svc.name << " on " << ip::addr_to_string(c.addr) << ":" << svc.port;
+        }
+        listeners.push_back(std::move(l.value));
+    }
+    return listeners;
+}
+
+// UDP echo (RFC 862): every datagram goes back to its sender.
+void udp_echo(stack::DatagramSocket sock) {
+    std::vector<std::uint8_t> buf(65536);
+    for (;;) {
+        auto d = sock.recv_from(buf);
+        if (d.err == Err::Shutdown || d.err == Err::Closed) break;
+        if (!d) continue;  // an ICMP error about an earlier reply
+        sock.send_to(d.value.addr, d.value.port, {buf.data(), d.value.length});
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    app::Program prog("server");  // first: before any thread exists
+    const auto desc = options();
+    const auto vm = prog.parse(argc, argv, desc, nullptr, "[options]");
+    auto opts = prog.stack_options(vm, app::RawAddr::Listen);
+    const Config cfg = config(prog, vm, opts.link);
 
     Workers workers;
-    std::mutex stack_mu;
-    std::unique_ptr<stack::Stack> st;
-    signals.on_signal([&](int sig) {
-        LOG(app, info) << "stopping (" << sigabbrev_np(sig) << ")";
-        std::lock_guard lk(stack_mu);
-        if (st) st->shutdown();  // every blocked call returns; the nft table goes
+    prog.on_signal([&](int) {
         std::lock_guard wl(workers.mu);
         workers.stopping = true;
         workers.cv.notify_all();
     });
-
-    try {
-        auto opened = stack::Stack::open(stack::stack_options(vm, prog));
-        std::lock_guard lk(stack_mu);
-        st = std::move(opened);
-    } catch (const stack::StackError& e) {
-        std::cerr << prog << ": " << e.what() << "\n";
-        return 1;
+    stack::Stack& st = prog.open(std::move(opts));
+    std::vector<stack::Listener> listeners = listen_all(prog, st, cfg);
+    stack::DatagramSocket udp;
+    if (cfg.udp) {
+        auto u = st.udp_open(cfg.addr, cfg.services[0].port);
+        if (!u) prog.fail("cannot open UDP port " + std::to_string(cfg.services[0].port) + ": " + std::string(stack::to_string(u.err)));
+        LOG(app, info) << "UDP echo on " << ip::addr_to_string(cfg.addr) << ":" << cfg.services[0].port;
+        udp = std::move(u.value);
     }
 
-    std::vector<stack::Listener> listeners;
-    for (const auto& svc : services) {
-        auto l = st->listen(*addr, svc.port, vm["backlog"].as<int>());
-        if (!l) {
-            st->shutdown();  // removes the firewall table, so the error is the last line
-            if (l.err == Err::AddrInUse)
-                std::cerr << prog << ": port " << svc.port << " is already in use\n";
-            else if (l.err == Err::AddrNotAvail)
-                std::cerr << prog << ": " << ip::addr_to_string(*addr) << " is not an address of this host\n";
-            else
-                std::cerr << prog << ": cannot listen on port " << svc.port << ": " << stack::to_string(l.err) << "\n";
-            return 1;
-        }
-        if (svc.serve != echo) {
-            LOG(app, info) << svc.name << " on " << ip::addr_to_string(*addr) << ":" << svc.port;
-        }
-        listeners.push_back(std::move(l.value));
-    }
-
-    std::vector<std::thread> acceptors;
-    for (std::size_t i = 0; i < services.size(); ++i) {
-        acceptors.emplace_back([&, i] {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < cfg.services.size(); ++i) {
+        threads.emplace_back([&, i] {
             for (;;) {
                 auto s = listeners[i].accept();
                 if (!s) break;  // shutting down
-                workers.spawn([serve = services[i].serve, sock = std::move(s.value)]() mutable {
+                workers.spawn([serve = cfg.services[i].serve, sock = std::move(s.value)]() mutable {
                     serve(std::move(sock));
                 });
             }
         });
     }
-    // UDP echo (RFC 862): every datagram goes back to its sender.
-    std::thread udp_echo;
-    if (vm["udp"].as<bool>()) {
-        auto u = st->udp_open(*addr, services[0].port);
-        if (!u) {
-            st->shutdown();
-            std::cerr << prog << ": "
-                      << (u.err == Err::Failed ? std::string("--udp needs --link packet or tap")
-                                               : "cannot open UDP port " + std::to_string(services[0].port) +
-                                                     ": " + std::string(stack::to_string(u.err)))
-                      << "\n";
-            return 1;
-        }
-        LOG(app, info) << "UDP echo on " << ip::addr_to_string(*addr) << ":" << services[0].port;
-        udp_echo = std::thread([sock = std::move(u.value)]() mutable {
-            std::vector<std::uint8_t> buf(65536);
-            for (;;) {
-                auto d = sock.recv_from(buf);
-                if (d.err == Err::Shutdown || d.err == Err::Closed) break;
-                if (!d) continue;  // an ICMP error about an earlier reply
-                sock.send_to(d.value.addr, d.value.port, {buf.data(), d.value.length});
-            }
-        });
-    }
-    std::cout << "listening on " << ip::addr_to_string(*addr) << ":" << services[0].port << std::endl;
+    if (udp.valid()) threads.emplace_back(udp_echo, std::move(udp));
+    prog.ready();
+    std::cout << "listening on " << ip::addr_to_string(cfg.addr) << ":" << cfg.services[0].port << std::endl;
 
     {
         std::unique_lock lk(workers.mu);
         workers.cv.wait(lk, [&] { return workers.stopping; });
     }
-    st->shutdown();
-    for (auto& t : acceptors) t.join();
-    if (udp_echo.joinable()) udp_echo.join();
+    st.shutdown();
+    for (auto& t : threads) t.join();
     {
         std::unique_lock lk(workers.mu);
         workers.cv.wait(lk, [&] { return workers.active == 0; });
     }
     listeners.clear();
-    if (vm["stats"].as<bool>()) std::cerr << "stats: " << st->counters() << "\n";
-    std::lock_guard lk(stack_mu);
-    st.reset();
+    if (vm["stats"].as<bool>()) std::cerr << "stats: " << st.counters() << "\n";
+    prog.close_stack();
     return 0;
 }

@@ -35,10 +35,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for c in ip nft tshark python3; do
-    command -v "$c" >/dev/null || { echo "walkthrough: needs $c (make deps)"; exit 77; }
+for c in ip nft tshark python3 ping nc ethtool; do
+    command -v "$c" >/dev/null || { echo "walkthrough: needs $c: run 'make deps' (scripts/deps.sh)"; exit 1; }
 done
-[ -x ./server ] && [ -x ./client ] || { echo "walkthrough: build first: make"; exit 77; }
+[ -x ./server ] && [ -x ./client ] || { echo "walkthrough: build first: make"; exit 1; }
 if [ "$OWN_NS" = 1 ]; then
     $SUDO ip netns add "$NS" || exit 1
     $SUDO ip -n "$NS" link set lo up
@@ -128,7 +128,53 @@ step 09-pcap "a pcap of the whole conversation, read with tshark" \
 step 10-pcap-follow "tshark puts the stream back together" \
     "tshark -r /tmp/lesson.pcap -q -z follow,tcp,ascii,0"
 
-# ---- 8. ARP and ping in packet mode: issue 5 ------------------------------
-printf '\n==== 11-arp-ping: ARP and ping in packet mode\n'
-echo "(coming with issue 5: --link packet, ARP and ./ping)"
+# ---- 8. ARP and ping in packet mode: a two-host lab ----------------------
+# The lesson's lab is named lsn; ours gets a name of its own (LAB), shown as
+# lsn so the lesson reads the same on every run.
+LAB="lsn$(( $$ % 100000 ))"
+LAB_PID=""
+lab_run() {
+    local shown=$1 cmd=$1
+    cmd=${cmd//lsn-/$LAB-}
+    cmd=${cmd//--name lsn/--name $LAB}
+    cmd=${cmd//sudo /$SUDO }
+    printf '$ %s
+' "$shown"
+    bash -c "$cmd" 2>&1 | sed "s/$LAB/lsn/g"
+}
+lab_step() {
+    local name=$1 title=$2 cmd=$3
+    printf '\n==== %s: %s\n' "$name" "$title"
+    lab_run "$cmd" | tee "$WORK/$name.txt"
+    [ -n "$OUT" ] && cp "$WORK/$name.txt" "$OUT/$name.txt"
+}
+lab_cleanup() {
+    [ -n "$LAB_PID" ] && $SUDO kill -TERM "$LAB_PID" 2>/dev/null && wait "$LAB_PID" 2>/dev/null
+    $SUDO scripts/lab-down.sh --name "$LAB" >/dev/null 2>&1
+    cleanup
+}
+trap lab_cleanup EXIT
+
+lab_step 11-lab "two hosts: the kernel (lsn-k) and an interface for our stack (lsn-s)" \
+    "sudo scripts/lab-up.sh --name lsn"
+printf '$ sudo ip netns exec lsn-s ./server --link packet --ifname lsn-s --addr 10.0.0.2/24 --trace --log-level warning\n'
+$SUDO ip netns exec "$LAB-s" ./server --link packet --ifname "$LAB-s" --addr 10.0.0.2/24 \
+    --trace --log-level warning >"$WORK/lab-server.out" 2>"$WORK/lab-server.err" &
+LAB_PID=$!
+for _ in $(seq 100); do
+    grep -q '^listening on' "$WORK/lab-server.out" 2>/dev/null && break
+    kill -0 "$LAB_PID" 2>/dev/null || { cat "$WORK/lab-server.err"; exit 1; }
+    sleep 0.1
+done
+cat "$WORK/lab-server.out"
+lab_step 12-ping "the kernel pings our stack: ARP first, then the echoes" \
+    "sudo ip netns exec lsn-k ping -c 2 -i 0.5 10.0.0.2"
+lab_step 13-nc "a line through our server, from the kernel's nc" \
+    "echo hello | sudo ip netns exec lsn-k nc -N 10.0.0.2 8080"
+lab_step 14-neigh "the kernel's ARP cache now holds our MAC" \
+    "sudo ip netns exec lsn-k ip neigh"
+sleep 0.3
+printf '\n==== 15-lab-trace: what the server saw on the wire (its --trace)\n'
+sed "s/$LAB/lsn/g" "$WORK/lab-server.err" | tee "$WORK/15-lab-trace.txt"
+[ -n "$OUT" ] && cp "$WORK/15-lab-trace.txt" "$OUT/15-lab-trace.txt"
 exit 0

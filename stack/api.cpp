@@ -66,7 +66,7 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
             // Packet/tap mode, or devices handed in: we own the addresses.
             open_host(opts, netifs, routes);
         }
-        // Issue 6: pcap, faults and trace as wrappers, in every link mode,
+        // pcap, faults and trace as wrappers, in every link mode,
         // around the first interface (the one the user named; never lo).
         auto& first = netifs.front()->dev;
         Watched w = watch_device(std::move(first), opts.watch);
@@ -83,9 +83,6 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
         } catch (const FirewallError& e) {
             throw StackError(e.what());
         }
-    } else if (raw) {
-        LOG(stack, info) << "firewall: off (--no-firewall): unless your own firewall drops the "
-                            "kernel's RSTs from our ports, the kernel will reset our connections";
     }
 
     std::unique_ptr<Stack> st(new Stack);
@@ -96,6 +93,7 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
         throw StackError(std::string("starting the event loop: ") + e.what());
     }
     st->core_->observer = watched.observer;
+    st->firewall_off_ = raw && !opts.firewall;
     // Raw mode: the raw socket sees the whole host's TCP; record only ours.
     if (raw) watched.set_receive_filter(own_ports_filter(st->core_->ports));
     st->loop_thread_ = std::thread([c = st->core_.get()] { c->loop.run(); });
@@ -132,6 +130,14 @@ Counters Stack::counters() {
 const std::string& Stack::firewall_table() const {
     static const std::string none;
     return core_ && core_->firewall ? core_->firewall->table() : none;
+}
+
+void Stack::announce() {
+    if (core_ && core_->firewall) core_->firewall->announce();
+    if (firewall_off_) {
+        LOG(stack, info) << "firewall: off (--no-firewall): unless your own firewall drops the "
+                            "kernel's RSTs from our ports, the kernel will reset our connections";
+    }
 }
 
 Result<Listener> Stack::listen(std::uint32_t addr, std::uint16_t port, int backlog) {

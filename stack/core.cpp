@@ -359,7 +359,8 @@ void Core::do_connect(tcp::Tuple t, std::shared_ptr<PortLease> lease, Millis tim
     ConnEntry& e = add(std::move(conn), std::move(lease));
     e.owner = ConnEntry::Owner::App;
     e.connect_reply = std::move(reply);
-    e.app_deadline = now + std::chrono::duration_cast<tcp::Duration>(timeout);
+    // 0: no deadline of the application's; the SYN retries decide.
+    if (timeout.count() > 0) e.app_deadline = now + std::chrono::duration_cast<tcp::Duration>(timeout);
     settle(e);
     rearm();
 }

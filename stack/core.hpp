@@ -21,16 +21,21 @@
 #include "ip/route.hpp"
 #include "link/device.hpp"
 #include "stack/counters.hpp"
-#include "stack/error.hpp"
+#include "base/error.hpp"
 #include "stack/event_loop.hpp"
-#include "stack/firewall.hpp"
+#include "os/firewall.hpp"
 #include "stack/netif.hpp"
-#include "stack/ports.hpp"
+#include "os/ports.hpp"
 #include "stack/stack.hpp"
 #include "tcp/connection.hpp"
 #include "tcp/isn.hpp"
 
 namespace stack {
+
+using os::Firewall;
+using os::FirewallError;
+using os::PortLease;
+using os::PortTable;
 
 // How the loop answers a blocked application thread.
 template <class T>

@@ -27,11 +27,15 @@
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
 #include "stack/counters.hpp"
-#include "stack/error.hpp"
+#include "base/error.hpp"
 #include "stack/watch.hpp"
 #include "tcp/connection.hpp"
 
 namespace stack {
+
+using base::Err;
+using base::Result;
+using base::to_string;
 
 class Core;
 
@@ -209,12 +213,16 @@ public:
 
     Counters counters();
     const std::string& firewall_table() const;  // "" when none
+    // Logs, at info, what the stack set up around it (the firewall guard, or
+    // that it is off): once the program is up, never on its error path.
+    void announce();
 
 private:
     Stack() = default;
     std::shared_ptr<Core> core_;
     std::thread loop_thread_;
     std::once_flag shutdown_once_;
+    bool firewall_off_ = false;  // raw mode with --no-firewall
 };
 
 }  // namespace stack

@@ -5,7 +5,7 @@
 #include "base/bytes.hpp"
 #include "ip/ipv4.hpp"
 #include "link/fault_device.hpp"
-#include "stack/ports.hpp"
+#include "os/ports.hpp"
 #include "stack/trace_device.hpp"
 
 namespace stack {
@@ -43,7 +43,7 @@ Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) 
     return w;
 }
 
-l2::ReceiveFilter own_ports_filter(std::shared_ptr<const PortTable> ports) {
+l2::ReceiveFilter own_ports_filter(std::shared_ptr<const os::PortTable> ports) {
     return [ports = std::move(ports)](base::Bytes p) {
         // The raw TCP socket only gets TCP; anything we cannot read the
         // ports of is kept, so that the trace can say what was wrong with it.

@@ -25,9 +25,11 @@
 #include "link/pcap_device.hpp"
 #include "tcp/connection.hpp"
 
-namespace stack {
-
+namespace os {
 class PortTable;
+}
+
+namespace stack {
 
 struct WatchOptions {
     std::string pcap;        // --pcap FILE; empty: none
@@ -56,6 +58,6 @@ Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts);
 // the kernel's own connections and, on loopback, our own packets coming back
 // in. Only those to a port this stack holds are ours to record: the same
 // packets the stack itself acts on (stack/ingress.cpp).
-l2::ReceiveFilter own_ports_filter(std::shared_ptr<const PortTable> ports);
+l2::ReceiveFilter own_ports_filter(std::shared_ptr<const os::PortTable> ports);
 
 }  // namespace stack

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the three rings: the doctest binary (unit + sim), then every
 # tests/integration/*.sh (as root; each creates and removes its own network
-# namespaces). Ends with one line "N passed, N failed".
+# namespaces). Ends with one line "N passed, N failed, N skipped", after a
+# line that says why anything was skipped. A test skips (exit 77) only for
+# what the machine cannot give at all; a missing package is a failure
+# (tests/integration/require.bash).
 set -u
 cd "$(dirname "$0")/.."
 
 passed=0 failed=0 skipped=0
-failures=()
+failures=() skips=()
 
 if [ "${1:-}" != "--integration-only" ]; then
     bin=${1:-build/tests/run_tests}
@@ -25,27 +28,37 @@ if [ "${1:-}" != "--integration-only" ]; then
     rm -f "$out"
 fi
 
-if [ "$(id -u)" != 0 ]; then
-    echo "integration tests need root (network namespaces); skipping them"
+if [ "$(id -u)" != 0 ] && [ "${CI:-}" = true ]; then
+    echo "integration tests need root (network namespaces, raw sockets); CI runs as root"
+    failed=$((failed + 1)); failures+=("integration (not root)")
+elif [ "$(id -u)" != 0 ]; then
+    n=$(ls tests/integration/*.sh | wc -l)
+    echo "integration tests need root (network namespaces, raw sockets): run 'sudo make test'"
+    skipped=$((skipped + n)); skips+=("$n integration tests (not root)")
 else
+    reason_file=$(mktemp)
     for t in tests/integration/*.sh; do
         [ -e "$t" ] || continue
         name=$(basename "$t" .sh)
         echo "=== integration: $name"
         start=$(date +%s)
-        timeout --kill-after=10 300 bash "$t" </dev/null
+        : >"$reason_file"
+        SKIP_REASON_FILE=$reason_file timeout --kill-after=10 300 bash "$t" </dev/null
         rc=$?
         dur=$(( $(date +%s) - start ))
         if [ $rc -eq 0 ]; then
             echo "--- PASS $name (${dur}s)"; passed=$((passed + 1))
         elif [ $rc -eq 77 ]; then
-            echo "--- SKIP $name"; skipped=$((skipped + 1))
+            why=$(head -n 1 "$reason_file"); why=${why:-no reason given}
+            echo "--- SKIP $name ($why)"; skipped=$((skipped + 1)); skips+=("$name ($why)")
         else
             echo "--- FAIL $name (exit $rc, ${dur}s)"; failed=$((failed + 1)); failures+=("$name")
         fi
     done
+    rm -f "$reason_file"
 fi
 
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+[ ${#skips[@]} -gt 0 ] && echo "skipped: $(IFS=';'; echo "${skips[*]}" | sed 's/;/; /g')"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

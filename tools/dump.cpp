@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "link/packet.hpp"
-#include "stack/cli.hpp"
+#include "app/cli.hpp"
 #include "stack/packet_trace.hpp"
 
 namespace {
@@ -111,9 +111,9 @@ std::optional<Frame> receive(int fd, std::vector<std::uint8_t>& buf) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    namespace po = stack::po;
+    namespace po = app::po;
     po::options_description desc("Options");
-    stack::add_common_options(desc);
+    app::add_common_options(desc);
     desc.add_options()("ifname,i", po::value<std::string>()->required(),
                        "the interface to watch (also the first argument)")(
         "count,c", po::value<std::uint64_t>()->default_value(0),
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
         "verbose,v", po::bool_switch(), "print every header field under each line");
     po::positional_options_description pos;
     pos.add("ifname", 1);
-    const auto vm = stack::parse_command_line(argc, argv, desc, &pos, "--ifname IF [options]");
+    const auto vm = app::parse_command_line("dump", argc, argv, desc, &pos, "--ifname IF [options]");
     const std::string ifname = vm["ifname"].as<std::string>();
     const std::uint64_t count = vm["count"].as<std::uint64_t>();
     const bool verbose = vm["verbose"].as<bool>();

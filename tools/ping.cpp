@@ -32,8 +32,8 @@
 
 #include "ip/icmp.hpp"
 #include "ip/ipv4.hpp"
-#include "stack/signals.hpp"
-#include "stack/stack_cli.hpp"
+#include "app/program.hpp"
+#include "app/watch_cli.hpp"
 
 namespace {
 
@@ -61,8 +61,7 @@ public:
 // Packet/tap mode: the stack's ICMP echo socket.
 class StackPinger final : public Pinger {
 public:
-    StackPinger(std::unique_ptr<stack::Stack> st, stack::DatagramSocket s)
-        : st_(std::move(st)), sock_(std::move(s)) {}
+    StackPinger(stack::Stack& st, stack::DatagramSocket s) : st_(st), sock_(std::move(s)) {}
     Err send(std::uint32_t dst, std::uint16_t seq, base::Bytes data) override {
         return sock_.send_to(dst, seq, data);
     }
@@ -73,10 +72,10 @@ public:
         return Answer{r.value.addr, r.value.port, r.value.length + ip::kIcmpHeaderLen,
                       r.value.ttl, r.err};
     }
-    void stop() override { st_->shutdown(); }
+    void stop() override { st_.shutdown(); }
 
 private:
-    std::unique_ptr<stack::Stack> st_;
+    stack::Stack& st_;
     stack::DatagramSocket sock_;
     std::vector<std::uint8_t> buf_ = std::vector<std::uint8_t>(65536);
 };
@@ -159,11 +158,15 @@ std::string error_text(const Answer& a) {
     return a.err == Err::Refused ? "Destination Port Unreachable" : "Destination Host Unreachable";
 }
 
-}  // namespace
+struct Settings {
+    std::string host_text;
+    std::uint32_t host = 0;
+    unsigned count = 0, size = 56;
+    double interval = 1, wait_s = 10;
+};
 
-int main(int argc, char** argv) {
-    stack::ExitSignals signals;  // first: before any thread exists
-    namespace po = stack::po;
+app::po::options_description options() {
+    namespace po = app::po;
     po::options_description desc("Options");
     desc.add_options()
         ("host", po::value<std::string>()->required(), "the address to ping (also the first argument)")
@@ -172,138 +175,161 @@ int main(int argc, char** argv) {
         ("interval,i", po::value<double>()->default_value(1.0), "seconds between requests")
         ("timeout,W", po::value<double>()->default_value(10), "seconds to wait for the last replies")
         ("addr", po::value<std::string>(), "packet/tap: our address A/len on the link");
-    stack::add_stack_options(desc);
-    stack::add_common_options(desc, "warning");
-    po::positional_options_description pos;
-    pos.add("host", 1);
-    const auto vm = stack::parse_command_line(argc, argv, desc, &pos, "[options] HOST");
-    const std::string prog = "ping";
+    app::add_stack_options(desc);
+    app::add_common_options(desc, "warning");
+    return desc;
+}
 
-    const std::string host_text = vm["host"].as<std::string>();
-    const auto host = stack::parse_host(host_text);
-    if (!host) {
-        std::cerr << prog << ": bad address '" << host_text << "' (use a dotted quad)\n";
-        return 2;
-    }
-    const unsigned count = vm["count"].as<unsigned>();
-    const unsigned size = vm["size"].as<unsigned>();
-    const double interval = vm["interval"].as<double>();
-    const double wait_s = vm["timeout"].as<double>();
-    if (size > 65507) { std::cerr << prog << ": -s must be at most 65507\n"; return 2; }
-    if (!(interval >= 0.01 && interval <= 3600)) { std::cerr << prog << ": -i must be between 0.01 and 3600\n"; return 2; }
-    if (!(wait_s > 0 && wait_s <= 3600)) { std::cerr << prog << ": -W must be between 0 and 3600\n"; return 2; }
+Settings settings(const app::Program& prog, const app::po::variables_map& vm) {
+    Settings s;
+    s.host_text = vm["host"].as<std::string>();
+    const auto host = app::parse_host(s.host_text);
+    if (!host) prog.usage_error("bad address '" + s.host_text + "' (use a dotted quad)");
+    s.host = *host;
+    s.count = vm["count"].as<unsigned>();
+    s.size = vm["size"].as<unsigned>();
+    s.interval = vm["interval"].as<double>();
+    s.wait_s = vm["timeout"].as<double>();
+    if (s.size > 65507) prog.usage_error("-s must be at most 65507");
+    if (!(s.interval >= 0.01 && s.interval <= 3600)) prog.usage_error("-i must be between 0.01 and 3600");
+    if (!(s.wait_s > 0 && s.wait_s <= 3600)) prog.usage_error("-W must be more than 0 and at most 3600");
+    return s;
+}
 
-    std::atomic<bool> stop{false};
-    std::mutex mu;
-    Pinger* live = nullptr;
-    signals.on_signal([&](int) {
-        stop = true;
-        std::lock_guard lk(mu);
-        if (live) live->stop();
-    });
-
-    std::unique_ptr<Pinger> pinger;
-    std::uint32_t src = 0;
-    try {
-        auto opts = stack::stack_options(vm, prog);
-        if (opts.link == "raw") {
-            pinger = std::make_unique<RawPinger>();
-        } else {
-            auto st = stack::Stack::open(std::move(opts));
-            src = st->source_for(*host).value_or(0);
-            auto s = st->ping_open();
-            if (!s) throw stack::StackError("cannot open a ping socket: " + std::string(stack::to_string(s.err)));
-            pinger = std::make_unique<StackPinger>(std::move(st), std::move(s.value));
-        }
-    } catch (const stack::StackError& e) {
-        std::cerr << prog << ": " << e.what() << "\n";
-        return 2;
-    }
-    {
-        std::lock_guard lk(mu);
-        live = pinger.get();
-    }
-
-    std::cout << "PING " << host_text << " (" << ip::addr_to_string(*host) << ")"
-              << (src ? " from " + ip::addr_to_string(src) : std::string()) << ": " << size << "("
-              << size + 28 << ") bytes of data." << std::endl;
-
-    std::vector<std::uint8_t> data(size);
-    for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<std::uint8_t>(0x10 + i);
-    std::map<std::uint16_t, Clock::time_point> sent_at;  // by sequence number
+// What came back, and ping(8)'s closing lines.
+struct Tally {
     unsigned transmitted = 0, received = 0, errors = 0;
     double rtt_min = 1e18, rtt_max = 0, rtt_sum = 0, rtt_sum2 = 0;
-    const auto start = Clock::now();
-    auto next_send = start;
-    auto last_send = start;
-    const auto gap = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval));
-    const auto linger = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_s));
 
-    while (!stop) {
-        const auto now = Clock::now();
-        const bool more = count == 0 || transmitted < count;
-        if (more && now >= next_send) {
-            const auto seq = static_cast<std::uint16_t>(transmitted + 1);
-            // The clock starts before the request enters the stack, as ping(8)'s
-            // timestamp is taken before sendmsg().
-            sent_at[seq] = last_send = Clock::now();
-            const Err e = pinger->send(*host, seq, data);
-            if (e == Err::Unreachable) {
-                std::cerr << prog << ": connect: Network is unreachable\n";
-                return 2;
-            }
-            ++transmitted;
-            next_send += gap;
-            continue;
-        }
-        // Done when every request is answered, or the last has waited -W.
-        if (!more && (received + errors >= transmitted || now >= last_send + linger)) break;
-        const auto until = more ? next_send : last_send + linger;
-        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now) +
-                          std::chrono::milliseconds(1);
-        auto a = pinger->receive(wait);
-        if (!a) continue;
-        auto it = sent_at.find(a->seq);
-        if (it == sent_at.end()) continue;  // a duplicate, or not ours
-        if (a->err != Err::None) {
-            ++errors;
-            std::cout << "From " << ip::addr_to_string(a->from) << " icmp_seq=" << a->seq << " "
-                      << error_text(*a) << std::endl;
-            sent_at.erase(it);
-            continue;
-        }
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - it->second).count();
-        sent_at.erase(it);
+    void reply(double ms) {
         ++received;
         rtt_min = std::min(rtt_min, ms);
         rtt_max = std::max(rtt_max, ms);
         rtt_sum += ms;
         rtt_sum2 += ms * ms;
-        char t[32];
-        std::snprintf(t, sizeof t, "%.3f", ms);
-        std::cout << a->bytes << " bytes from " << ip::addr_to_string(a->from) << ": icmp_seq=" << a->seq
-                  << " ttl=" << unsigned{a->ttl} << " time=" << t << " ms" << std::endl;
     }
+    void summary(const std::string& host, long total_ms) const {
+        const unsigned loss = transmitted ? (transmitted - received) * 100 / transmitted : 0;
+        std::cout << "\n--- " << host << " ping statistics ---\n"
+                  << transmitted << " packets transmitted, " << received << " received, "
+                  << (errors ? "+" + std::to_string(errors) + " errors, " : "") << loss
+                  << "% packet loss, time " << total_ms << "ms\n";
+        if (received) {
+            const double avg = rtt_sum / received;
+            const double mdev = std::sqrt(std::max(0.0, rtt_sum2 / received - avg * avg));
+            char line[128];
+            std::snprintf(line, sizeof line, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms", rtt_min,
+                          avg, rtt_max, mdev);
+            std::cout << line << "\n";
+        }
+        std::cout << std::flush;
+    }
+};
 
-    const auto total_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-    const unsigned loss = transmitted ? (transmitted - received) * 100 / transmitted : 0;
-    std::cout << "\n--- " << host_text << " ping statistics ---\n"
-              << transmitted << " packets transmitted, " << received << " received, "
-              << (errors ? "+" + std::to_string(errors) + " errors, " : "") << loss
-              << "% packet loss, time " << total_ms << "ms\n";
-    if (received) {
-        const double avg = rtt_sum / received;
-        const double mdev = std::sqrt(std::max(0.0, rtt_sum2 / received - avg * avg));
-        char line[128];
-        std::snprintf(line, sizeof line, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms", rtt_min,
-                      avg, rtt_max, mdev);
-        std::cout << line << "\n";
+// Sends every -i seconds and prints each answer as it comes; returns once
+// -c requests are answered or the last has waited -W, or on `stop`.
+// Returns false when there is no route (ping(8) exits 2 then).
+bool ping_loop(Pinger& pinger, const Settings& s, const std::atomic<bool>& stop, Tally& t) {
+    std::vector<std::uint8_t> data(s.size);
+    for (std::size_t i = 0; i < s.size; ++i) data[i] = static_cast<std::uint8_t>(0x10 + i);
+    std::map<std::uint16_t, Clock::time_point> sent_at;  // by sequence number
+    auto next_send = Clock::now(), last_send = next_send;
+    const auto gap = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.interval));
+    const auto linger = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.wait_s));
+    while (!stop) {
+        const auto now = Clock::now();
+        const bool more = s.count == 0 || t.transmitted < s.count;
+        if (more && now >= next_send) {
+            const auto seq = static_cast<std::uint16_t>(t.transmitted + 1);
+            // The clock starts before the request enters the stack, as ping(8)'s
+            // timestamp is taken before sendmsg().
+            sent_at[seq] = last_send = Clock::now();
+            if (pinger.send(s.host, seq, data) == Err::Unreachable) return false;
+            ++t.transmitted;
+            next_send += gap;
+            continue;
+        }
+        // Done when every request is answered, or the last has waited -W.
+        if (!more && (t.received + t.errors >= t.transmitted || now >= last_send + linger)) break;
+        const auto until = more ? next_send : last_send + linger;
+        auto a = pinger.receive(std::chrono::duration_cast<std::chrono::milliseconds>(until - now) +
+                                std::chrono::milliseconds(1));
+        if (!a) continue;
+        auto it = sent_at.find(a->seq);
+        if (it == sent_at.end()) continue;  // a duplicate, or not ours
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - it->second).count();
+        sent_at.erase(it);
+        if (a->err != Err::None) {
+            ++t.errors;
+            std::cout << "From " << ip::addr_to_string(a->from) << " icmp_seq=" << a->seq << " "
+                      << error_text(*a) << std::endl;
+            continue;
+        }
+        t.reply(ms);
+        char ms_text[32];
+        std::snprintf(ms_text, sizeof ms_text, "%.3f", ms);
+        std::cout << a->bytes << " bytes from " << ip::addr_to_string(a->from) << ": icmp_seq=" << a->seq
+                  << " ttl=" << unsigned{a->ttl} << " time=" << ms_text << " ms" << std::endl;
     }
-    std::cout << std::flush;
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    app::Program prog("ping");  // first: before any thread exists
+    const auto desc = options();
+    app::po::positional_options_description pos;
+    pos.add("host", 1);
+    const auto vm = prog.parse(argc, argv, desc, &pos, "[options] HOST");
+    auto opts = prog.stack_options(vm, app::RawAddr::NotTaken);
+    const Settings s = settings(prog, vm);
+    // Raw mode pings through the kernel's ICMP socket: no stack device to
+    // record or to inject faults into.
+    if (opts.link == "raw")
+        if (const auto w = app::given_watch_flags(vm); !w.empty())
+            prog.usage_error(w.front() + " needs --link packet or tap (in raw mode ping uses the kernel's ICMP socket)");
+
+    std::atomic<bool> stop{false};
+    std::mutex mu;
+    Pinger* live = nullptr;
+    prog.on_signal([&](int) {
+        stop = true;
+        std::lock_guard lk(mu);
+        if (live) live->stop();
+    });
+    std::unique_ptr<Pinger> pinger;
+    std::uint32_t src = 0;
+    if (opts.link == "raw") {
+        try {
+            pinger = std::make_unique<RawPinger>();
+        } catch (const stack::StackError& e) {
+            prog.fail(e.what(), 2);
+        }
+    } else {
+        stack::Stack& st = prog.open(std::move(opts));
+        src = st.source_for(s.host).value_or(0);
+        auto sock = st.ping_open();
+        if (!sock) prog.fail("cannot open a ping socket: " + std::string(stack::to_string(sock.err)), 2);
+        pinger = std::make_unique<StackPinger>(st, std::move(sock.value));
+    }
+    {
+        std::lock_guard lk(mu);
+        live = pinger.get();
+    }
+    prog.ready();
+    std::cout << "PING " << s.host_text << " (" << ip::addr_to_string(s.host) << ")"
+              << (src ? " from " + ip::addr_to_string(src) : std::string()) << ": " << s.size << "("
+              << s.size + 28 << ") bytes of data." << std::endl;
+    Tally t;
+    const auto start = Clock::now();
+    if (!ping_loop(*pinger, s, stop, t)) prog.fail("connect: Network is unreachable", 2);
+    t.summary(s.host_text, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
     {
         std::lock_guard lk(mu);
         live = nullptr;
     }
     pinger.reset();
-    return received ? 0 : 1;
+    prog.close_stack();
+    return t.received ? 0 : 1;
 }

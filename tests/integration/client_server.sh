@@ -2,7 +2,7 @@
 # Our client <-> our server, two processes on one host in raw mode: 100
 # messages echoed byte-exact, one of them a 64 KiB line; and the prompt on a
 # terminal.
-source "$(dirname "$0")/common.bash" python3
+source "$(dirname "$0")/common.bash" python3 script
 start_server srv --log-level info
 
 python3 - "$TMP/in.txt" <<'PY'
@@ -26,15 +26,13 @@ grep -q "closed 127.0.0.1:" "$TMP/srv.err" || fail "server did not log 'closed'"
 grep -q "FIN-WAIT-2 -> TIME-WAIT" "$TMP/client.err" || fail "client did not complete an orderly close"
 
 # On a terminal: the prompt and "Server response: ...".
-if command -v script >/dev/null; then
-    printf 'hello there\nexit\n' >"$TMP/tty.in"
-    timeout 20 script -qec "ip netns exec $NS ./client 127.0.0.1 8080" /dev/null \
-        <"$TMP/tty.in" >"$TMP/tty.out" 2>&1 || fail "interactive client exited $?"
-    tr -d '\r' <"$TMP/tty.out" >"$TMP/tty.txt"
-    grep -q "Enter message to send (or 'exit' to quit): " "$TMP/tty.txt" || fail "no prompt on a terminal"
-    grep -q "Server response: hello there" "$TMP/tty.txt" || fail "no 'Server response:' on a terminal"
-    echo "terminal mode: prompt and 'Server response: hello there' seen"
-fi
+printf 'hello there\nexit\n' >"$TMP/tty.in"
+timeout 20 script -qec "ip netns exec $NS ./client 127.0.0.1 8080" /dev/null \
+    <"$TMP/tty.in" >"$TMP/tty.out" 2>&1 || fail "interactive client exited $?"
+tr -d '\r' <"$TMP/tty.out" >"$TMP/tty.txt"
+grep -q "Enter message to send (or 'exit' to quit): " "$TMP/tty.txt" || fail "no prompt on a terminal"
+grep -q "Server response: hello there" "$TMP/tty.txt" || fail "no 'Server response:' on a terminal"
+echo "terminal mode: prompt and 'Server response: hello there' seen"
 
 stop_server "$SERVER_PID" TERM || fail "server exit status $? after SIGTERM"
 assert_no_tables "after client_server"

@@ -2,18 +2,19 @@
 # which runs tests/integration/*.sh, does not take it for a test): a network namespace of the test's own
 # with `lo` up, removed by a trap however the test ends, and helpers to run
 # our server inside it. Exit 0 pass, 77 skip, anything else fail.
+# `source common.bash CMD...` names the commands the test needs beyond
+# ip, nft and timeout (tests/integration/require.bash).
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
+source tests/integration/require.bash
 TEST=$(basename "$0" .sh)
+need_root
+need ip nft timeout "$@"
+[ -x ./server ] && [ -x ./client ] || { echo "FAIL: ./server and ./client are not built (make)"; exit 1; }
 NS="ustk-${TEST//_/-}-$$"
 TMP=$(mktemp -d "/tmp/ustk-$TEST.XXXXXX")
 PIDS=()
-
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, raw sockets)"
-for c in ip nft timeout "$@"; do command -v "$c" >/dev/null || skip "needs $c"; done
-[ -x ./server ] && [ -x ./client ] || skip "build first: make"
 
 cleanup() {
     for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done

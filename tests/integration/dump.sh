@@ -9,10 +9,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
-for tool in ip nc ss; do
-    command -v "$tool" >/dev/null || { echo "skip: $tool not installed"; exit 77; }
-done
+source tests/integration/require.bash
+need_root
+need ip nc ss ping ethtool timeout
 [ -x ./dump ] || { echo "FAIL: ./dump is not built (make dump)"; exit 1; }
 
 A=dump-a-$$ B=dump-b-$$
@@ -117,13 +116,11 @@ expect_tcp
 first=$(cat "$tmp/out")
 
 # 2. Offloads off: every checksum is real, verified, and good.
-if command -v ethtool >/dev/null; then
-    ip netns exec "$A" ethtool -K va tx off rx off tso off gso off gro off >/dev/null 2>&1
-    ip netns exec "$B" ethtool -K vb tx off rx off tso off gso off gro off >/dev/null 2>&1
-    capture tcp_exchange
-    expect_tcp
-    grep -q "cksum offloaded" "$tmp/out" && fail "offload reported with offloads off"
-fi
+ip netns exec "$A" ethtool -K va tx off rx off tso off gso off gro off >/dev/null 2>&1
+ip netns exec "$B" ethtool -K vb tx off rx off tso off gso off gro off >/dev/null 2>&1
+capture tcp_exchange
+expect_tcp
+grep -q "cksum offloaded" "$tmp/out" && fail "offload reported with offloads off"
 
 echo "ok: ./dump decoded ARP, ping and TCP, with and without checksum offload"
 echo "$first"

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The mistakes a user can make, each answered with one clear line and a
-# non-zero exit, and nothing left installed: not root, a port another
-# instance serves, a bad address, nothing listening, a host that does not
-# answer, a server that resets.
+# The mistakes a user can make, each answered with one clear line on stderr
+# (and nothing else there) and a non-zero exit, and nothing left installed:
+# not root, a port another instance serves, a bad address, an option that
+# cannot work in the chosen link mode, nothing listening, a host that does
+# not answer, a server that resets.
 source "$(dirname "$0")/common.bash" python3 setpriv
 
 # expect NAME WANT_RC PATTERN CMD...: runs CMD in the namespace, checks the
-# exit status, that stderr's last line matches PATTERN, and that it left no
-# nftables table behind (the running server keeps its own).
+# exit status, that stderr is one line and matches PATTERN, and that it left
+# no nftables table behind (the running server keeps its own).
 expect() {
     local name=$1 want=$2 pattern=$3; shift 3
     local rc=0 before
@@ -17,6 +18,7 @@ expect() {
     line=$(tail -n 1 "$TMP/$name.err")
     [ "$rc" = "$want" ] || fail "$name: exit status $rc, want $want ($line)"
     grep -Eq "$pattern" <<<"$line" || fail "$name: message '$line' does not match '$pattern'"
+    [ "$(wc -l <"$TMP/$name.err")" = 1 ] || fail "$name: stderr is not one line: $(cat "$TMP/$name.err")"
     [ "$(our_tables)" = "$before" ] || fail "$name left an nftables table: $(in_ns nft list tables)"
     echo "$name: exit $rc: $line"
 }
@@ -28,11 +30,30 @@ expect not-root-client 1 '^client: raw sockets need root or CAP_NET_RAW: run wit
 expect bad-address-client 2 "^client: bad address '300.1.2.3'" ./client 300.1.2.3
 expect bad-address-server 2 "^server: bad address 'nowhere'" ./server --addr nowhere
 expect foreign-address 1 "^server: 192.0.2.7 is not an address of this host$" ./server --addr 192.0.2.7
-expect bad-option 2 "^(./)?client: unrecognised option .*see --help" ./client --no-such-flag
+expect bad-option 2 "^client: unrecognised option .*see --help" ./client --no-such-flag
+expect bad-option-server 2 "^server: unrecognised option .*see --help" ./server --no-such-flag
+
+# Options that cannot work in raw mode, or only there: refused before the
+# stack opens (exit 2, no thread left to abort on).
+expect udp-raw 2 '^server: --udp needs --link packet or tap' ./server --udp
+expect addr-len-raw 2 "^server: --addr '127.0.0.1/8': raw mode takes a bare address" ./server --addr 127.0.0.1/8
+expect addr-client-raw 2 '^client: --addr is for --link packet or tap' ./client --addr 10.0.0.2/24
+expect ifname-raw 2 '^server: --ifname is for --link packet or tap' ./server --ifname eth0
+expect gateway-raw 2 '^client: --gateway is for --link packet or tap' ./client --gateway 10.0.0.1
+expect no-firewall-tap 2 '^server: --no-firewall is for raw mode' ./server --link tap --addr 10.9.0.2/24 --no-firewall
+expect pcap-ping-raw 2 '^ping: --pcap needs --link packet or tap' ./ping --pcap "$TMP/x.pcap" -c 1 127.0.0.1
+expect packet-no-ifname 2 '^server: --link packet needs --ifname' ./server --link packet --addr 10.9.0.2/24
+expect no-such-interface 1 '^server: ' ./server --link packet --ifname nosuch0 --addr 10.9.0.2/24
+expect timeout-range 2 '^client: --connect-timeout must be between 0 and 3600 seconds' ./client --connect-timeout -1
+expect shared-port 2 '^server: discard and echo cannot share port 9' ./server --port 9 --discard 9
 
 start_server srv --log-level warning
 expect port-in-use 1 '^server: port 8080 is already in use$' ./server --log-level warning
 expect refused 3 '^client: connection to 127.0.0.1:7 refused' ./client 127.0.0.1 7
+# --connect-timeout 0: no deadline of the client's own; it connects as usual.
+echo hi | timeout 20 ip netns exec "$NS" ./client --connect-timeout 0 127.0.0.1 8080 >"$TMP/t0.out" 2>"$TMP/t0.err" ||
+    fail "--connect-timeout 0: exit $? ($(cat "$TMP/t0.err"))"
+[ "$(cat "$TMP/t0.out")" = hi ] || fail "--connect-timeout 0: no echo"
 
 # A host that does not answer: a route to a documentation prefix through
 # lo. The SYN comes back in on lo, is not for a local address, and this

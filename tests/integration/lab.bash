@@ -5,7 +5,7 @@
 LAB="u${TEST:0:3}$(( $$ % 100000 ))"
 KNS=$LAB-k SNS=$LAB-s KIF=$LAB-k SIF=$LAB-s
 trap 'cleanup; scripts/lab-down.sh --name "$LAB" >/dev/null 2>&1' EXIT
-for c in ping ethtool; do command -v "$c" >/dev/null || skip "needs $c"; done
+need ping ethtool
 
 # lab_up [--tap] [--offload] [--net 10.0.0]
 lab_up() { scripts/lab-up.sh --name "$LAB" "$@" >"$TMP/lab.out" 2>&1 || fail "lab-up: $(cat "$TMP/lab.out")"; }

@@ -5,14 +5,14 @@
 #
 # The drop is in prerouting, on the receiving side of loopback: a drop in
 # the sender's own output path is reported to the kernel's TCP, which would
-# resend at once and hide the loss (PITFALLS: local drops are not loss).
+# resend at once and hide the loss (local drops are not loss).
 # Segmentation offloads are off on this lo so that the kernel sends
 # MSS-sized segments, as on a real link: with them on it sends 64 KiB
 # super-packets over loopback and 2% "per packet" means far fewer losses
 # for the kernel than for us.
-source "$(dirname "$0")/common.bash" python3 socat
+source "$(dirname "$0")/common.bash" python3 socat ethtool
 BYTES=10000000
-command -v ethtool >/dev/null && in_ns ethtool -K lo tso off gso off >/dev/null 2>&1
+in_ns ethtool -K lo tso off gso off >/dev/null 2>&1 || fail "cannot switch segmentation offloads off on lo"
 # Both stacks then use MSS 1460, as on Ethernet (our default --mss).
 in_ns ip link set lo mtu 1500
 in_ns nft -f - <<'NFT' || fail "cannot install the loss rule"

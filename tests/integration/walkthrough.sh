@@ -5,7 +5,7 @@
 # must be, fast retransmit on the third duplicate ACK, TIME-WAIT and its
 # expiry, the RST of a refused connection, a pcap tshark reads. Times, ISNs
 # and ports change from run to run and are never compared.
-source "$(dirname "$0")/common.bash" python3 tshark
+source "$(dirname "$0")/common.bash" python3 tshark ping nc ethtool
 OUT="$TMP/lesson"
 LESSON_NS="$NS" timeout 120 scripts/walkthrough.sh "$OUT" >"$TMP/lesson.txt" 2>"$TMP/lesson.err" ||
     fail "scripts/walkthrough.sh exited $?: $(tail -n 5 "$TMP/lesson.txt")"
@@ -97,6 +97,16 @@ n=$(grep -c "127.0.0.1 → 127.0.0.1 *TCP" "$f")
 grep -q "Malformed" "$f" && fail "09-pcap: malformed packets"
 in_order "$(step 10-pcap-follow)" "Node 0: 127.0.0.1:" "one" "two"
 echo "pcap: $n packets decoded, stream followed"
+
+# 8. packet mode: ARP before the first echo, the echoes, nc, our MAC in
+# the kernel's neighbour table.
+grep -q "^64 bytes from 10.0.0.2: icmp_seq=2 " "$(step 12-ping)" || fail "12-ping: no second echo reply"
+grep -qx "hello" "$(step 13-nc)" || fail "13-nc: the line did not come back"
+grep -q "^10.0.0.2 dev lsn-k lladdr .* REACHABLE" "$(step 14-neigh)" || fail "14-neigh: no entry for us"
+in_order "$(step 15-lab-trace)" "ARP Request who-has 10.0.0.2? tell 10.0.0.2" \
+    "ARP Request who-has 10.0.0.2? tell 10.0.0.1" "ARP Reply 10.0.0.2 is-at" \
+    "ICMP Echo id=" "ICMP EchoReply id=" "LISTEN -> SYN-RECEIVED" "LAST-ACK -> CLOSED"
+echo "packet mode: ARP, ping, nc and the neighbour entry"
 
 # Nothing left behind: the server is gone, no nftables table of ours.
 assert_no_tables "after the walkthrough"

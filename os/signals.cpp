@@ -1,4 +1,4 @@
-#include "stack/signals.hpp"
+#include "os/signals.hpp"
 
 #include <poll.h>
 #include <pthread.h>
@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-namespace stack {
+namespace os {
 
 namespace {
 sigset_t exit_signals() {
@@ -71,4 +71,4 @@ void ExitSignals::watch() {
     }
 }
 
-}  // namespace stack
+}  // namespace os

@@ -20,9 +20,12 @@
 #include <mutex>
 #include <random>
 
-#include "stack/error.hpp"
+#include "base/error.hpp"
 
-namespace stack {
+namespace os {
+
+using base::Err;
+using base::Result;
 
 class Firewall;
 class PortTable;
@@ -77,4 +80,4 @@ private:
     std::minstd_rand rng_{std::random_device{}()};
 };
 
-}  // namespace stack
+}  // namespace os

@@ -28,7 +28,7 @@
 #include <string>
 #include <thread>
 
-namespace stack {
+namespace os {
 
 struct FirewallError : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -36,8 +36,12 @@ struct FirewallError : std::runtime_error {
 
 class Firewall {
 public:
-    // Removes stale tables, installs ours, logs one line. Throws FirewallError.
+    // Removes stale tables and installs ours. Throws FirewallError.
     static std::unique_ptr<Firewall> install(std::uint32_t mark);
+    // Logs at info, in one line, what was installed and why. A program calls
+    // it once it is up; until then install and removal are logged at debug
+    // only, so a program that fails to start prints just its error.
+    void announce();
     ~Firewall();  // remove()
     Firewall(const Firewall&) = delete;
     Firewall& operator=(const Firewall&) = delete;
@@ -59,7 +63,7 @@ public:
     static int remove_stale_tables();
 
 private:
-    explicit Firewall(std::string table);
+    Firewall(std::string table, std::uint32_t mark);
     void worker();
 
     struct Release {
@@ -68,6 +72,8 @@ private:
     };
 
     const std::string table_;
+    const std::uint32_t mark_;
+    bool announced_ = false;
     std::mutex remove_mu_;
     std::mutex mu_;
     std::condition_variable cv_;
@@ -78,4 +84,4 @@ private:
     std::thread worker_;
 };
 
-}  // namespace stack
+}  // namespace os

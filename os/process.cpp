@@ -1,4 +1,4 @@
-#include "stack/process.hpp"
+#include "os/process.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -10,7 +10,7 @@
 
 extern char** environ;
 
-namespace stack {
+namespace os {
 
 ProcessResult run_process(const std::vector<std::string>& argv, std::string_view input) {
     ProcessResult r;
@@ -65,4 +65,4 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::string_view
     return r;
 }
 
-}  // namespace stack
+}  // namespace os

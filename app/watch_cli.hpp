@@ -1,14 +1,15 @@
-// The command-line flags of stack/watch.hpp (issue 6), shared by every app
+// The command-line flags of stack/watch.hpp shared by every program
 // that opens a stack: --pcap, --trace, --diagram, --verbose, and the fault
 // injector's --drop, --drop-nth, --delay, --reorder, --duplicate, --corrupt,
 // --seed (with --reorder-jitter, --bandwidth, --queue).
 #pragma once
 #include <string>
+#include <vector>
 
-#include "stack/cli.hpp"
+#include "app/cli.hpp"
 #include "stack/watch.hpp"
 
-namespace stack {
+namespace app {
 
 // Adds the flags as two groups of their own, each listed with its default.
 void add_watch_options(po::options_description& desc);
@@ -18,6 +19,10 @@ void add_watch_options(po::options_description& desc);
 // in colour when stderr is a terminal (and NO_COLOR is not set). With a trace
 // on and no --log-level given, the tcp channel's info lines (state changes,
 // which the trace shows already) are turned down to warnings.
-WatchOptions watch_options(const po::variables_map& vm, const std::string& prog);
+stack::WatchOptions watch_options(const po::variables_map& vm, const std::string& name);
 
-}  // namespace stack
+// The watching and fault flags the user gave ("--pcap", "--drop"...), for a
+// program that cannot honour them in some mode.
+std::vector<std::string> given_watch_flags(const po::variables_map& vm);
+
+}  // namespace app

@@ -1,11 +1,11 @@
-#include "stack/cli.hpp"
+#include "app/cli.hpp"
 
 #include <cstdlib>
 #include <iostream>
 
 #include "base/log.hpp"
 
-namespace stack {
+namespace app {
 
 void add_common_options(po::options_description& desc, const char* level) {
     desc.add_options()("help,h", "show this help and exit")(
@@ -13,10 +13,19 @@ void add_common_options(po::options_description& desc, const char* level) {
         "trace|debug|info|warning|error|off");
 }
 
-po::variables_map parse_command_line(int argc, char** argv, const po::options_description& desc,
+void usage_error(const std::string& name, std::string_view msg) {
+    std::cerr << name << ": " << msg << " (see --help)\n";
+    std::exit(2);
+}
+
+bool given(const po::variables_map& vm, const char* flag) {
+    return vm.count(flag) && !vm[flag].defaulted();
+}
+
+po::variables_map parse_command_line(const std::string& name, int argc, char** argv,
+                                     const po::options_description& desc,
                                      const po::positional_options_description* pos,
                                      const std::string& usage) {
-    const std::string prog = argc > 0 ? argv[0] : "app";
     po::variables_map vm;
     try {
         po::command_line_parser parser(argc, argv);
@@ -24,23 +33,18 @@ po::variables_map parse_command_line(int argc, char** argv, const po::options_de
         if (pos) parser.positional(*pos);
         po::store(parser.run(), vm);
         if (vm.count("help")) {
-            std::cout << "Usage: " << prog << " " << usage << "\n\n" << desc << "\n";
+            std::cout << "Usage: " << name << " " << usage << "\n\n" << desc << "\n";
             std::exit(0);
         }
         po::notify(vm);
     } catch (const po::error& e) {
-        std::cerr << prog << ": " << e.what() << " (see --help)\n";
-        std::exit(2);
+        usage_error(name, e.what());
     }
     const auto& lv = vm["log-level"].as<std::string>();
     auto level = logx::parse_level(lv);
-    if (!level) {
-        std::cerr << prog << ": bad --log-level '" << lv
-                  << "' (use trace, debug, info, warning, error or off)\n";
-        std::exit(2);
-    }
+    if (!level) usage_error(name, "bad --log-level '" + lv + "' (use trace, debug, info, warning, error or off)");
     logx::init(*level);
     return vm;
 }
 
-}  // namespace stack
+}  // namespace app

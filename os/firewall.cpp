@@ -1,4 +1,4 @@
-#include "stack/firewall.hpp"
+#include "os/firewall.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "base/log.hpp"
-#include "stack/process.hpp"
+#include "os/process.hpp"
 
-namespace stack {
+namespace os {
 
 namespace {
 
@@ -60,11 +60,11 @@ int Firewall::remove_stale_tables() {
     return removed;
 }
 
-Firewall::Firewall(std::string table) : table_(std::move(table)) {}
+Firewall::Firewall(std::string table, std::uint32_t mark) : table_(std::move(table)), mark_(mark) {}
 
 std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
     remove_stale_tables();
-    std::unique_ptr<Firewall> fw(new Firewall(kPrefix + std::to_string(getpid())));
+    std::unique_ptr<Firewall> fw(new Firewall(kPrefix + std::to_string(getpid()), mark));
     std::ostringstream rules;
     rules << "table inet " << fw->table_ << " {\n"
           << "  set ports { type inet_service; }\n"
@@ -80,12 +80,19 @@ std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
     check(nft({"-f", "-"}, rules.str()), "installing nftables table inet " + fw->table_);
     fw->installed_ = true;
     fw->worker_ = std::thread([f = fw.get()] { f->worker(); });
-    LOG(stack, info) << "firewall: installed nftables table inet " << fw->table_
-                     << ": drops TCP RSTs from our ports that lack our mark 0x" << std::hex << mark
+    LOG(stack, debug) << "firewall: installed nftables table inet " << fw->table_;
+    return fw;
+}
+
+void Firewall::announce() {
+    std::lock_guard lk(mu_);
+    if (!installed_ || announced_) return;
+    announced_ = true;
+    LOG(stack, info) << "firewall: installed nftables table inet " << table_
+                     << ": drops TCP RSTs from our ports that lack our mark 0x" << std::hex << mark_
                      << std::dec
                      << ", because in raw mode the kernel also sees our segments and would reset "
                         "our connections (--no-firewall turns this off)";
-    return fw;
 }
 
 Firewall::~Firewall() { remove(); }
@@ -158,11 +165,13 @@ void Firewall::remove() {
     if (!installed_) return;
     installed_ = false;
     const auto r = nft({"delete", "table", "inet", table_});
-    if (r.status == 0) {
+    if (r.status == 0 && announced_) {
         LOG(stack, info) << "firewall: removed nftables table inet " << table_;
+    } else if (r.status == 0) {
+        LOG(stack, debug) << "firewall: removed nftables table inet " << table_;
     } else {
         LOG(stack, warning) << "firewall: removing table inet " << table_ << ": " << one_line(r.output);
     }
 }
 
-}  // namespace stack
+}  // namespace os

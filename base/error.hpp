@@ -1,9 +1,9 @@
 // What a socket call can fail with. Distinct kinds so that an application can
-// print "refused", "timed out" or "reset" (issue 4) rather than one "error".
+// print "refused", "timed out" or "reset" rather than one "error".
 #pragma once
 #include <string_view>
 
-namespace stack {
+namespace base {
 
 enum class Err {
     None,
@@ -45,4 +45,4 @@ struct Result {
     explicit operator bool() const { return ok(); }
 };
 
-}  // namespace stack
+}  // namespace base

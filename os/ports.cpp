@@ -1,4 +1,4 @@
-#include "stack/ports.hpp"
+#include "os/ports.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,9 +9,9 @@
 #include <cstring>
 
 #include "base/log.hpp"
-#include "stack/firewall.hpp"
+#include "os/firewall.hpp"
 
-namespace stack {
+namespace os {
 
 namespace {
 
@@ -117,4 +117,4 @@ void PortTable::release(const PortLease& l) {
 
 PortLease::~PortLease() { table_->release(*this); }
 
-}  // namespace stack
+}  // namespace os

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace stack {
+namespace os {
 
 struct ProcessResult {
     int status = -1;     // exit code; -1 if it could not be started or was killed
@@ -15,4 +15,4 @@ struct ProcessResult {
 // Runs argv[0] (looked up in PATH), writes `input` to its stdin, waits for it.
 ProcessResult run_process(const std::vector<std::string>& argv, std::string_view input = {});
 
-}  // namespace stack
+}  // namespace os

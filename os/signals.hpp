@@ -11,7 +11,7 @@
 #include <mutex>
 #include <thread>
 
-namespace stack {
+namespace os {
 
 class ExitSignals {
 public:
@@ -33,4 +33,4 @@ private:
     std::thread thread_;
 };
 
-}  // namespace stack
+}  // namespace os

@@ -1,13 +1,13 @@
-#include "stack/stack_cli.hpp"
+#include "app/stack_cli.hpp"
 
 #include <cstdlib>
 #include <iostream>
 
 #include "ip/ipv4.hpp"
 #include "ip/route.hpp"
-#include "stack/watch_cli.hpp"
+#include "app/watch_cli.hpp"
 
-namespace stack {
+namespace app {
 
 void add_stack_options(po::options_description& desc) {
     desc.add_options()
@@ -27,7 +27,7 @@ void add_stack_options(po::options_description& desc) {
         ("msl-ms", po::value<unsigned>()->default_value(2000),
          "maximum segment lifetime in ms; TIME-WAIT lasts 2*MSL")
         ("stats", po::bool_switch(), "print the stack's counters at exit");
-    // Packet and tap mode (issue 5); --addr A/len is the app's own option.
+    // Packet and tap mode; --addr A/len is the program's own option.
     desc.add_options()
         ("ifname", po::value<std::string>(),
          "packet: the interface to use; tap: the name of the TAP to create (default ustk0)")
@@ -36,14 +36,14 @@ void add_stack_options(po::options_description& desc) {
          "tap: the address A/len given to the kernel's side of the TAP")
         ("mac", po::value<std::string>(),
          "packet/tap: our MAC (packet: the interface's by default; tap: a random one)");
-    add_watch_options(desc);  // issue 6: --pcap, --trace, faults
+    add_watch_options(desc);  // --pcap, --trace, faults
 }
 
 namespace {
 
 template <class Bad>
-InterfaceOptions interface_options(const po::variables_map& vm, const std::string& link, Bad bad) {
-    InterfaceOptions io;
+stack::InterfaceOptions interface_options(const po::variables_map& vm, const std::string& link, Bad bad) {
+    stack::InterfaceOptions io;
     io.link = link;
     if (vm.count("ifname")) io.ifname = vm["ifname"].as<std::string>();
     if (link == "packet" && io.ifname.empty()) bad("--link packet needs --ifname (see `ip link`)");
@@ -70,20 +70,40 @@ InterfaceOptions interface_options(const po::variables_map& vm, const std::strin
     return io;
 }
 
+// Raw mode: the kernel owns the address, the interfaces and the routes, so
+// the flags that name them cannot work; say so rather than ignore them.
+template <class Bad>
+void check_raw_flags(const po::variables_map& vm, RawAddr raw_addr, Bad bad) {
+    for (const char* f : {"ifname", "gateway", "tap-host-addr", "mac"})
+        if (given(vm, f))
+            bad(std::string("--") + f + " is for --link packet or tap (in raw mode the kernel "
+                "owns the interfaces and routes)");
+    if (!given(vm, "addr")) return;
+    const auto text = vm["addr"].as<std::string>();
+    if (raw_addr == RawAddr::NotTaken)
+        bad("--addr is for --link packet or tap (in raw mode our address is the kernel's)");
+    if (text.find('/') != std::string::npos)
+        bad("--addr '" + text + "': raw mode takes a bare address to listen on (A/len is for "
+            "--link packet or tap)");
+}
+
 }  // namespace
 
-StackOptions stack_options(const po::variables_map& vm, const std::string& prog) {
-    auto bad = [&](const std::string& msg) {
-        std::cerr << prog << ": " << msg << " (see --help)\n";
-        std::exit(2);
-    };
-    StackOptions o;
+stack::StackOptions stack_options(const po::variables_map& vm, const std::string& name,
+                                  RawAddr raw_addr) {
+    auto bad = [&](const std::string& msg) { usage_error(name, msg); };
+    stack::StackOptions o;
     o.link = vm["link"].as<std::string>();
     if (o.link != "raw" && o.link != "packet" && o.link != "tap")
         bad("--link must be raw, packet or tap");
-    if (o.link != "raw") o.interfaces.push_back(interface_options(vm, o.link, bad));
+    if (o.link == "raw") {
+        check_raw_flags(vm, raw_addr, bad);
+    } else {
+        if (vm["no-firewall"].as<bool>())
+            bad("--no-firewall is for raw mode (in packet and tap mode the kernel never sees our segments)");
+        o.interfaces.push_back(interface_options(vm, o.link, bad));
+    }
     if (vm.count("gateway")) {
-        if (o.link == "raw") bad("--gateway is for --link packet or tap (in raw mode the kernel routes)");
         const auto gw = ip::parse_addr(vm["gateway"].as<std::string>());
         if (!gw) bad("bad --gateway '" + vm["gateway"].as<std::string>() + "' (a dotted quad)");
         o.gateway = *gw;
@@ -102,7 +122,7 @@ StackOptions stack_options(const po::variables_map& vm, const std::string& prog)
     const unsigned msl = vm["msl-ms"].as<unsigned>();
     if (msl > 600000) bad("--msl-ms must be at most 600000");
     o.tcp.msl = std::chrono::milliseconds(msl);
-    o.watch = watch_options(vm, prog);  // issue 6
+    o.watch = watch_options(vm, name);
     return o;
 }
 
@@ -111,4 +131,4 @@ std::optional<std::uint32_t> parse_host(std::string_view text) {
     return ip::parse_addr(text);
 }
 
-}  // namespace stack
+}  // namespace app

@@ -1,4 +1,4 @@
-#include "stack/watch_cli.hpp"
+#include "app/watch_cli.hpp"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 
 #include "base/log.hpp"
 
-namespace stack {
+namespace app {
 
 namespace {
 
@@ -54,23 +54,26 @@ void add_watch_options(po::options_description& desc) {
     desc.add(faults);
 }
 
-WatchOptions watch_options(const po::variables_map& vm, const std::string& prog) {
-    WatchOptions w;
+std::vector<std::string> given_watch_flags(const po::variables_map& vm) {
+    std::vector<std::string> out;
+    for (const char* f : {"pcap", "trace", "diagram", "verbose"})
+        if (vm.count(f) && !vm[f].defaulted()) out.push_back(std::string("--") + f);
+    for (const auto& f : l2::kFaultOptions)
+        if (given(vm, std::string(f.name).c_str())) out.push_back("--" + std::string(f.name));
+    return out;
+}
+
+stack::WatchOptions watch_options(const po::variables_map& vm, const std::string& name) {
+    stack::WatchOptions w;
     if (vm.count("pcap")) {
         w.pcap = vm["pcap"].as<std::string>();
-        if (w.pcap.empty()) {
-            std::cerr << prog << ": --pcap needs a file name (see --help)\n";
-            std::exit(2);
-        }
+        if (w.pcap.empty()) usage_error(name, "--pcap needs a file name");
     }
     for (const auto& f : l2::kFaultOptions) {
-        const std::string name(f.name);
-        if (!vm.count(name) || vm[name].defaulted()) continue;
-        if (auto err = l2::set_fault_option(w.faults, name, vm[name].as<std::string>());
-            !err.empty()) {
-            std::cerr << prog << ": " << err << " (see --help)\n";
-            std::exit(2);
-        }
+        const std::string flag(f.name);
+        if (!vm.count(flag) || vm[flag].defaulted()) continue;
+        if (auto err = l2::set_fault_option(w.faults, flag, vm[flag].as<std::string>()); !err.empty())
+            usage_error(name, err);
     }
     w.trace = vm.count("trace") && vm["trace"].as<bool>();
     w.diagram = vm.count("diagram") && vm["diagram"].as<bool>();
@@ -84,4 +87,4 @@ WatchOptions watch_options(const po::variables_map& vm, const std::string& prog)
     return w;
 }
 
-}  // namespace stack
+}  // namespace app

@@ -1,0 +1,62 @@
+#include "app/program.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "base/log.hpp"
+
+namespace app {
+
+Program::Program(std::string name) : name_(std::move(name)) {
+    on_signal([](int sig) { std::_Exit(128 + sig); });
+}
+
+void Program::fail(std::string_view msg, int code) {
+    {
+        std::lock_guard lk(mu_);
+        if (stack_) stack_->shutdown();
+    }
+    std::cerr << name_ << ": " << msg << "\n";
+    std::exit(code);
+}
+
+stack::Stack& Program::open(stack::StackOptions opts) {
+    std::unique_ptr<stack::Stack> st;
+    try {
+        st = stack::Stack::open(std::move(opts));
+    } catch (const stack::StackError& e) {
+        std::cerr << name_ << ": " << e.what() << "\n";
+        std::exit(1);
+    }
+    std::lock_guard lk(mu_);
+    stack_ = std::move(st);
+    return *stack_;
+}
+
+void Program::ready() {
+    std::lock_guard lk(mu_);
+    if (stack_) stack_->announce();
+}
+
+void Program::on_signal(std::function<void(int)> fn) {
+    signals_.on_signal([this, fn = std::move(fn)](int sig) {
+        LOG(app, info) << "stopping (" << sigabbrev_np(sig) << ")";
+        {
+            std::lock_guard lk(mu_);
+            if (stack_) stack_->shutdown();
+        }
+        if (fn) fn(sig);
+    });
+}
+
+void Program::close_stack() {
+    std::unique_ptr<stack::Stack> st;
+    {
+        std::lock_guard lk(mu_);
+        st = std::move(stack_);
+    }
+    st.reset();  // shutdown() in the destructor, outside the lock
+}
+
+}  // namespace app
