@@ -202,7 +202,7 @@ Time ArpCache::poll_time(const Entry& e) const {
 }
 
 // A full table gives up its least recently confirmed entry that no packet
-// has used since (PITFALLS: never evict one in active use). Incomplete
+// has used since (never evict one in active use). Incomplete
 // entries hold packets and leave by themselves within seconds.
 bool ArpCache::make_room() {
     auto victim = entries_.end();

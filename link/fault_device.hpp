@@ -1,4 +1,4 @@
-// Faults on demand (issue 6): a device around any device that passes every
+// Faults on demand: a device around any device that passes every
 // outgoing packet through an l2::FaultInjector (link/faults.hpp), so that
 // --drop, --drop-nth, --delay, --reorder, --duplicate and --corrupt work the
 // same in every link mode. Received packets pass untouched: the faults are

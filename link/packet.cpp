@@ -129,7 +129,7 @@ std::optional<PacketFrame> recv_packet_frame(int fd, base::MutBytes buf) {
         if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
         tpacket_auxdata aux;
         std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
-        // PITFALLS.md: with checksum offload the kernel hands the frame over
+        // With checksum offload the kernel hands the frame over
         // before the transport checksum exists (what tcpdump does too).
         f.checksum_not_ready = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
     }

@@ -4,7 +4,7 @@
 // kernel side no address (or another one), or the kernel answers too.
 //
 // Frames the kernel hands over before the NIC would have filled in the
-// transport checksum (checksum offload on a veth, PITFALLS.md) are marked by
+// transport checksum (checksum offload on a veth) are marked by
 // PACKET_AUXDATA's TP_STATUS_CSUMNOTREADY; they come up with
 // checksum_trusted, so TCP/UDP skip the check for those frames only. Frames
 // we sent ourselves (PACKET_OUTGOING) are skipped.

@@ -1,6 +1,6 @@
 // A pcap file writer (the classic libpcap format, microsecond timestamps),
 // so every link mode can record what it sent and received for Wireshark,
-// tshark or tcpdump -r (PITFALLS.md: every bug report starts with a pcap).
+// tshark or tcpdump -r (every bug report starts with a pcap).
 //
 // File header (24 bytes), then per packet a 16-byte record header and the
 // bytes. All fields are written little-endian; readers tell the byte order

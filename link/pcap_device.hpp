@@ -1,4 +1,4 @@
-// --pcap FILE (issue 6): a device around any device that writes every packet
+// --pcap FILE: a device around any device that writes every packet
 // it sends and receives to a pcap file as it passes, for Wireshark, tshark or
 // tcpdump -r. The link type follows the device: LINKTYPE_IPV4 for the raw
 // device's bare IPv4 packets, LINKTYPE_ETHERNET for packet and tap frames.

@@ -2,7 +2,7 @@
 # Captures the real packets that tests/unit/captured.hpp holds as byte arrays.
 # Two network namespaces joined by a veth pair; every address lives inside
 # them, nothing leaves the machine. Transmit checksum offload is off, so the
-# TCP/UDP checksums in the capture are the kernel's real ones (PITFALLS.md).
+# TCP/UDP checksums in the capture are the kernel's real ones.
 #
 #   sudo scripts/capture-wire-vectors.sh OUT_DIR
 #

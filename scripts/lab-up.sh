@@ -52,7 +52,7 @@ ip -n "$K" addr add "$NET.1/24" dev "$K"
 ip -n "$K" link set "$K" up
 ip -n "$S" link set "$S" up   # no kernel address: the stack owns $NET.2
 if [ "$OFFLOAD" = 0 ] && command -v ethtool >/dev/null; then
-    # PITFALLS.md: with offloads on, the kernel's frames carry partial
+    # With offloads on, the kernel's frames carry partial
     # checksums (the stack copes); off, every checksum on the wire is real.
     ip netns exec "$K" ethtool -K "$K" tx off rx off tso off gso off gro off >/dev/null 2>&1 || true
     ip netns exec "$S" ethtool -K "$S" tx off rx off tso off gso off gro off >/dev/null 2>&1 || true

@@ -87,7 +87,7 @@ struct ListenerEntry {
     std::uint32_t addr = 0;  // 0 = any
     std::uint16_t port = 0;
     std::shared_ptr<PortLease> lease;
-    // The backlog (PITFALLS: "No real listen backlog"): at most syn_backlog
+    // The backlog ("No real listen backlog"): at most syn_backlog
     // half-open connections (SYN-RECEIVED) and `backlog` completed ones
     // waiting for accept(). A SYN that finds either full is dropped; the
     // client's SYN retransmission tries again later, as with Linux.

@@ -1,5 +1,5 @@
 // One line per segment for trace logs ("in 127.0.0.1:40000 > 127.0.0.1:8080
-// [SYN] seq=... win=... len=0"). --trace (issue 6) will grow out of this.
+// [SYN] seq=... win=... len=0"), at trace level; --trace has its own format.
 #pragma once
 #include <cstdint>
 #include <sstream>

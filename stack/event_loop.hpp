@@ -8,7 +8,7 @@
 // Each wake-up does a bounded amount of work (the device callback reads at
 // most a budget of packets; at most kTaskBudget posted tasks run), and the
 // timer check runs on every wake-up, so a packet flood cannot starve timers
-// or the applications (PITFALLS: busy loops). Work left over keeps its fd
+// or the applications (busy loops). Work left over keeps its fd
 // readable (level-triggered), so the next epoll_wait returns at once.
 #pragma once
 #include <deque>

@@ -58,7 +58,7 @@ int put(Core& core, Netif& nif, std::uint32_t next_hop, base::Bytes packet, Coun
         return 0;
     }
     // RFC 1122 2.3.2.2: held (bounded) until the neighbour answers, so the
-    // first ping or SYN is not lost (PITFALLS.md).
+    // first ping or SYN is not lost.
     if (nif.arp->send(next_hop, packet, now) == l2::ArpCache::Sent::Dropped) {
         ++c.arp_dropped;
         return ENOBUFS;

@@ -19,7 +19,7 @@ struct Captured {
     base::Bytes bytes;
     // The kernel had not filled in the TCP/UDP checksum (checksum offload:
     // AF_PACKET's TP_STATUS_CSUMNOTREADY), so the field holds only part of
-    // the sum and cannot be verified (PITFALLS: checksum offload on veth).
+    // the sum and cannot be verified (checksum offload on veth).
     bool checksum_not_ready = false;
     bool lost = false;  // the fault injector dropped it
 };

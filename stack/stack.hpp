@@ -68,7 +68,7 @@ struct StackOptions {
     // loopback 127.0.0.1/8 is added to them.
     std::vector<InterfaceOptions> interfaces;
     std::uint32_t gateway = 0;
-    // --pcap, --trace, faults... (issue 6): wrappers around the device.
+    // --pcap, --trace, faults...: wrappers around the device.
     WatchOptions watch;
 };
 

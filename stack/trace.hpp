@@ -1,4 +1,4 @@
-// The --trace output (issue 6): one line per TCP segment in and out, local
+// The --trace output: one line per TCP segment in and out, local
 // side on the left, with the numbers a textbook ladder shows, and between
 // them, on lines of their own, the connection's events (tcp::Observer) that
 // explain the flow:

@@ -1,4 +1,4 @@
-// --trace, --diagram, --verbose (issue 6): a device around the stack's device
+// --trace, --diagram, --verbose: a device around the stack's device
 // that decodes every packet going in and out with the stack's own parsers
 // and prints it as a trace line (stack/packet_trace.hpp), and whose Tracer
 // the stack gives to every connection as its tcp::Observer, so that the

@@ -1,4 +1,4 @@
-// The words of the --trace output (issue 6), as pure functions: the time
+// The words of the --trace output, as pure functions: the time
 // column, endpoints, a TCP segment's summary in the style of Wireshark's Info
 // column, and the sentence for each tcp::TraceEvent. stack/trace.hpp puts
 // them in columns and keeps the per-connection state they need.

@@ -1,4 +1,4 @@
-// What a class can watch and provoke (issue 6), as wrappers around whatever
+// What a class can watch and provoke, as wrappers around whatever
 // device the stack opened, so that every link mode (raw, packet, tap) gets
 // them the same way:
 //

@@ -39,7 +39,7 @@ enum class State : std::uint8_t {
 std::string_view to_string(State);  // "SYN-SENT", as the RFC writes them
 
 // Why a connection ended abnormally; distinct so that the application can
-// say "refused", "reset" or "timed out" (issue 3).
+// say "refused", "reset" or "timed out".
 enum class Error : std::uint8_t {
     None,
     Refused,      // RST in reply to our SYN (RFC 9293 3.10.7.3)
@@ -90,7 +90,7 @@ public:
                               base::Bytes payload2) = 0;
 };
 
-// Per-connection counters (issue 3: a user can print them).
+// Per-connection counters (a user can print them).
 struct Stats {
     std::uint64_t segs_in = 0, segs_out = 0;
     std::uint64_t bytes_in = 0, bytes_out = 0;  // payload bytes, first transmissions / in order
@@ -108,7 +108,7 @@ struct Stats {
     std::uint64_t delayed_acks = 0;
 };
 
-// What a learner can watch (issue 6): the events between segments that
+// What a learner can watch: the events between segments that
 // explain the flow. The connection reports them to an Observer, if one is set.
 struct TraceEvent {
     enum class Kind : std::uint8_t {

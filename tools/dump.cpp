@@ -1,6 +1,6 @@
 // ./dump --ifname IF [--count N] [--verbose]: decodes the live traffic of an
-// interface with the stack's own parsers and prints it in the --trace format
-// (issue 6), so a class can watch the kernel, or the stack, on the wire:
+// interface with the stack's own parsers and prints it in the --trace
+// format, so a class can watch the kernel, or the stack, on the wire:
 //
 //   sudo ./dump --ifname veth0
 //      0.000000  02:00:00:00:00:0a     --> ff:ff:ff:ff:ff:ff     ARP Request who-has 192.0.2.2? tell 192.0.2.1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Packet mode with the veth's offloads ON (the default on real systems,
-# PITFALLS.md): the kernel's TCP and UDP frames reach AF_PACKET with partial
+# Packet mode with the veth's offloads ON (the default on real systems):
+# the kernel's TCP and UDP frames reach AF_PACKET with partial
 # checksums, marked TP_STATUS_CSUMNOTREADY, and TSO/GSO hands over segments
 # larger than the MTU. The stack must accept them: 1 MB through nc, byte
 # exact, a UDP echo, and no segment dropped as malformed.

@@ -1,4 +1,4 @@
-// "No heap allocation per segment in the steady state" (issue 3): two
+// "No heap allocation per segment in the steady state": two
 // connections exchange data through fixed buffers while every operator new in
 // the process is counted. After a warm-up, a further megabyte each way must
 // not allocate at all.

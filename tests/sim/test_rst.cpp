@@ -133,7 +133,7 @@ TEST_CASE("RFC 7323 5.3: PAWS drops an old duplicate; an RST without timestamps 
     s.deliver(old);
     CHECK(s.conn->readable() == 0);
     CHECK(s.take().size() == 1);  // an ACK for the dropped segment
-    // PITFALLS "timestamp interop": a segment without the option is not dropped.
+    // Timestamp interop: a segment without the option is not dropped.
     s.deliver({.seq = 5001, .ack = 1001, .flags = flag::ACK, .data = "new"});
     CHECK(s.conn->readable() == 3);
     s.deliver({.seq = 5004, .ack = 0, .flags = flag::RST});

@@ -1,4 +1,4 @@
-// The --trace output of real connections on the simulated link (issue 6):
+// The --trace output of real connections on the simulated link:
 // each state change in order between the segments that cause it, relative
 // numbers as Wireshark shows them, a lost segment followed by the RTO and the
 // retransmission, and the ladder diagram drawn when the connection ends.

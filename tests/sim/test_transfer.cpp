@@ -62,7 +62,7 @@ TEST_CASE("1 MB each way with loss, reordering, duplication and corruption at on
                   seed);
 }
 
-TEST_CASE("PITFALLS: a transfer across the 2^32 sequence wrap") {
+TEST_CASE("a transfer across the 2^32 sequence wrap") {
     Pair p;
     p.iss_a = 0xffffffffu - 5000;
     p.iss_b = 0xffffffffu - 100;
@@ -83,7 +83,7 @@ TEST_CASE("RFC 9438: CUBIC carries 1 MB each way through 5% loss") {
     }
 }
 
-TEST_CASE("PITFALLS: a bigger buffer never makes throughput worse (virtual time)") {
+TEST_CASE("a bigger buffer never makes throughput worse (virtual time)") {
     // A 20 Mbit/s bottleneck with a 100-packet queue and 20 ms of delay each
     // way; 4 MB one way. Times are virtual, so the comparison is exact and
     // deterministic. Allowed: 10%. Past 128 KiB, slow start overshoots the

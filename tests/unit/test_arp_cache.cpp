@@ -111,7 +111,7 @@ TEST_CASE("arp: our own looped-back frames are ignored; another host claiming ou
     CHECK(f.sink.arps.empty());
 }
 
-TEST_CASE("arp: PITFALLS: the first packet to an unresolved address waits and leaves when the reply comes") {
+TEST_CASE("arp: the first packet to an unresolved address waits and leaves when the reply comes") {
     Fixture f;
     CHECK(f.arp.send(kB, pkt(60, 1), 0s) == l2::ArpCache::Sent::Queued);  // the first SYN
     CHECK(f.arp.send(kB, pkt(60, 2), 0s) == l2::ArpCache::Sent::Queued);
@@ -166,7 +166,7 @@ TEST_CASE("arp: RFC 1122 2.3.2.1: requests 1 s apart, three in all, then waiting
     CHECK(f.sink.arps.size() == 4);
 }
 
-TEST_CASE("arp: PITFALLS: one unresolvable address does not block another") {
+TEST_CASE("arp: one unresolvable address does not block another") {
     l2::ArpConfig c;
     c.max_queue_bytes_per_address = 3000;
     c.max_queue_bytes_total = 5000;

@@ -97,7 +97,7 @@ TEST_CASE("packet trace: a frame that does not decode says why") {
     CHECK(has(d.frame(v6, Dir::In), "ethertype 0x86dd (IPv6) not decoded\n"));
 }
 
-TEST_CASE("packet trace: checksums, bad or not yet computed (PITFALLS: offload on veth)") {
+TEST_CASE("packet trace: checksums, bad or not yet computed (offload on veth)") {
     Buf syn(view(captured::kTcpSyn).begin(), view(captured::kTcpSyn).end());
     syn[kEth + kIp + 16] ^= 0x5a;  // the TCP checksum field
     Dump d;

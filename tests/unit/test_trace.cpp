@@ -68,7 +68,7 @@ TEST_CASE("trace: joined mid-stream, the first byte seen is 1, as in Wireshark")
     CHECK(f.last_line().find("Seq=101 Ack=1 ") != std::string::npos);
 }
 
-TEST_CASE("trace: relative numbers across 2^32 (PITFALLS: wrap-around)") {
+TEST_CASE("trace: relative numbers across 2^32 (wrap-around)") {
     Fixture f;
     f.seg(Dir::Out, 0xfffffff0u, 0, flag::SYN);
     f.seg(Dir::In, 5000, 0xfffffff1u, flag::SYN | flag::ACK);
