@@ -1,5 +1,7 @@
 #include "ip/icmp_report.hpp"
 
+#include <algorithm>
+
 #include "ip/ipv4.hpp"
 
 namespace ip {
@@ -27,7 +29,40 @@ bool unreachable_is_hard(std::uint8_t code) {
             return true;
     }
 }
+// What the datagram we sent was: its addresses and protocol, and the first
+// bytes of its payload, which name the ports or the echo.
+void quote(IcmpErrorReport& r, const Ipv4Header& ours, base::Bytes payload) {
+    r.protocol = ours.protocol;
+    r.local_ip = ours.src;
+    r.remote_ip = ours.dst;
+    r.quoted_payload = payload;
+    const auto q = r.quoted_payload;
+    if ((ours.protocol == kProtoTcp || ours.protocol == kProtoUdp) && q.size() >= 4) {
+        // Both start with source port, destination port (RFC 9293 3.1, RFC 768).
+        r.local_port = base::get_u16(q.data());
+        r.remote_port = base::get_u16(q.data() + 2);
+    }
+    // RFC 792 Echo: type, code, checksum, identifier, sequence number.
+    if (ours.protocol == kProtoIcmp && q.size() >= 8 && q[0] == icmp_type::Echo) {
+        r.quotes_echo = true;
+        r.echo_id = base::get_u16(q.data() + 4);
+        r.echo_seq = base::get_u16(q.data() + 6);
+    }
+}
+
 }  // namespace
+
+IcmpErrorReport local_host_unreachable(const Ipv4View& ours) {
+    IcmpErrorReport r;
+    r.type = icmp_type::DestinationUnreachable;
+    r.code = unreachable::Host;
+    r.reporter = ours.header.src;
+    // Only the first fragment names the ports.
+    const auto first = ours.payload.first(std::min<std::size_t>(ours.payload.size(), 8));
+    quote(r, ours.header, ours.header.frag_offset == 0 ? first : base::Bytes{});
+    r.hard = true;
+    return r;
+}
 
 std::optional<IcmpErrorReport> icmp_error_report(const IcmpView& icmp, std::uint32_t reporter) {
     const IcmpMessage& m = icmp.message;
@@ -37,15 +72,7 @@ std::optional<IcmpErrorReport> icmp_error_report(const IcmpView& icmp, std::uint
     r.code = m.code;
     r.reporter = reporter;
     const Ipv4Header& quoted = icmp.original.header;
-    r.protocol = quoted.protocol;
-    r.local_ip = quoted.src;
-    r.remote_ip = quoted.dst;
-    r.quoted_payload = icmp.original.payload;  // parse_icmp checked: at least 8 bytes
-    if (quoted.protocol == kProtoTcp || quoted.protocol == kProtoUdp) {
-        // Both start with source port, destination port (RFC 9293 3.1, RFC 768).
-        r.local_port = base::get_u16(r.quoted_payload.data());
-        r.remote_port = base::get_u16(r.quoted_payload.data() + 2);
-    }
+    quote(r, quoted, icmp.original.payload);  // parse_icmp checked: at least 8 bytes
     // RFC 1122 4.2.3.9: Time Exceeded is soft ("TCP MUST NOT abort").
     r.hard = m.type == icmp_type::DestinationUnreachable && unreachable_is_hard(m.code);
     r.next_hop_mtu = m.next_hop_mtu;

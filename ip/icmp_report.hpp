@@ -31,11 +31,21 @@ struct IcmpErrorReport {
     // soft error is a hint: remembered, reported if the connection times out.
     bool hard = false;
     std::uint16_t next_hop_mtu = 0;    // FragmentationNeeded (RFC 1191 4)
+    // protocol ICMP: the quoted message was our Echo, with this identifier
+    // and sequence number (RFC 792), so a ping socket can be told.
+    bool quotes_echo = false;
+    std::uint16_t echo_id = 0, echo_seq = 0;
 };
 
 // The report for a parsed ICMP message (parse_icmp), if it is an error;
 // nullopt for echo and echo reply. `reporter` is the source of the IPv4
 // packet that carried it.
 std::optional<IcmpErrorReport> icmp_error_report(const IcmpView& icmp, std::uint32_t reporter);
+
+// The report a host makes to itself when a datagram of its own (`ours`, as
+// sent) could not be delivered to the next hop because ARP got no answer:
+// Host Unreachable, and hard (RFC 1122 2.3.2.2: unlike one from the wire it
+// cannot be forged, so a connect fails with "no route to host", as on Linux).
+IcmpErrorReport local_host_unreachable(const Ipv4View& ours);
 
 }  // namespace ip

@@ -80,18 +80,23 @@ void ArpCache::on_arp(const ArpPacket& p, Time now) {
 }
 
 ArpCache::Sent ArpCache::send(std::uint32_t next_hop, base::Bytes packet, Time now) {
+    const Resolution r = resolve(next_hop, packet, now);
+    if (r.how == Sent::Now) sink_.send_ipv4(r.mac, packet);
+    return r.how;
+}
+
+ArpCache::Resolution ArpCache::resolve(std::uint32_t next_hop, base::Bytes packet, Time now) {
     auto it = entries_.find(next_hop);
     if (it != entries_.end() && it->second.state != State::Incomplete) {
         it->second.used = true;
-        sink_.send_ipv4(it->second.mac, packet);
-        return Sent::Now;
+        return {Sent::Now, it->second.mac};
     }
     if (it == entries_.end()) {
         if (entries_.size() >= config_.max_entries && !make_room()) {
             ++counters_.refused;
             LOG(arp, debug) << "table full (" << entries_.size() << " entries in use); packet to "
                             << ip_text(next_hop) << " dropped";
-            return Sent::Dropped;
+            return {Sent::Dropped, {}};
         }
         it = entries_.try_emplace(next_hop).first;
         Entry& e = it->second;
@@ -100,7 +105,7 @@ ArpCache::Sent ArpCache::send(std::uint32_t next_hop, base::Bytes packet, Time n
         e.tries = 1;
         e.next_request = now + config_.retry_interval;
     }
-    return enqueue(next_hop, it->second, packet) ? Sent::Queued : Sent::Dropped;
+    return {enqueue(next_hop, it->second, packet) ? Sent::Queued : Sent::Dropped, {}};
 }
 
 void ArpCache::add_static(std::uint32_t ip, const MacAddr& mac) {

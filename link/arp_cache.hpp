@@ -104,9 +104,17 @@ public:
     void on_arp(const ArpPacket& packet, Time now);
 
     enum class Sent { Now, Queued, Dropped };
-    // Sends `packet` (a whole IPv4 packet) to `next_hop` on this link: at
-    // once if its MAC is known, else after resolution (the packet is copied
-    // into the queue). Dropped: the queue or the table is full.
+    struct Resolution {
+        Sent how = Sent::Dropped;
+        MacAddr mac;  // how == Now: the next hop's MAC
+    };
+    // The next hop's MAC for `packet` (a whole IPv4 packet): Now with the
+    // MAC when it is known (the caller frames and sends the packet itself,
+    // in place), else Queued (the packet is copied into the queue and goes
+    // out through ArpSink::send_ipv4 once the reply comes) or Dropped (the
+    // queue or the table is full).
+    Resolution resolve(std::uint32_t next_hop, base::Bytes packet, Time now);
+    // resolve(), and for Now the packet goes out through ArpSink::send_ipv4.
     Sent send(std::uint32_t next_hop, base::Bytes packet, Time now);
 
     // A permanent entry: never expires, never polled, never overwritten.

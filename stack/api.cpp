@@ -15,7 +15,7 @@
 #include "link/raw_ip.hpp"
 #include "stack/ask.hpp"
 #include "stack/core.hpp"
-#include "stack/netif.hpp"
+#include "stack/devices.hpp"
 
 namespace stack {
 
@@ -53,25 +53,17 @@ std::string endpoint(std::uint32_t a, std::uint16_t p) {
 std::unique_ptr<Stack> Stack::open(StackOptions opts) {
     // A peer that vanishes must not kill us through a pipe to nft.
     signal(SIGPIPE, SIG_IGN);
-    std::vector<std::unique_ptr<Netif>> netifs;
-    ip::RouteTable routes;
     const bool raw = opts.link == "raw" && !opts.device && opts.interfaces.empty();
+    std::vector<Attached> ifaces;
     Watched watched;
     try {
-        if (raw) {
-            auto n = std::make_unique<Netif>();
-            n->dev = l2::RawIpDevice::open(opts.mark);
-            netifs.push_back(std::move(n));
-        } else {
-            // Packet/tap mode, or devices handed in: we own the addresses.
-            open_host(opts, netifs, routes);
-        }
-        // pcap, faults and trace as wrappers, in every link mode,
-        // around the first interface (the one the user named; never lo).
-        auto& first = netifs.front()->dev;
-        Watched w = watch_device(std::move(first), opts.watch);
-        first = std::move(w.device);
-        watched = std::move(w);
+        // Raw mode, or packet/tap mode and devices handed in: we own the addresses.
+        ifaces = raw ? open_raw(opts) : open_host_devices(opts);
+        // pcap, faults and trace as wrappers, in every link mode, around the
+        // first interface (the one the user named; never lo).
+        auto& first = ifaces.front().device;
+        watched = watch_device(std::move(first), opts.watch);
+        first = std::move(watched.device);
     } catch (const l2::DeviceError& e) {
         throw StackError(e.what());
     }
@@ -87,12 +79,15 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
 
     std::unique_ptr<Stack> st(new Stack);
     try {
-        st->core_ = std::make_shared<Core>(std::move(netifs), std::move(routes), raw, fw, opts);
+        st->core_ = std::make_shared<Core>(std::move(ifaces), opts.gateway, raw, fw, opts,
+                                           watched.observer);
     } catch (const std::system_error& e) {
         if (fw) fw->remove();
         throw StackError(std::string("starting the event loop: ") + e.what());
+    } catch (const StackError&) {
+        if (fw) fw->remove();
+        throw;
     }
-    st->core_->observer = watched.observer;
     st->firewall_off_ = raw && !opts.firewall;
     // Raw mode: the raw socket sees the whole host's TCP; record only ours.
     if (raw) watched.set_receive_filter(own_ports_filter(st->core_->ports));
@@ -144,9 +139,9 @@ Result<Listener> Stack::listen(std::uint32_t addr, std::uint16_t port, int backl
     auto lease = core_->ports->reserve(addr, port);
     if (!lease) return {{}, lease.err};
     const std::uint16_t p = lease.value->port();
-    auto r = ask<Result<std::uint64_t>>(
+    auto r = ask<Result<SocketId>>(
         *core_, {0, Err::Shutdown},
-        [addr, p, backlog, l = lease.value](Core& c, Reply<Result<std::uint64_t>> reply) {
+        [addr, p, backlog, l = lease.value](Core& c, Reply<Result<SocketId>> reply) {
             c.do_listen(addr, p, l, backlog, reply);
         });
     if (!r) return {{}, r.err};
@@ -174,7 +169,7 @@ Result<Socket> Stack::connect(std::uint32_t addr, std::uint16_t port, Millis tim
             c.do_connect(t, l, timeout, reply);
         });
     if (!r) return {{}, r.err};
-    return {Socket(core_, r.value.id, r.value.tuple), Err::None};
+    return {Socket(core_, r.value.id, t), Err::None};
 }
 
 // ---- Listener ----

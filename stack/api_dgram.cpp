@@ -7,12 +7,12 @@ namespace stack {
 
 namespace {
 
-Result<DgramOpened> open_on(Core& core, DgramEntry::Kind kind, std::uint32_t addr,
+Result<DgramOpened> open_on(Core& core, bool ping, std::uint32_t addr,
                             std::uint16_t port, std::shared_ptr<PortLease> lease) {
     return ask<Result<DgramOpened>>(
         core, {{}, Err::Shutdown},
-        [kind, addr, port, l = std::move(lease)](Core& c, Reply<Result<DgramOpened>> reply) {
-            c.do_dgram_open(kind, addr, port, l, reply);
+        [ping, addr, port, l = std::move(lease)](Core& c, Reply<Result<DgramOpened>> reply) {
+            c.do_dgram_open(ping, addr, port, l, reply);
         });
 }
 
@@ -22,14 +22,14 @@ Result<DatagramSocket> Stack::udp_open(std::uint32_t addr, std::uint16_t port) {
     if (core_->kernel_owns_addresses) return {{}, Err::Failed};  // the kernel owns UDP there
     auto lease = core_->udp_ports->reserve(addr, port);
     if (!lease) return {{}, lease.err};
-    auto r = open_on(*core_, DgramEntry::Kind::Udp, addr, lease.value->port(), lease.value);
+    auto r = open_on(*core_, false, addr, lease.value->port(), lease.value);
     if (!r) return {{}, r.err};
     return {DatagramSocket(core_, r.value.id, r.value.port), Err::None};
 }
 
 Result<DatagramSocket> Stack::ping_open() {
     if (core_->kernel_owns_addresses) return {{}, Err::Failed};
-    auto r = open_on(*core_, DgramEntry::Kind::Ping, 0, 0, nullptr);
+    auto r = open_on(*core_, true, 0, 0, nullptr);
     if (!r) return {{}, r.err};
     return {DatagramSocket(core_, r.value.id, r.value.port), Err::None};
 }

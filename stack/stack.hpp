@@ -26,7 +26,7 @@
 #include "ip/route.hpp"
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
-#include "stack/counters.hpp"
+#include "host/counters.hpp"
 #include "base/error.hpp"
 #include "stack/watch.hpp"
 #include "tcp/connection.hpp"
@@ -36,6 +36,7 @@ namespace stack {
 using base::Err;
 using base::Result;
 using base::to_string;
+using host::Counters;
 
 class Core;
 

@@ -1,5 +1,5 @@
 // Per-stack counters: what came in, what went out, and why packets were
-// dropped. Read with Stack::counters(); printed by `--stats`.
+// dropped. Read with Host::counters() (Stack::counters() in an application); printed by `--stats`.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "base/parse.hpp"
 
-namespace stack {
+namespace host {
 
 struct Counters {
     std::uint64_t packets_in = 0, packets_out = 0;
@@ -79,4 +79,4 @@ inline std::ostream& operator<<(std::ostream& os, const Counters& c) {
     return os;
 }
 
-}  // namespace stack
+}  // namespace host

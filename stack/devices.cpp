@@ -1,24 +1,27 @@
-#include "stack/netif.hpp"
+#include "stack/devices.hpp"
 
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "link/loopback.hpp"
 #include "link/packet.hpp"
+#include "link/raw_ip.hpp"
 #include "link/tap.hpp"
-#include "stack/stack.hpp"
 
 namespace stack {
 
 namespace {
 
-std::unique_ptr<Netif> netif(std::unique_ptr<l2::Device> dev, ip::InterfaceAddress addr,
-                             l2::MacAddr mac, std::size_t index) {
-    auto n = std::make_unique<Netif>();
-    n->index = static_cast<int>(index);
-    n->dev = std::move(dev);
-    n->addr = addr;
-    n->mac = mac;
-    return n;
+Attached attach(std::unique_ptr<l2::Device> dev, ip::InterfaceAddress addr, l2::MacAddr mac,
+                bool loopback = false) {
+    Attached a;
+    a.config.name = std::string(dev->name());
+    a.config.framing = dev->framing();
+    a.config.mtu = dev->mtu();
+    a.config.addr = addr;
+    a.config.mac = mac;
+    a.config.loopback = loopback;
+    a.device = std::move(dev);
+    return a;
 }
 
 std::unique_ptr<l2::Device> open_device(InterfaceOptions& io, l2::MacAddr& mac) {
@@ -49,39 +52,34 @@ std::unique_ptr<l2::Device> open_device(InterfaceOptions& io, l2::MacAddr& mac) 
 
 }  // namespace
 
-void open_host(StackOptions& opts, std::vector<std::unique_ptr<Netif>>& netifs,
-               ip::RouteTable& routes) {
+std::vector<Attached> open_raw(const StackOptions& opts) {
+    std::vector<Attached> out;
+    out.push_back(attach(l2::RawIpDevice::open(opts.mark), {0, 0}, {}));
+    return out;
+}
+
+std::vector<Attached> open_host_devices(StackOptions& opts) {
+    std::vector<Attached> out;
     if (opts.device) {
         // A point-to-point IPv4 link (the tests' socketpair): the peer is
         // the next hop for every destination.
-        const auto i = netifs.size();
-        netifs.push_back(netif(std::move(opts.device), {opts.address, 32}, {}, i));
-        routes.add_route(0, 0, 0, static_cast<int>(i));
+        out.push_back(attach(std::move(opts.device), {opts.address, 32}, {}));
+        out.back().default_route = true;
     }
     for (auto& io : opts.interfaces) {
         if (io.addr.addr == 0)
             throw StackError("--link " + io.link + " needs --addr A/len (our address on the link)");
         l2::MacAddr mac;
         auto dev = open_device(io, mac);
-        const auto i = netifs.size();
+        const bool eth = dev->framing() == l2::Framing::Ethernet;
         LOG(stack, info) << "interface " << dev->name() << ": " << ip::to_string(io.addr)
-                         << (dev->framing() == l2::Framing::Ethernet ? ", MAC " + mac.to_string() : "")
-                         << ", MTU " << (dev->framing() == l2::Framing::Ethernet
-                                             ? dev->mtu() - l2::kEthHeaderLen : dev->mtu());
-        netifs.push_back(netif(std::move(dev), io.addr, mac, i));
-        routes.add_connected(io.addr, static_cast<int>(i));
+                         << (eth ? ", MAC " + mac.to_string() : "") << ", MTU "
+                         << (eth ? dev->mtu() - l2::kEthHeaderLen : dev->mtu());
+        out.push_back(attach(std::move(dev), io.addr, mac));
     }
     // RFC 1122 3.2.1.3: 127/8 is the host's own loopback.
-    const ip::InterfaceAddress lo{0x7f000001, 8};
-    const auto i = netifs.size();
-    auto n = netif(std::make_unique<l2::LoopbackDevice>(), lo, {}, i);
-    n->loopback = true;
-    netifs.push_back(std::move(n));
-    routes.add_connected(lo, static_cast<int>(i));
-
-    if (opts.gateway != 0 && !routes.set_default_gateway(opts.gateway))
-        throw StackError("gateway " + ip::addr_to_string(opts.gateway) +
-                         " is not on the network of any interface (RFC 1122 3.3.1.1)");
+    out.push_back(attach(std::make_unique<l2::LoopbackDevice>(), {0x7f000001, 8}, {}, true));
+    return out;
 }
 
 }  // namespace stack

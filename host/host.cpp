@@ -1,0 +1,153 @@
+// The host's construction, interfaces, timers and counters. Packets in:
+// input.cpp and tcp_input.cpp; out: output.cpp; the TCP application side:
+// tcp_sockets.cpp; UDP and ping sockets: datagram.cpp.
+#include "host/host.hpp"
+
+#include <algorithm>
+
+#include "base/log.hpp"
+#include "host/internal.hpp"
+#include "ip/icmp_responder.hpp"
+#include "ip/ipv4.hpp"
+
+namespace host {
+
+Host::Host(Config cfg)
+    : cfg_(std::move(cfg)),
+      isn_(cfg_.isn_key),
+      // RFC 1122 3.3.2: a datagram whose reassembly timed out draws Time
+      // Exceeded (code 1) if its first fragment had come.
+      reassembler_(cfg_.reassembly,
+                   [this](base::Bytes quote) {
+                       send_icmp_error(nullptr, ip::icmp_type::TimeExceeded,
+                                       ip::time_exceeded::Reassembly, quote, false, now_);
+                   }),
+      tx_(kBufferSize),
+      icmp_(kBufferSize),
+      frag_(kBufferSize),
+      arp_(kBufferSize) {}
+
+Host::~Host() = default;
+
+int Host::add_interface(const InterfaceConfig& ic, FrameSink& sink) {
+    auto n = std::make_unique<Interface>();
+    n->index = static_cast<int>(ifaces_.size());
+    n->cfg = ic;
+    n->sink = &sink;
+    Interface& nif = *n;
+    ifaces_.push_back(std::move(n));
+    addrs_.push_back({ic.addr, ic.loopback});
+    if (!cfg_.kernel_owns_addresses) routes_.add_connected(ic.addr, nif.index);
+    if (nif.ethernet()) {
+        l2::ArpSink& sink_of_arp = *this;
+        nif.arp = std::make_unique<l2::ArpCache>(ic.mac, ic.addr.addr, sink_of_arp, cfg_.arp);
+        // RFC 5227 2.3: announce our address, so neighbours that knew
+        // another MAC for it (an earlier run) update their caches.
+        nif.arp->announce();
+    }
+    return nif.index;
+}
+
+bool Host::set_default_gateway(std::uint32_t gateway) { return routes_.set_default_gateway(gateway); }
+
+void Host::add_route(std::uint32_t dst, std::uint8_t len, std::uint32_t gateway, int ifindex) {
+    routes_.add_route(dst, len, gateway, ifindex);
+}
+
+const l2::ArpCache* Host::arp(int ifindex) const {
+    if (ifindex < 0 || static_cast<std::size_t>(ifindex) >= ifaces_.size()) return nullptr;
+    return ifaces_[static_cast<std::size_t>(ifindex)]->arp.get();
+}
+
+std::optional<std::uint32_t> Host::source_for(std::uint32_t dst) const {
+    if (cfg_.kernel_owns_addresses) return std::nullopt;
+    return ip::source_for(routes_, addrs_, dst);
+}
+
+std::uint16_t Host::mss_for(std::uint32_t dst) const {
+    std::size_t mtu = 65535;
+    if (auto hop = routes_.lookup(dst))
+        mtu = ifaces_[static_cast<std::size_t>(hop->ifindex)]->ip_mtu();
+    else if (!ifaces_.empty())
+        mtu = ifaces_.front()->ip_mtu();
+    // RFC 9293 3.7.1: MSS = MTU - 20 (IP) - 20 (TCP); RFC 879 for why.
+    const std::size_t link_mss = mtu > 40 ? mtu - 40 : 536;
+    return static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.tcp.mss, link_mss));
+}
+
+bool Host::holds_port(std::uint32_t, std::uint16_t port) const {
+    auto it = local_ports_.find(port);
+    return it != local_ports_.end() && it->second > 0;
+}
+
+void Host::changed(SocketId id) {
+    if (std::find(changed_.begin(), changed_.end(), id) == changed_.end()) changed_.push_back(id);
+}
+
+void Host::take_changed(std::vector<SocketId>& out) {
+    out.clear();
+    out.swap(changed_);
+}
+
+std::optional<Time> Host::next_deadline() const {
+    std::optional<Time> t = reassembler_.next_deadline();
+    auto earlier = [&t](std::optional<Time> d) {
+        if (d && (!t || *d < *t)) t = d;
+    };
+    if (!timers_.empty()) earlier(timers_.begin()->first);
+    for (const auto& n : ifaces_)
+        if (n->arp) earlier(n->arp->next_deadline());
+    return t;
+}
+
+void Host::poll(Time now) {
+    now_ = now;
+    if (auto d = reassembler_.next_deadline(); d && *d <= now) reassembler_.on_timer(now);
+    for (auto& n : ifaces_)
+        if (n->arp)
+            if (auto d = n->arp->next_deadline(); d && *d <= now) n->arp->on_timer(now);
+    // Take the due ones first: each is handled once per call even if it
+    // asks for a deadline that is already past.
+    std::vector<SocketId> due;
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+        due.push_back(timers_.begin()->second);
+        timers_.erase(timers_.begin());
+    }
+    for (auto id : due) {
+        Conn* e = find(id);
+        if (!e) continue;
+        e->armed.reset();
+        if (e->app_deadline && *e->app_deadline <= now) on_app_deadline(*e, now);
+        if (auto d = e->conn->next_deadline(); d && *d <= now) e->conn->on_timer(now);
+        settle(*e, now);
+    }
+}
+
+void Host::shutdown(Time now) {
+    now_ = now;
+    for (auto& [id, e] : conns_) {
+        const auto st = e->conn->state();
+        // We cannot keep the connection going once the process exits: tell
+        // the peer with an RST rather than leave it hanging.
+        if (st != tcp::State::Closed && st != tcp::State::TimeWait) e->conn->abort(now);
+    }
+    conns_.clear();
+    by_tuple_.clear();
+    listeners_.clear();
+    dgrams_.clear();
+    timers_.clear();
+    local_ports_.clear();
+    changed_.clear();
+    LOG(stack, debug) << "host stopped: " << counters_;
+}
+
+Counters Host::counters() const {
+    Counters c = counters_;
+    const auto& r = reassembler_.counters();
+    c.reassembly_dropped = r.no_memory + r.too_long + r.malformed;
+    c.reassembly_timed_out = r.timed_out;
+    c.reassembly_bytes = reassembler_.bytes_in_use();
+    return c;
+}
+
+}  // namespace host

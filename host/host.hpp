@@ -1,0 +1,266 @@
+// The host: everything a TCP/IP host does around its TCP connections, as one
+// sans-IO object (like tcp::Connection): interfaces and their ARP caches,
+// routes, IPv4 in and out (checks, reassembly, fragmentation), ICMP (echo,
+// errors both ways), UDP and ping sockets, the TCP listeners and the
+// connections. It reads no clock, makes no system call and starts no thread:
+//
+//   Host h(cfg);
+//   int i = h.add_interface({...}, sink);        // frames leave through sink.transmit()
+//   h.on_frame(i, frame, trusted, now);         // every frame (or raw-mode packet) in
+//   h.poll(now);                                // when now >= *h.next_deadline()
+//   auto id = h.connect(tuple, hold, now, 10s); // the application side, by socket id
+//   h.take_changed(ids);                        // whose state changed: wake their waiters
+//
+// The event loop in stack/ drives it with real devices and the monotonic
+// clock; the sim tests drive whole hosts on a simulated link with a virtual
+// clock, deterministically.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/error.hpp"
+#include "host/counters.hpp"
+#include "ip/host_rules.hpp"
+#include "ip/icmp_report.hpp"
+#include "ip/reassembly.hpp"
+#include "ip/route.hpp"
+#include "link/arp_cache.hpp"
+#include "link/device.hpp"
+#include "link/ethernet.hpp"
+#include "tcp/connection.hpp"
+#include "tcp/isn.hpp"
+#include "tcp/listener.hpp"
+
+namespace host {
+
+using base::Err;
+using base::Result;
+using tcp::Duration;
+using tcp::Time;
+using SocketId = std::uint64_t;
+// Whatever the caller wants kept alive as long as a socket uses its port
+// (the kernel port reservation in raw mode); released when the socket ends.
+using Hold = std::shared_ptr<const void>;
+
+// Where one interface's frames go: an Ethernet frame, or a bare IPv4 packet
+// on a link without framing (raw socket, loopback). Returns 0 or an errno
+// value; a frame the device refused is a lost packet.
+class FrameSink {
+public:
+    virtual ~FrameSink() = default;
+    virtual int transmit(base::Bytes frame) = 0;
+};
+
+struct InterfaceConfig {
+    std::string name;
+    l2::Framing framing = l2::Framing::Ethernet;
+    std::size_t mtu = 1514;        // the largest frame (Ethernet: with its 14-byte header)
+    ip::InterfaceAddress addr;     // ours on this link; raw mode: 0/0 (the kernel's)
+    l2::MacAddr mac;               // Ethernet only
+    bool loopback = false;         // 127.0.0.1/8
+};
+
+struct Config {
+    tcp::Config tcp;
+    // Raw mode: the kernel owns the address, reassembles, routes and hands
+    // us only TCP. Everything leaves by interface 0, and we answer only for
+    // ports we hold (the kernel answers for the rest).
+    bool kernel_owns_addresses = false;
+    std::array<std::uint64_t, 2> isn_key{};  // RFC 6528's secret: the caller draws it
+    tcp::Observer* observer = nullptr;       // given to every connection (the trace)
+    l2::ArpConfig arp;
+    ip::ReassemblyLimits reassembly;
+};
+
+// A connection as the application side sees it.
+struct TcpStatus {
+    tcp::State state = tcp::State::Closed;
+    bool established = false;  // has reached ESTABLISHED once
+    std::size_t readable = 0;  // bytes recv() returns now
+    std::size_t writable = 0;  // bytes send() takes now
+    bool eof = false;          // the peer's FIN, every byte before it read
+    Err error = Err::None;     // why it ended, once it has (Closed: orderly)
+};
+
+struct Accepted {
+    SocketId id = 0;  // 0: nothing to accept yet
+    tcp::Tuple tuple;
+};
+
+// One received datagram (UDP, or a ping socket's echo reply), or an ICMP
+// error about one we sent (RFC 1122 4.1.3.3).
+struct Datagram {
+    std::uint32_t addr = 0;  // the sender; for an ICMP error, the host that reported it
+    std::uint16_t port = 0;  // the sender's port; ping sockets: the sequence number
+    std::uint8_t ttl = 0;    // of the IPv4 packet that carried it
+    Err err = Err::None;     // Refused (port unreachable) or Unreachable
+    std::vector<std::uint8_t> data;
+};
+
+class Host final : private tcp::SegmentSink, private l2::ArpSink {
+public:
+    explicit Host(Config cfg);
+    ~Host() override;
+    Host(const Host&) = delete;
+    Host& operator=(const Host&) = delete;
+
+    // ---- interfaces and routes (before traffic) ----
+    // Adds an interface with a connected route to its network (unless raw
+    // mode) and returns its index; an Ethernet one announces its address
+    // (RFC 5227 2.3) through `sink` at once. `sink` must outlive the host.
+    int add_interface(const InterfaceConfig& ic, FrameSink& sink);
+    // 0.0.0.0/0 via `gateway`; false if no interface's network holds it
+    // (RFC 1122 3.3.1.1).
+    bool set_default_gateway(std::uint32_t gateway);
+    void add_route(std::uint32_t dst, std::uint8_t prefix_len, std::uint32_t gateway, int ifindex);
+
+    // ---- the wire and the clock ----
+    // One frame from interface `ifindex` (a bare IPv4 packet on a link
+    // without framing). `checksum_trusted`: the kernel never filled in the
+    // transport checksum (loopback, checksum offload), so it is not checked.
+    void on_frame(int ifindex, base::Bytes frame, bool checksum_trusted, Time now);
+    // Runs every timer that is due at `now`.
+    void poll(Time now);
+    std::optional<Time> next_deadline() const;
+
+    // The sockets (connections, listeners, datagram sockets) whose state
+    // changed since the last call, each once: readable, writable,
+    // established, closed, a connection to accept, a datagram to read.
+    void take_changed(std::vector<SocketId>& out);
+
+    // ---- TCP ----
+    // addr 0: every local address. AddrInUse if another listener has it.
+    Result<SocketId> listen(std::uint32_t addr, std::uint16_t port, int backlog, Hold hold);
+    // Stops listening; connections not yet accepted are reset (as Linux).
+    void close_listener(SocketId id, Time now);
+    // Closed: no such listener.
+    Result<Accepted> accept(SocketId listener);
+    // Active open; `timeout` 0: no deadline but the SYN retries'. A
+    // connection that fails ends with status().error set.
+    Result<SocketId> connect(const tcp::Tuple& t, Hold hold, Time now, Duration timeout);
+    std::size_t send(SocketId id, base::Bytes data, Time now);  // bytes taken
+    std::size_t recv(SocketId id, base::MutBytes buf, Time now);
+    void shutdown_write(SocketId id, Time now);
+    // FIN after the queued data; after `timeout` without both FINs
+    // acknowledged the connection is reset and its error is TimedOut.
+    void close(SocketId id, Time now, Duration timeout);
+    void abort(SocketId id, Time now);  // RST now (RFC 9293 3.10.5)
+    // The application is done with the id: the connection closes in the
+    // background (reset after a minute if it never finishes) and its state
+    // is freed once CLOSED.
+    void release(SocketId id, Time now);
+    std::optional<TcpStatus> status(SocketId id) const;
+    bool write_shut(SocketId id) const;
+
+    // ---- datagram sockets (not in raw mode: the kernel owns UDP there) ----
+    Result<SocketId> udp_open(std::uint32_t addr, std::uint16_t port, Hold hold);
+    // An ICMP echo socket with an identifier of its own, returned as `port`.
+    Result<std::pair<SocketId, std::uint16_t>> ping_open(Time now);
+    // One datagram (fragmented above the MTU); Unreachable when no route.
+    Err send_to(SocketId id, std::uint32_t addr, std::uint16_t port, base::Bytes data, Time now);
+    // The oldest datagram waiting, if any (its data moved out).
+    std::optional<Datagram> recv_from(SocketId id);
+    void dgram_close(SocketId id);
+
+    // Resets every connection and forgets every socket (the process ends).
+    void shutdown(Time now);
+
+    // ---- what the wiring and a teacher read ----
+    Counters counters() const;
+    std::optional<std::uint32_t> source_for(std::uint32_t dst) const;  // not raw mode
+    // Raw mode: whether a segment to (addr, port) is ours to answer.
+    bool holds_port(std::uint32_t addr, std::uint16_t port) const;
+    const l2::ArpCache* arp(int ifindex) const;
+    const ip::RouteTable& routes() const { return routes_; }
+    std::size_t connections() const { return conns_.size(); }
+
+private:
+    struct Interface;
+    struct Conn;
+    struct Listen;
+    struct Dgram;
+
+    // input.cpp: frames and datagrams in
+    void on_ipv4(Interface& nif, base::Bytes packet, bool trusted, bool link_bcast, Time now);
+    void dispatch(Interface& nif, const ip::Ipv4View& v, base::Bytes packet, bool trusted,
+                  bool bcast, Time now);
+    void on_icmp(const ip::Ipv4View& v, bool bcast, Time now);
+    void on_udp(Interface& nif, const ip::Ipv4View& v, base::Bytes packet, bool trusted,
+                bool bcast, Time now);
+    void deliver_icmp_error(const ip::IcmpErrorReport& r, Time now);
+    void send_icmp_error(const Interface* nif, std::uint8_t type, std::uint8_t code,
+                         base::Bytes offending, bool link_bcast, Time now);
+
+    // output.cpp: datagrams and frames out, built in place
+    int send_datagram(std::uint32_t src, std::uint32_t dst, base::Bytes packet, Time now);
+    int send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now);
+    int put(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now);
+    int transmit_frame(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,
+                       base::MutBytes frame, std::size_t payload_len);
+    void send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1,
+                      base::Bytes p2) override;
+    void send_arp(const l2::MacAddr& eth_dst, const l2::ArpPacket& packet) override;
+    void send_ipv4(const l2::MacAddr& eth_dst, base::Bytes packet) override;
+    void unresolved(std::uint32_t next_hop, base::Bytes packet) override;
+
+    // tcp_input.cpp: the demux, listeners, RST replies
+    void on_tcp(const ip::Ipv4View& v, bool trusted, Time now);
+    void to_listener(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& seg, Time now);
+    void reply_reset(const tcp::Tuple& t, const tcp::SegmentView& seg);
+    Listen* find_listener(std::uint32_t addr, std::uint16_t port);
+
+    // tcp_sockets.cpp: connection bookkeeping
+    Conn* find(SocketId id);
+    const Conn* find(SocketId id) const;
+    Conn& add(std::unique_ptr<tcp::Connection> c, Hold hold);
+    void settle(Conn& e, Time now);
+    void detach(Conn& e);
+    void destroy(Conn& e);
+    void schedule(Conn& e);
+    void on_app_deadline(Conn& e, Time now);
+    Err error_of(const Conn& e) const;
+    std::uint16_t mss_for(std::uint32_t dst) const;
+    void changed(SocketId id);
+
+    // datagram.cpp
+    Dgram* find_dgram(bool ping, std::uint32_t addr, std::uint16_t port);
+    void deliver(Dgram& d, Datagram item);
+
+    Config cfg_;
+    tcp::IsnGenerator isn_;
+    std::vector<std::unique_ptr<Interface>> ifaces_;
+    std::vector<ip::IfaceAddr> addrs_;  // ifaces_' addresses, for ip/host_rules
+    ip::RouteTable routes_;
+    ip::Reassembler reassembler_;
+    Counters counters_;
+    std::uint64_t next_id_ = 1;
+    std::uint16_t next_ip_id_ = 1;
+    std::uint16_t next_ping_id_ = 0;
+    Time now_{0};  // the latest time handed in; for callbacks that carry none
+
+    std::unordered_map<SocketId, std::unique_ptr<Conn>> conns_;
+    std::unordered_map<tcp::Tuple, SocketId, tcp::TupleHash> by_tuple_;
+    std::map<SocketId, std::unique_ptr<Listen>> listeners_;
+    std::unordered_map<SocketId, std::unique_ptr<Dgram>> dgrams_;
+    std::unordered_map<std::uint16_t, int> local_ports_;  // TCP ports in use, for holds_port
+    // Deadlines of every connection (protocol timer or application
+    // timeout), earliest first.
+    std::set<std::pair<Time, SocketId>> timers_;
+    std::vector<SocketId> changed_;
+
+    // Buffers, each with room for the link header in front of the packet.
+    std::vector<std::uint8_t> tx_;    // TCP segments
+    std::vector<std::uint8_t> icmp_;  // ICMP replies and errors, UDP datagrams
+    std::vector<std::uint8_t> frag_;  // one fragment at a time
+    std::vector<std::uint8_t> arp_;   // ARP packets and packets ARP released
+};
+
+}  // namespace host

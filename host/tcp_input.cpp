@@ -1,0 +1,113 @@
+// TCP segments in: parse, then the demux by 4-tuple to a connection, else
+// to a listener (RFC 9293 3.10.7.2), else the reply RFC 9293 3.10.7.1 gives
+// a segment for a connection that does not exist.
+#include "base/log.hpp"
+#include "host/internal.hpp"
+#include "ip/ipv4.hpp"
+#include "stack/describe.hpp"
+
+namespace host {
+
+namespace {
+
+// RFC 1122 4.2.3.10: TCP is unicast only (a SYN to a broadcast or
+// multicast address is ignored), and RFC 1122 3.2.1.3 a source of 0 or a
+// broadcast names no host.
+bool unicast(std::uint32_t a) { return a != 0xffffffffu && (a >> 28) != 0xe && a != 0; }
+
+}  // namespace
+
+void Host::on_tcp(const ip::Ipv4View& v, bool trusted, Time now) {
+    const auto& ih = v.header;
+    if (!unicast(ih.dst) || !unicast(ih.src)) {
+        ++counters_.bad_destination;
+        return;
+    }
+    // A checksum the kernel left to "hardware" (raw mode on loopback; packet
+    // mode on a veth with offload, TP_STATUS_CSUMNOTREADY) is not verified.
+    auto seg = tcp::parse(v.payload, ih.src, ih.dst, !trusted);
+    if (!seg) {
+        ++counters_.malformed[static_cast<std::size_t>(seg.error)];
+        LOG(tcp, debug) << "dropped malformed TCP segment from " << ip::addr_to_string(ih.src)
+                        << " (" << base::to_string(seg.error) << ")";
+        return;
+    }
+    const auto& h = seg->header;
+    // Our view of the segment: it arrived at `local` from `remote`.
+    const tcp::Tuple t{ih.dst, h.dst_port, ih.src, h.src_port};
+    if (auto it = by_tuple_.find(t); it != by_tuple_.end()) {
+        ++counters_.to_connection;
+        LOG(stack, trace) << stack::describe("in ", ih.src, ih.dst, h, seg->payload.size());
+        Conn* e = find(it->second);
+        e->conn->on_segment(*seg, now);
+        settle(*e, now);
+        return;
+    }
+    if (Listen* l = find_listener(t.local_ip, t.local_port)) {
+        ++counters_.to_listener;
+        LOG(stack, trace) << stack::describe("in ", ih.src, ih.dst, h, seg->payload.size());
+        to_listener(*l, t, *seg, now);
+        return;
+    }
+    // In raw mode every raw socket on the host sees every TCP packet: the
+    // kernel's own connections, other programs', and the packets we sent
+    // ourselves (on loopback they come back in). A port we do not hold
+    // belongs to someone else, and the kernel answers for it: never RST it.
+    if (cfg_.kernel_owns_addresses && !holds_port(t.local_ip, t.local_port)) {
+        // One of ours coming back is told apart only for the counters.
+        if (by_tuple_.count({t.remote_ip, t.remote_port, t.local_ip, t.local_port}))
+            ++counters_.own_looped_back;
+        else
+            ++counters_.not_ours;
+        return;
+    }
+    LOG(stack, debug) << stack::describe("in ", ih.src, ih.dst, h, seg->payload.size())
+                      << " (no connection: RFC 9293 3.10.7.1 reset)";
+    reply_reset(t, *seg);
+}
+
+Host::Listen* Host::find_listener(std::uint32_t addr, std::uint16_t port) {
+    Listen* any = nullptr;
+    for (auto& [id, l] : listeners_) {
+        if (l->l.port() != port) continue;
+        if (l->l.addr() == addr) return l.get();  // the more specific one wins
+        if (l->l.addr() == 0) any = l.get();
+    }
+    return any;
+}
+
+void Host::to_listener(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& seg, Time now) {
+    switch (l.l.on_segment(seg.header)) {
+        case tcp::Listener::Verdict::Ignore:
+            return;
+        case tcp::Listener::Verdict::Reset:
+            reply_reset(t, seg);
+            return;
+        case tcp::Listener::Verdict::Full:
+            ++counters_.syn_dropped_backlog;
+            LOG(stack, debug) << "listener " << ip::addr_to_string(l.l.addr()) << ":" << l.l.port()
+                              << ": backlog full (" << l.l.half_open() << " half-open, "
+                              << l.l.ready() << " to accept), SYN dropped";
+            return;
+        case tcp::Listener::Verdict::Open:
+            break;
+    }
+    auto cfg = cfg_.tcp;
+    cfg.mss = mss_for(t.remote_ip);
+    auto conn = tcp::Connection::accept(t, cfg, isn_.next(t, now), seg, now, *this, cfg_.observer);
+    Conn& e = add(std::move(conn), l.hold);
+    e.owner = Conn::Owner::Listener;
+    e.listener = l.id;
+    l.l.opened(e.id);
+    settle(e, now);
+}
+
+// RFC 9293 3.10.7.1: a segment for a connection that does not exist.
+void Host::reply_reset(const tcp::Tuple& t, const tcp::SegmentView& seg) {
+    if (auto h = tcp::reset_for(seg)) {
+        ++counters_.resets_sent;
+        send_segment(t, *h, {}, {});
+    }
+}
+
+}  // namespace host
