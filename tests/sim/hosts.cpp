@@ -1,0 +1,178 @@
+#include "hosts.hpp"
+
+#include <sstream>
+
+namespace simhost {
+
+// ---- Frame ----
+
+std::optional<l2::EthernetView> Frame::eth() const {
+    auto e = l2::parse_ethernet(bytes);
+    if (!e) return std::nullopt;
+    return *e;
+}
+
+std::optional<l2::ArpPacket> Frame::arp() const {
+    auto e = eth();
+    if (!e || e->header.type != l2::ethertype::ARP) return std::nullopt;
+    auto a = l2::parse_arp(e->payload);
+    if (!a) return std::nullopt;
+    return *a;
+}
+
+std::optional<ip::Ipv4Header> Frame::ip() const {
+    auto e = eth();
+    if (!e || e->header.type != l2::ethertype::IPv4) return std::nullopt;
+    auto v = ip::parse_ipv4(e->payload, true);
+    if (!v) return std::nullopt;
+    return v->header;
+}
+
+std::optional<tcp::Header> Frame::tcp() const {
+    auto e = eth();
+    if (!e || e->header.type != l2::ethertype::IPv4) return std::nullopt;
+    auto v = ip::parse_ipv4(e->payload, true);
+    if (!v || v->header.protocol != ip::kProtoTcp) return std::nullopt;
+    auto s = tcp::parse(v->payload, v->header.src, v->header.dst, true);
+    if (!s) return std::nullopt;
+    return s->header;
+}
+
+std::optional<ip::IcmpMessage> Frame::icmp() const {
+    auto e = eth();
+    if (!e || e->header.type != l2::ethertype::IPv4) return std::nullopt;
+    auto v = ip::parse_ipv4(e->payload, true);
+    if (!v || v->header.protocol != ip::kProtoIcmp || v->header.is_fragment()) return std::nullopt;
+    auto m = ip::parse_icmp(v->payload);
+    if (!m) return std::nullopt;
+    return m->message;
+}
+
+std::string Frame::describe() const {
+    std::ostringstream o;
+    o << "t=" << at.count() << "us node " << from << ": ";
+    if (auto a = arp()) {
+        o << (a->op == l2::ArpOp::Request ? "ARP request who-has " : "ARP reply ")
+          << ip::addr_to_string(a->tpa) << " from " << ip::addr_to_string(a->spa);
+    } else if (auto h = ip()) {
+        o << "IPv4 " << ip::addr_to_string(h->src) << " -> " << ip::addr_to_string(h->dst)
+          << " proto " << unsigned{h->protocol} << " len " << h->total_length;
+        if (h->is_fragment()) o << " frag off " << h->frag_offset * 8 << (h->mf ? " MF" : "");
+        if (auto t = tcp()) o << " TCP " << t->src_port << " > " << t->dst_port << " flags " << unsigned{t->flags};
+        if (auto m = icmp()) o << " ICMP type " << unsigned{m->type} << " code " << unsigned{m->code};
+    } else {
+        o << bytes.size() << " bytes";
+    }
+    return o.str();
+}
+
+// ---- Node ----
+
+Node::Node(Lan& l, int i, std::uint32_t a, std::uint8_t mac_last, host::Config cfg,
+           l2::FaultConfig faults, std::size_t mtu)
+    : lan(l),
+      index(i),
+      addr(a),
+      mac{{0x02, 0, 0, 0, 0, mac_last}},
+      host(std::move(cfg)),
+      tx(std::move(faults), "node" + std::to_string(i)) {
+    host::InterfaceConfig ic;
+    ic.name = "sim" + std::to_string(i);
+    ic.framing = l2::Framing::Ethernet;
+    ic.mtu = mtu;
+    ic.addr = {a, 24};
+    ic.mac = mac;
+    ifindex = host.add_interface(ic, *this);
+}
+
+int Node::transmit(base::Bytes frame) {
+    lan.sent(*this, frame);
+    return 0;
+}
+
+// ---- Lan ----
+
+host::Config Lan::default_config() {
+    host::Config c;
+    c.isn_key = {0x0123456789abcdefull, 0xfedcba9876543210ull};  // the same ISNs every run
+    c.tcp.msl = 1s;
+    return c;
+}
+
+Node& Lan::add(std::uint32_t addr, std::uint8_t mac_last, host::Config cfg, l2::FaultConfig faults,
+               std::size_t mtu) {
+    if (!faults.seed) faults.seed = 1000 + nodes.size();
+    const int i = static_cast<int>(nodes.size());
+    nodes.push_back(std::make_unique<Node>(*this, i, addr, mac_last, std::move(cfg), std::move(faults), mtu));
+    return *nodes.back();
+}
+
+void Lan::sent(Node& n, base::Bytes frame) {
+    wire.push_back({n.index, now, {frame.begin(), frame.end()}});
+    if (!n.unplugged) n.tx.push(frame, now);
+}
+
+void Lan::inject(int from, base::Bytes frame) { sent(*nodes[static_cast<std::size_t>(from)], frame); }
+
+void Lan::step() {
+    // Frames due now go to every other port (a hub); each host then runs
+    // its due timers. Deliveries may make hosts send more, due later.
+    for (auto& n : nodes) {
+        while (n->tx.pop(now, buf_)) {
+            for (auto& m : nodes)
+                if (m.get() != n.get() && !m->unplugged) m->host.on_frame(m->ifindex, buf_, false, now);
+        }
+    }
+    for (auto& n : nodes)
+        if (auto d = n->host.next_deadline(); d && *d <= now) n->host.poll(now);
+}
+
+bool Lan::advance(Time until) {
+    std::optional<Time> next;
+    auto earlier = [&next](std::optional<Time> t) {
+        if (t && (!next || *t < *next)) next = t;
+    };
+    for (auto& n : nodes) {
+        earlier(n->tx.next_deadline());
+        earlier(n->host.next_deadline());
+    }
+    if (!next || *next > until) return false;
+    now = std::max(now, *next);
+    step();
+    return true;
+}
+
+bool Lan::run_until(const std::function<bool()>& done, host::Duration limit) {
+    const Time end = now + limit;
+    step();
+    while (!done()) {
+        if (!advance(end)) {
+            now = end;
+            return done();
+        }
+    }
+    return true;
+}
+
+void Lan::run_for(host::Duration d) {
+    const Time end = now + d;
+    step();
+    while (advance(end)) {
+    }
+    now = end;
+}
+
+std::vector<const Frame*> Lan::frames(const std::function<bool(const Frame&)>& match,
+                                      std::size_t first) const {
+    std::vector<const Frame*> out;
+    for (std::size_t i = first; i < wire.size(); ++i)
+        if (match(wire[i])) out.push_back(&wire[i]);
+    return out;
+}
+
+std::vector<std::uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+base::Bytes span_of(const std::string& s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+}  // namespace simhost
