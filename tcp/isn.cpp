@@ -2,7 +2,6 @@
 
 #include <bit>
 #include <cstring>
-#include <random>
 
 #include "base/bytes.hpp"
 
@@ -46,11 +45,6 @@ std::uint64_t siphash24(const std::array<std::uint64_t, 2>& key, const std::uint
     s.v2 ^= 0xff;
     for (int i = 0; i < 4; ++i) s.round();
     return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
-}
-
-IsnGenerator::IsnGenerator() {
-    std::random_device rd;
-    key_ = {(std::uint64_t{rd()} << 32) | rd(), (std::uint64_t{rd()} << 32) | rd()};
 }
 
 Seq IsnGenerator::next(const Tuple& t, Time now) const {

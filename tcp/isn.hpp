@@ -14,7 +14,8 @@ namespace tcp {
 
 class IsnGenerator {
 public:
-    IsnGenerator();  // key from std::random_device
+    // The secret key comes from the caller (the event loop draws it at
+    // random): tcp/ reads neither a clock nor an entropy source.
     explicit IsnGenerator(const std::array<std::uint64_t, 2>& key) : key_(key) {}
     Seq next(const Tuple& t, Time now) const;
 
