@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the three rings: the doctest binary (unit + sim), then every
+# Runs the three rings: the doctest binary (unit + sim), the code rules, then every
 # tests/integration/*.sh (as root; each creates and removes its own network
 # namespaces). Ends with one line "N passed, N failed, N skipped", after a
 # line that says why anything was skipped. A test skips (exit 77) only for
@@ -26,6 +26,15 @@ if [ "${1:-}" != "--integration-only" ]; then
     passed=$((passed + p)) failed=$((failed + f))
     [ "$f" -ne 0 ] && failures+=("doctest ($f)")
     rm -f "$out"
+fi
+
+# The rules of the code a machine can check (file and function sizes, no
+# citations of issues or files outside the tree).
+echo "=== code rules"
+if python3 scripts/check-code.py; then
+    echo "--- PASS code rules"; passed=$((passed + 1))
+else
+    echo "--- FAIL code rules"; failed=$((failed + 1)); failures+=("code rules")
 fi
 
 if [ "$(id -u)" != 0 ] && [ "${CI:-}" = true ]; then
