@@ -1,18 +1,13 @@
 // The blocking, thread-safe API: each call posts a task to the event loop
 // and waits on a future for the loop's answer. The calling thread holds no
 // lock while it waits, and the loop never waits for an application.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <system_error>
 
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
-#include "link/raw_ip.hpp"
+#include "os/source_address.hpp"
 #include "stack/ask.hpp"
 #include "stack/core.hpp"
 #include "stack/devices.hpp"
@@ -20,27 +15,6 @@
 namespace stack {
 
 namespace {
-
-// Raw mode: the kernel routes, so it chooses our source address; ask it the
-// way any program can, with a connected UDP socket (no packet is sent).
-Result<std::uint32_t> source_address_for(std::uint32_t dst) {
-    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return {0, Err::Failed};
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(dst);
-    sa.sin_port = htons(9);
-    Result<std::uint32_t> r;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-        r.err = Err::Unreachable;
-    } else {
-        socklen_t len = sizeof sa;
-        getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-        r.value = ntohl(sa.sin_addr.s_addr);
-    }
-    close(fd);
-    return r;
-}
 
 std::string endpoint(std::uint32_t a, std::uint16_t p) {
     return ip::addr_to_string(a) + ":" + std::to_string(p);
@@ -152,7 +126,7 @@ Result<Socket> Stack::connect(std::uint32_t addr, std::uint16_t port, Millis tim
     if (addr == 0 || port == 0) return {{}, Err::AddrNotAvail};
     std::uint32_t src = 0;
     if (core_->kernel_owns_addresses) {
-        auto s = source_address_for(addr);
+        auto s = os::kernel_source_for(addr);
         if (!s) return {{}, s.err};
         src = s.value;
     } else if (auto s = core_->source_for(addr)) {
