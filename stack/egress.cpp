@@ -4,7 +4,7 @@
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "stack/core.hpp"
-#include "stack/describe.hpp"
+#include "trace/describe.hpp"
 
 namespace stack {
 
@@ -29,7 +29,7 @@ void Core::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p
     base::MutBytes out(tx_buf_.data(), total);
     ip::build_ipv4_header(out, ih);
     tcp::build(out.subspan(ip::kIpv4HeaderLen), h, t.local_ip, t.remote_ip, p1, p2);
-    LOG(stack, trace) << describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
+    LOG(stack, trace) << trace::describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
 
     // To TCP a packet the device refused is a lost packet; it retransmits.
     send_ip(out);

@@ -4,7 +4,7 @@
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "stack/core.hpp"
-#include "stack/describe.hpp"
+#include "trace/describe.hpp"
 
 namespace stack {
 
@@ -130,7 +130,7 @@ void Core::handle_tcp(const ip::Ipv4View& ipv, bool checksum_trusted) {
 
     if (auto it = by_tuple_.find(t); it != by_tuple_.end()) {
         ++counters_.to_connection;
-        LOG(stack, trace) << describe("in ", ih.src, ih.dst, h, seg->payload.size());
+        LOG(stack, trace) << trace::describe("in ", ih.src, ih.dst, h, seg->payload.size());
         ConnEntry* e = find(it->second);
         e->conn->on_segment(*seg, loop.now());
         settle(*e);
@@ -138,7 +138,7 @@ void Core::handle_tcp(const ip::Ipv4View& ipv, bool checksum_trusted) {
     }
     if (ListenerEntry* l = find_listener(t.local_ip, t.local_port)) {
         ++counters_.to_listener;
-        LOG(stack, trace) << describe("in ", ih.src, ih.dst, h, seg->payload.size());
+        LOG(stack, trace) << trace::describe("in ", ih.src, ih.dst, h, seg->payload.size());
         to_listener(*l, t, *seg);
         return;
     }
@@ -154,7 +154,7 @@ void Core::handle_tcp(const ip::Ipv4View& ipv, bool checksum_trusted) {
             ++counters_.not_ours;
         return;
     }
-    LOG(stack, debug) << describe("in ", ih.src, ih.dst, h, seg->payload.size())
+    LOG(stack, debug) << trace::describe("in ", ih.src, ih.dst, h, seg->payload.size())
                       << " (no connection: RFC 9293 3.10.7.1 reset)";
     reply_reset(t, *seg);
 }

@@ -6,7 +6,8 @@
 #include "ip/ipv4.hpp"
 #include "link/fault_device.hpp"
 #include "os/ports.hpp"
-#include "stack/trace_device.hpp"
+#include "stack/event_loop.hpp"
+#include "trace/trace_device.hpp"
 
 namespace stack {
 
@@ -23,22 +24,23 @@ Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) 
         faults = f.get();
         dev = std::move(f);
     }
-    TraceDevice* trace = nullptr;
+    trace::TraceDevice* trace_dev = nullptr;
     if (opts.tracing()) {
-        TraceOptions to;
+        trace::TraceOptions to;
         to.colour = opts.colour;
         to.diagram = opts.diagram;
-        auto t = std::make_unique<TraceDevice>(std::move(dev), faults,
-                                               opts.out ? *opts.out : std::cerr, to, opts.verbose);
-        trace = t.get();
+        auto t = std::make_unique<trace::TraceDevice>(std::move(dev), faults,
+                                                      opts.out ? *opts.out : std::cerr, to,
+                                                      opts.verbose, &EventLoop::now);
+        trace_dev = t.get();
         dev = std::move(t);
     }
     Watched w;
     w.device = std::move(dev);
-    w.observer = trace ? &trace->observer() : nullptr;
-    w.set_receive_filter = [pcap, trace](l2::ReceiveFilter f) {
+    w.observer = trace_dev ? &trace_dev->observer() : nullptr;
+    w.set_receive_filter = [pcap, trace_dev](l2::ReceiveFilter f) {
         if (pcap) pcap->set_receive_filter(f);
-        if (trace) trace->set_receive_filter(f);
+        if (trace_dev) trace_dev->set_receive_filter(f);
     };
     return w;
 }

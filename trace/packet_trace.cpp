@@ -1,4 +1,4 @@
-#include "stack/packet_trace.hpp"
+#include "trace/packet_trace.hpp"
 
 #include <cstdio>
 #include <string>
@@ -14,7 +14,7 @@
 #include "tcp/segment.hpp"
 #include "tcp/segment_dump.hpp"
 
-namespace stack {
+namespace trace {
 
 namespace {
 
@@ -211,4 +211,4 @@ void trace_ipv4(Tracer& tracer, const Captured& c, bool verbose) {
     ipv4(d, c.bytes);
 }
 
-}  // namespace stack
+}  // namespace trace

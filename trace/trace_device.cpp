@@ -1,4 +1,4 @@
-#include "stack/trace_device.hpp"
+#include "trace/trace_device.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -7,10 +7,9 @@
 #include "base/bytes.hpp"
 #include "ip/checksum.hpp"
 #include "ip/ipv4.hpp"
-#include "stack/event_loop.hpp"
-#include "stack/packet_trace.hpp"
+#include "trace/packet_trace.hpp"
 
-namespace stack {
+namespace trace {
 
 namespace {
 
@@ -35,8 +34,12 @@ bool checksum_verifies(base::Bytes p, l2::Framing framing) {
 }  // namespace
 
 TraceDevice::TraceDevice(std::unique_ptr<l2::Device> inner, const l2::FaultDevice* faults,
-                         std::ostream& out, TraceOptions opts, bool verbose)
-    : inner_(std::move(inner)), faults_(faults), tracer_(out, opts), verbose_(verbose) {}
+                         std::ostream& out, TraceOptions opts, bool verbose, Clock clock)
+    : inner_(std::move(inner)),
+      faults_(faults),
+      now_(std::move(clock)),
+      tracer_(out, opts),
+      verbose_(verbose) {}
 
 TraceDevice::~TraceDevice() { tracer_.finish(); }
 
@@ -63,7 +66,7 @@ std::optional<l2::Received> TraceDevice::receive(base::MutBytes buf) {
     if (keep_ && !keep_(p)) return r;
     // Traced before the stack sees it, so the events it causes come after.
     trace(Captured{.dir = Dir::In,
-                   .at = clock(EventLoop::now()),
+                   .at = clock(now_()),
                    .bytes = p,
                    .checksum_not_ready = r->checksum_trusted && !checksum_verifies(p, inner_->framing()),
                    .lost = false});
@@ -74,7 +77,7 @@ int TraceDevice::send(base::Bytes packet) {
     const int err = inner_->send(packet);
     const l2::SendFate fate = faults_ ? faults_->last_fate() : l2::SendFate{};
     trace(Captured{.dir = Dir::Out,
-                   .at = clock(EventLoop::now()),
+                   .at = clock(now_()),
                    .bytes = packet,
                    .checksum_not_ready = false,  // we fill in every checksum ourselves
                    .lost = fate.lost});
@@ -87,4 +90,4 @@ int TraceDevice::send(base::Bytes packet) {
     return err;
 }
 
-}  // namespace stack
+}  // namespace trace

@@ -8,7 +8,7 @@
 #include "ip/ipv4.hpp"
 #include "tcp/segment.hpp"
 
-namespace stack {
+namespace trace {
 
 inline std::string describe(const char* dir, std::uint32_t src, std::uint32_t dst,
                             const tcp::Header& h, std::size_t payload_len) {
@@ -21,4 +21,4 @@ inline std::string describe(const char* dir, std::uint32_t src, std::uint32_t ds
     return os.str();
 }
 
-}  // namespace stack
+}  // namespace trace

@@ -1,10 +1,10 @@
-#include "stack/trace_text.hpp"
+#include "trace/trace_text.hpp"
 
 #include <cstdio>
 
 #include "ip/ipv4.hpp"
 
-namespace stack {
+namespace trace {
 
 namespace {
 
@@ -153,4 +153,4 @@ bool is_alarm(const tcp::TraceEvent& e) {
            e.kind == K::TailLossProbe || e.kind == K::RackLoss;
 }
 
-}  // namespace stack
+}  // namespace trace
