@@ -41,10 +41,9 @@ std::optional<IcmpErrorReport> icmp_error_report(const IcmpView& icmp, std::uint
     r.local_ip = quoted.src;
     r.remote_ip = quoted.dst;
     r.quoted_payload = icmp.original.payload;  // parse_icmp checked: at least 8 bytes
-    if (quoted.protocol == kProtoTcp || quoted.protocol == kProtoUdp) {
-        // Both start with source port, destination port (RFC 9293 3.1, RFC 768).
-        r.local_port = base::get_u16(r.quoted_payload.data());
-        r.remote_port = base::get_u16(r.quoted_payload.data() + 2);
+    if (const auto ports = quoted_ports(icmp.original)) {
+        r.local_port = ports->src;
+        r.remote_port = ports->dst;
     }
     // RFC 1122 4.2.3.9: Time Exceeded is soft ("TCP MUST NOT abort").
     r.hard = m.type == icmp_type::DestinationUnreachable && unreachable_is_hard(m.code);

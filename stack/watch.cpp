@@ -7,6 +7,7 @@
 #include "link/fault_device.hpp"
 #include "os/ports.hpp"
 #include "stack/event_loop.hpp"
+#include "tcp/segment.hpp"
 #include "trace/trace_device.hpp"
 
 namespace stack {
@@ -49,12 +50,11 @@ l2::ReceiveFilter own_ports_filter(std::shared_ptr<const os::PortTable> ports) {
     return [ports = std::move(ports)](base::Bytes p) {
         // The raw TCP socket only gets TCP; anything we cannot read the
         // ports of is kept, so that the trace can say what was wrong with it.
-        if (p.size() < 20 || (p[0] >> 4) != 4) return true;
-        const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;
-        if (p[9] != ip::kProtoTcp || p.size() < ihl + 4) return true;
-        const std::uint32_t dst = base::get_u32(p.data() + 16);
-        const std::uint16_t dst_port = base::get_u16(p.data() + ihl + 2);
-        return ports->owns(dst, dst_port);
+        auto v = ip::parse_ipv4(p, /*verify=*/false);
+        if (!v || v->header.protocol != ip::kProtoTcp) return true;
+        auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, /*verify=*/false);
+        if (!seg) return true;
+        return ports->owns(v->header.dst, seg->header.dst_port);
     };
 }
 

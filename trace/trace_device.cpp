@@ -7,6 +7,7 @@
 #include "base/bytes.hpp"
 #include "ip/checksum.hpp"
 #include "ip/ipv4.hpp"
+#include "link/ethernet.hpp"
 #include "trace/packet_trace.hpp"
 
 namespace trace {
@@ -20,9 +21,10 @@ namespace {
 // any other, so that the remark appears only where it is true.
 bool checksum_verifies(base::Bytes p, l2::Framing framing) {
     if (framing == l2::Framing::Ethernet) {
-        // RFC 894: IPv4 over Ethernet; type 0x0800 at offset 12.
-        if (p.size() < 14 || base::get_u16(p.data() + 12) != 0x0800) return true;
-        p = p.subspan(14);
+        // RFC 894: IPv4 over Ethernet.
+        auto eth = l2::parse_ethernet(p);
+        if (!eth || eth->header.type != l2::ethertype::IPv4) return true;
+        p = eth->payload;
     }
     auto v = ip::parse_ipv4(p, /*verify=*/false);
     if (!v || v->header.is_fragment()) return true;
