@@ -28,13 +28,13 @@
 #include <vector>
 
 #include "base/bytes.hpp"
+#include "base/time.hpp"
 #include "ip/ipv4.hpp"
 
 namespace ip {
 
-// The same type as tcp::Time: microseconds since an arbitrary epoch, passed
-// in by the caller; nothing here reads a clock.
-using Time = std::chrono::microseconds;
+// Passed in by the caller; nothing here reads a clock.
+using base::Time;
 
 struct ReassemblyLimits {
     // RFC 1122 3.3.2 recommends a fixed timeout (not the TTL) of 60 to 120 s;
