@@ -1,8 +1,8 @@
-// Issue 6's device wrappers: the fault device (drop-nth, delay, draining on
+// The device wrappers: the fault device (drop-nth, delay, draining on
 // exit), the pcap device (every packet, the receive filter, the link type),
 // and the whole chain under two real stacks: the trace shows the states in
 // order, the lost segment and its retransmission; a delayed packet wakes
-// the loop without spinning.
+// the loop without spinning. And raw mode's receive filter (own ports only).
 #include <doctest/doctest.h>
 #include <sys/resource.h>
 #include <unistd.h>
