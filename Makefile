@@ -18,7 +18,7 @@ CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-LIB_SRCS   := $(sort $(wildcard base/*.cpp link/*.cpp ip/*.cpp tcp/*.cpp host/*.cpp os/*.cpp stack/*.cpp app/*.cpp))
+LIB_SRCS   := $(sort $(wildcard base/*.cpp link/*.cpp ip/*.cpp tcp/*.cpp host/*.cpp trace/*.cpp os/*.cpp stack/*.cpp app/*.cpp))
 TEST_SRCS  := $(sort $(wildcard tests/*.cpp tests/unit/*.cpp tests/sim/*.cpp))
 TOOL_SRCS  := $(sort $(wildcard tools/*.cpp))
 BENCH_SRCS := $(sort $(wildcard bench/*.cpp))

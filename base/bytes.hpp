@@ -1,5 +1,5 @@
 // Byte-order helpers: every multi-byte field on the wire is read and written
-// through these, never through a pointer cast onto a packed struct (DESIGN.md,
+// through these, never through a pointer cast onto a packed struct (docs/design.md,
 // rule 1). Network byte order is big-endian (RFC 791, Appendix B).
 #pragma once
 #include <cstddef>

@@ -1,5 +1,5 @@
-// Builds the field-by-field header dumps of the debug logs (DESIGN.md, "What
-// a learner sees"): one line per field, the name right-aligned, then the
+// Builds the field-by-field header dumps of the debug logs (docs/design.md,
+// rule 7): one line per field, the name right-aligned, then the
 // value and how to read it, in the style of microps's logs:
 //
 //         offset: 0x4000 [flags=DF, offset=0]

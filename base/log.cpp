@@ -1,4 +1,4 @@
-// Boost.Log is confined to this file (DESIGN.md, "What a learner sees").
+// Boost.Log is confined to this file (docs/design.md, rule 7).
 #include "base/log.hpp"
 
 #include <boost/log/attributes/clock.hpp>

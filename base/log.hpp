@@ -1,5 +1,5 @@
 // The stack's logging front end. Protocol code includes only this header;
-// Boost.Log lives behind it in log.cpp (its headers are heavy, DESIGN.md).
+// Boost.Log lives behind it in log.cpp (its headers are heavy; docs/design.md, rule 7).
 //
 //   LOG(tcp, debug) << "rto fired, backoff to " << rto_ms << " ms";
 //

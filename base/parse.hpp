@@ -1,6 +1,6 @@
 // The error value every wire-format parser returns instead of throwing.
 // A packet that fails to parse is counted, logged at debug and dropped by the
-// caller; nothing past the parser ever sees it (DESIGN.md, rule 1).
+// caller; nothing past the parser ever sees it (docs/design.md, rule 1).
 #pragma once
 #include <cstdint>
 #include <string_view>

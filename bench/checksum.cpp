@@ -1,6 +1,6 @@
 // Throughput of ip::checksum (RFC 1071, summed 64 bits at a time) next to
 // the obvious byte-at-a-time loop, on packet-sized and large buffers, in the
-// same run. Prints; asserts nothing (DESIGN.md: benchmarks are not tests).
+// same run. Prints; asserts nothing (docs/design.md: benchmarks are not tests).
 #include <chrono>
 #include <cstdint>
 #include <cstdio>

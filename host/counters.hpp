@@ -13,7 +13,7 @@ struct Counters {
     std::uint64_t packets_in = 0, packets_out = 0;
     std::uint64_t bytes_in = 0, bytes_out = 0;
     std::uint64_t send_errors = 0;             // the device refused a packet
-    // Malformed, by the parser's reason (DESIGN.md rule 1).
+    // Malformed, by the parser's reason (docs/design.md, rule 1).
     std::array<std::uint64_t, static_cast<std::size_t>(base::ParseError::Count)> malformed{};
     std::uint64_t not_tcp = 0;                 // another protocol on this device
     std::uint64_t fragments = 0;               // we do not reassemble (raw mode: the kernel does)

@@ -14,7 +14,7 @@
 #include "ip/fragment.hpp"
 #include "ip/icmp_responder.hpp"
 #include "ip/ipv4.hpp"
-#include "stack/describe.hpp"
+#include "tcp/segment_dump.hpp"
 
 namespace host {
 
@@ -47,7 +47,7 @@ void Host::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p
     base::MutBytes out(tx_.data() + kHeadroom, total);
     ip::build_ipv4_header(out, ih);
     tcp::build(out.subspan(ip::kIpv4HeaderLen), h, t.local_ip, t.remote_ip, p1, p2);
-    LOG(stack, trace) << stack::describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
+    LOG(stack, trace) << tcp::describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
     // To TCP a packet the device refused is a lost packet; it retransmits.
     send_datagram(t.local_ip, t.remote_ip, out, now_);
 }

@@ -1,25 +1,20 @@
 // TCP segments in: parse, then the demux by 4-tuple to a connection, else
 // to a listener (RFC 9293 3.10.7.2), else the reply RFC 9293 3.10.7.1 gives
 // a segment for a connection that does not exist.
+#include "base/addr.hpp"
 #include "base/log.hpp"
 #include "host/internal.hpp"
 #include "ip/ipv4.hpp"
-#include "stack/describe.hpp"
+#include "tcp/segment_dump.hpp"
 
 namespace host {
 
-namespace {
-
-// RFC 1122 4.2.3.10: TCP is unicast only (a SYN to a broadcast or
-// multicast address is ignored), and RFC 1122 3.2.1.3 a source of 0 or a
-// broadcast names no host.
-bool unicast(std::uint32_t a) { return a != 0xffffffffu && (a >> 28) != 0xe && a != 0; }
-
-}  // namespace
-
 void Host::on_tcp(const ip::Ipv4View& v, bool trusted, Time now) {
     const auto& ih = v.header;
-    if (!unicast(ih.dst) || !unicast(ih.src)) {
+    // RFC 1122 4.2.3.10: TCP is unicast only (a SYN to a broadcast or
+    // multicast address is ignored); RFC 1122 3.2.1.3: nor may 0 or a
+    // broadcast be a source.
+    if (!base::is_unicast(ih.dst) || !base::is_unicast(ih.src)) {
         ++counters_.bad_destination;
         return;
     }
@@ -37,7 +32,7 @@ void Host::on_tcp(const ip::Ipv4View& v, bool trusted, Time now) {
     const tcp::Tuple t{ih.dst, h.dst_port, ih.src, h.src_port};
     if (auto it = by_tuple_.find(t); it != by_tuple_.end()) {
         ++counters_.to_connection;
-        LOG(stack, trace) << stack::describe("in ", ih.src, ih.dst, h, seg->payload.size());
+        LOG(stack, trace) << tcp::describe("in ", ih.src, ih.dst, h, seg->payload.size());
         Conn* e = find(it->second);
         e->conn->on_segment(*seg, now);
         settle(*e, now);
@@ -45,7 +40,7 @@ void Host::on_tcp(const ip::Ipv4View& v, bool trusted, Time now) {
     }
     if (Listen* l = find_listener(t.local_ip, t.local_port)) {
         ++counters_.to_listener;
-        LOG(stack, trace) << stack::describe("in ", ih.src, ih.dst, h, seg->payload.size());
+        LOG(stack, trace) << tcp::describe("in ", ih.src, ih.dst, h, seg->payload.size());
         to_listener(*l, t, *seg, now);
         return;
     }
@@ -61,7 +56,7 @@ void Host::on_tcp(const ip::Ipv4View& v, bool trusted, Time now) {
             ++counters_.not_ours;
         return;
     }
-    LOG(stack, debug) << stack::describe("in ", ih.src, ih.dst, h, seg->payload.size())
+    LOG(stack, debug) << tcp::describe("in ", ih.src, ih.dst, h, seg->payload.size())
                       << " (no connection: RFC 9293 3.10.7.1 reset)";
     reply_reset(t, *seg);
 }

@@ -3,6 +3,7 @@
 // timeouts, orphans), the timers, and when an entry may be freed.
 #include <algorithm>
 
+#include "base/addr.hpp"
 #include "base/log.hpp"
 #include "host/internal.hpp"
 #include "ip/ipv4.hpp"
@@ -16,9 +17,6 @@ namespace {
 // Linux's tcp_fin_timeout for FIN-WAIT-2 orphans.
 constexpr Duration kOrphanTimeout = std::chrono::seconds(60);
 
-std::string endpoint(std::uint32_t a, std::uint16_t p) {
-    return ip::addr_to_string(a) + ":" + std::to_string(p);
-}
 
 }  // namespace
 
@@ -41,8 +39,8 @@ Host::Conn& Host::add(std::unique_ptr<tcp::Connection> c, Hold hold) {
     by_tuple_[e->tuple] = e->id;
     ++local_ports_[e->tuple.local_port];
     ++counters_.connections_opened;
-    LOG(stack, debug) << "connection " << e->id << " " << endpoint(e->tuple.local_ip, e->tuple.local_port)
-                      << " <-> " << endpoint(e->tuple.remote_ip, e->tuple.remote_port) << " created";
+    LOG(stack, debug) << "connection " << e->id << " " << base::endpoint_to_string(e->tuple.local_ip, e->tuple.local_port)
+                      << " <-> " << base::endpoint_to_string(e->tuple.remote_ip, e->tuple.remote_port) << " created";
     auto& ref = *e;
     conns_.emplace(ref.id, std::move(e));
     return ref;
@@ -172,7 +170,7 @@ Result<SocketId> Host::listen(std::uint32_t addr, std::uint16_t port, int backlo
     const SocketId id = next_id_++;
     auto l = std::make_unique<Listen>(id, addr, port, static_cast<std::size_t>(std::max(backlog, 1)),
                                       std::move(hold));
-    LOG(stack, debug) << "listening on " << endpoint(addr, port) << ", backlog " << l->l.backlog()
+    LOG(stack, debug) << "listening on " << base::endpoint_to_string(addr, port) << ", backlog " << l->l.backlog()
                       << ", SYN queue " << l->l.syn_backlog();
     listeners_.emplace(id, std::move(l));
     ++local_ports_[port];

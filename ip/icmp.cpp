@@ -40,9 +40,30 @@ base::Parsed<IcmpView> parse_icmp(base::Bytes message, bool verify) {
             break;
         }
         default:
-            return P::fail(ParseError::Unsupported);
+            return P{v, ParseError::Unsupported};
     }
     return P{v, ParseError::None};
+}
+
+std::optional<QuotedPorts> quoted_ports(const Ipv4View& original) {
+    const std::uint8_t proto = original.header.protocol;
+    if ((proto != kProtoTcp && proto != kProtoUdp) || original.payload.size() < 4)
+        return std::nullopt;
+    const std::uint8_t* p = original.payload.data();
+    return QuotedPorts{get_u16(p), get_u16(p + 2)};
+}
+
+std::optional<QuotedEcho> quoted_echo(const IcmpView& icmp) {
+    if (!icmp.message.is_error()) return std::nullopt;
+    return quoted_echo(icmp.original);
+}
+
+std::optional<QuotedEcho> quoted_echo(const Ipv4View& original) {
+    if (original.header.protocol != kProtoIcmp) return std::nullopt;
+    // The quote is cut short, so its checksum cannot verify.
+    auto echo = parse_icmp(original.payload, /*verify=*/false);
+    if (!echo || echo->message.type != icmp_type::Echo) return std::nullopt;
+    return QuotedEcho{echo->message.id, echo->message.seq};
 }
 
 std::size_t build_icmp(base::MutBytes out, const IcmpMessage& m) {

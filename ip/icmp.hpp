@@ -12,6 +12,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "base/bytes.hpp"
@@ -71,9 +72,32 @@ struct IcmpView {
 // Parses an ICMP message (the whole IPv4 payload). Truncated below 8 bytes;
 // BadChecksum unless the checksum over the whole message verifies; types
 // other than the four above are Unsupported (RFC 1122 3.2.2: an unknown
-// type is silently discarded); an error message whose quote is not an IPv4
-// header plus 8 bytes fails with the quote's parse error.
+// type is silently discarded), with type, code and checksum still filled in
+// (value.message) for a trace to name; an error message whose quote is not
+// an IPv4 header plus 8 bytes fails with the quote's parse error.
 base::Parsed<IcmpView> parse_icmp(base::Bytes message, bool verify = true);
+
+// The ports of the TCP segment or UDP datagram an error quotes: RFC 792
+// quotes 64 bits of its data, and both headers start with source port,
+// destination port (RFC 9293 3.1, RFC 768). nullopt for other protocols.
+struct QuotedPorts {
+    std::uint16_t src = 0;
+    std::uint16_t dst = 0;
+};
+std::optional<QuotedPorts> quoted_ports(const Ipv4View& original);
+
+// The echo request an error quotes (RFC 792: its 64 bits of data are the
+// echo's type, code, checksum, identifier and sequence number), so that a
+// pinger can tell which request failed. nullopt unless `icmp` is an error
+// about an ICMP Echo.
+struct QuotedEcho {
+    std::uint16_t id = 0;
+    std::uint16_t seq = 0;
+};
+std::optional<QuotedEcho> quoted_echo(const IcmpView& icmp);
+// The same for a datagram of ours that an error quotes (or that could not be
+// sent): nullopt unless it is an ICMP Echo.
+std::optional<QuotedEcho> quoted_echo(const Ipv4View& original);
 
 // Writes type, code, the second word (id/seq for echo, the MTU for
 // FragmentationNeeded, else zero), then `data`, with the checksum. Returns

@@ -36,17 +36,15 @@ void quote(IcmpErrorReport& r, const Ipv4Header& ours, base::Bytes payload) {
     r.local_ip = ours.src;
     r.remote_ip = ours.dst;
     r.quoted_payload = payload;
-    const auto q = r.quoted_payload;
-    if ((ours.protocol == kProtoTcp || ours.protocol == kProtoUdp) && q.size() >= 4) {
-        // Both start with source port, destination port (RFC 9293 3.1, RFC 768).
-        r.local_port = base::get_u16(q.data());
-        r.remote_port = base::get_u16(q.data() + 2);
+    const Ipv4View original{ours, {}, payload};
+    if (const auto ports = quoted_ports(original)) {
+        r.local_port = ports->src;
+        r.remote_port = ports->dst;
     }
-    // RFC 792 Echo: type, code, checksum, identifier, sequence number.
-    if (ours.protocol == kProtoIcmp && q.size() >= 8 && q[0] == icmp_type::Echo) {
+    if (const auto echo = quoted_echo(original)) {
         r.quotes_echo = true;
-        r.echo_id = base::get_u16(q.data() + 4);
-        r.echo_seq = base::get_u16(q.data() + 6);
+        r.echo_id = echo->id;
+        r.echo_seq = echo->seq;
     }
 }
 

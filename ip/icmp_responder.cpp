@@ -1,15 +1,15 @@
 #include "ip/icmp_responder.hpp"
 
+#include "base/addr.hpp"
+
 namespace ip {
 
 namespace {
-constexpr std::uint32_t kLimitedBroadcast = 0xffffffff;
-
-// The first octet's class of an address (RFC 1122 3.2.1.3, RFC 5771, RFC 1112).
-bool is_zero_network(std::uint32_t a) { return (a >> 24) == 0; }     // 0.0.0.0/8: "this network"
-bool is_loopback(std::uint32_t a) { return (a >> 24) == 127; }       // 127.0.0.0/8
-bool is_multicast(std::uint32_t a) { return (a >> 28) == 0xe; }      // 224.0.0.0/4 (class D)
-bool is_class_e(std::uint32_t a) { return (a >> 28) == 0xf; }        // 240.0.0.0/4, 255.255.255.255 too
+using base::is_class_e;
+using base::is_limited_broadcast;
+using base::is_loopback;
+using base::is_multicast;
+using base::is_this_network;
 
 // The offending datagram as received, or cut short to a quote.
 base::Parsed<Ipv4View> parse_offending(base::Bytes d) {
@@ -63,7 +63,7 @@ IcmpErrorVerdict icmp_error_verdict(base::Bytes offending, const ReceivedOn& how
         return IcmpErrorVerdict::AboutIcmpError;
     // ... nor about a datagram to many hosts, which would answer at once
     // (RFC 1122 3.2.2; RFC 1812 4.3.2.7 calls it an amplifier).
-    if (h.dst == kLimitedBroadcast || is_multicast(h.dst) ||
+    if (is_limited_broadcast(h.dst) || is_multicast(h.dst) ||
         (how.directed_broadcast != 0 && h.dst == how.directed_broadcast))
         return IcmpErrorVerdict::ToBroadcast;
     if (how.link_broadcast) return IcmpErrorVerdict::LinkBroadcast;
@@ -73,7 +73,7 @@ IcmpErrorVerdict icmp_error_verdict(base::Bytes offending, const ReceivedOn& how
     // ... nor to a source that names no single host (RFC 1122 3.2.1.3):
     // zero, broadcast, multicast, class E; loopback unless it came over our
     // loopback interface, the only place 127/8 is legitimate.
-    if (is_zero_network(h.src) || is_multicast(h.src) || is_class_e(h.src) ||
+    if (is_this_network(h.src) || is_multicast(h.src) || is_class_e(h.src) ||
         (is_loopback(h.src) && !how.loopback) ||
         (how.directed_broadcast != 0 && h.src == how.directed_broadcast))
         return IcmpErrorVerdict::SourceNotAHost;

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/addr.hpp"
 #include "base/bytes.hpp"
 #include "base/parse.hpp"
 
@@ -66,8 +67,9 @@ base::Parsed<Ipv4View> parse_ipv4_quoted(base::Bytes quote);
 // out. Returns 20, or 0 if out is too small.
 std::size_t build_ipv4_header(base::MutBytes out, const Ipv4Header& h);
 
-// Dotted-quad conversions for host-order addresses.
-std::string addr_to_string(std::uint32_t addr);
-std::optional<std::uint32_t> parse_addr(std::string_view text);
+// Dotted-quad conversions for host-order addresses (one implementation,
+// in base/addr.hpp, that link/ uses too).
+using base::addr_to_string;
+using base::parse_addr;
 
 }  // namespace ip

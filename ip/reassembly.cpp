@@ -56,23 +56,7 @@ std::optional<std::vector<std::uint8_t>> Reassembler::add(const Ipv4View& fragme
     const std::size_t begin = std::size_t{h.frag_offset} * 8;
     const std::size_t end = begin + fragment.payload.size();
     const bool last = !h.mf;
-
-    // RFC 791 3.2: offsets count 8-octet units, so every fragment but the
-    // last carries a non-zero multiple of 8 octets.
-    if (!last && (fragment.payload.empty() || fragment.payload.size() % 8 != 0)) {
-        ++counters_.malformed;
-        LOG(ip, debug) << "fragment " << what << ": " << fragment.payload.size()
-                       << " data bytes with MF set, not a multiple of 8; dropped";
-        return std::nullopt;
-    }
-    // RFC 791 3.1: no datagram exceeds 65535 octets; data past 65535 - 20
-    // belongs to none (the "ping of death").
-    if (kIpv4HeaderLen + end > kMaxDatagram) {
-        ++counters_.too_long;
-        LOG(ip, debug) << "fragment " << what << ": ends at " << end
-                       << ", past the largest datagram; dropped";
-        return std::nullopt;
-    }
+    if (!well_formed(fragment, end, what)) return std::nullopt;
 
     const Key key{h.src, h.dst, h.protocol, h.id};
     auto it = datagrams_.find(key);
@@ -134,7 +118,32 @@ std::optional<std::vector<std::uint8_t>> Reassembler::add(const Ipv4View& fragme
     }
     dg.charged += cost;
     bytes_ += cost;
+    return take_if_whole(it, what);
+}
 
+bool Reassembler::well_formed(const Ipv4View& fragment, std::size_t end, const std::string& what) {
+    // RFC 791 3.2: offsets count 8-octet units, so every fragment but the
+    // last carries a non-zero multiple of 8 octets.
+    if (fragment.header.mf && (fragment.payload.empty() || fragment.payload.size() % 8 != 0)) {
+        ++counters_.malformed;
+        LOG(ip, debug) << "fragment " << what << ": " << fragment.payload.size()
+                       << " data bytes with MF set, not a multiple of 8; dropped";
+        return false;
+    }
+    // RFC 791 3.1: no datagram exceeds 65535 octets; data past 65535 - 20
+    // belongs to none (the "ping of death").
+    if (kIpv4HeaderLen + end > kMaxDatagram) {
+        ++counters_.too_long;
+        LOG(ip, debug) << "fragment " << what << ": ends at " << end
+                       << ", past the largest datagram; dropped";
+        return false;
+    }
+    return true;
+}
+
+std::optional<std::vector<std::uint8_t>> Reassembler::take_if_whole(Table::iterator it,
+                                                                     const std::string& what) {
+    const Datagram& dg = it->second;
     if (!dg.first || !dg.length || dg.received != *dg.length) return std::nullopt;
     // Whole: the pieces are disjoint and inside [0, length), so holding
     // `length` bytes means holding every one of them.

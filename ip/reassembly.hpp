@@ -24,17 +24,18 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "base/bytes.hpp"
+#include "base/time.hpp"
 #include "ip/ipv4.hpp"
 
 namespace ip {
 
-// The same type as tcp::Time: microseconds since an arbitrary epoch, passed
-// in by the caller; nothing here reads a clock.
-using Time = std::chrono::microseconds;
+// Passed in by the caller; nothing here reads a clock.
+using base::Time;
 
 struct ReassemblyLimits {
     // RFC 1122 3.3.2 recommends a fixed timeout (not the TTL) of 60 to 120 s;
@@ -108,6 +109,12 @@ private:
 
     using Table = std::unordered_map<Key, Datagram, KeyHash>;
 
+    // RFC 791 3.2 and 3.1: a fragment's length and its end; counts and logs
+    // (`what`) a fragment that is neither.
+    bool well_formed(const Ipv4View& fragment, std::size_t end, const std::string& what);
+    // The datagram, removed from the table, once every byte is held.
+    std::optional<std::vector<std::uint8_t>> take_if_whole(Table::iterator it,
+                                                           const std::string& what);
     static std::vector<Gap> gaps(const Datagram& d, std::size_t begin, std::size_t end);
     static bool contradicts_end(const Datagram& d, std::size_t end, bool last);
     static std::vector<std::uint8_t> assemble(const Datagram& d);

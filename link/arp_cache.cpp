@@ -3,20 +3,13 @@
 #include <string>
 #include <utility>
 
+#include "base/addr.hpp"
 #include "base/log.hpp"
 
 namespace l2 {
 
 namespace {
-// Dotted quad for logs (link/ sits below ip/, so it cannot borrow ip's).
-std::string ip_text(std::uint32_t a) {
-    return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." +
-           std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff);
-}
-
-// Addresses no single neighbour can own (RFC 1122 3.2.1.3): 0 (an RFC 5227
-// probe's sender), limited broadcast, class D multicast.
-bool is_unicast(std::uint32_t a) { return a != 0 && a != 0xffffffff && (a >> 28) != 0xe; }
+std::string ip_text(std::uint32_t a) { return base::addr_to_string(a); }  // for the logs
 }  // namespace
 
 ArpCache::ArpCache(MacAddr our_mac, std::uint32_t our_ip, ArpSink& sink, ArpConfig config)
@@ -44,7 +37,9 @@ void ArpCache::on_arp(const ArpPacket& p, Time now) {
                           << ip_text(our_ip_) << ", ours";
         return;
     }
-    const bool learnable = is_unicast(p.spa);
+    // No single neighbour owns 0 (an RFC 5227 probe's sender), the limited
+    // broadcast or a multicast address (RFC 1122 3.2.1.3).
+    const bool learnable = base::is_unicast(p.spa);
 
     // RFC 826 "Packet Reception": if the sender is already in the table,
     // update its hardware address (the merge), whoever the packet is for.

@@ -28,13 +28,13 @@
 #include <vector>
 
 #include "base/bytes.hpp"
+#include "base/time.hpp"
 #include "link/arp.hpp"
 #include "link/ethernet.hpp"
 
 namespace l2 {
 
-// The same type as tcp::Time: microseconds since an arbitrary epoch.
-using Time = std::chrono::microseconds;
+using base::Time;
 
 struct ArpConfig {
     // RFC 1122 2.3.2.1: "no more than one ARP request per second" to one

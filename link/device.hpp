@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "base/bytes.hpp"
+#include "base/time.hpp"
 
 namespace l2 {
 
@@ -21,9 +22,8 @@ namespace l2 {
 // Ethernet frame (AF_PACKET, TAP).
 enum class Framing { Ipv4, Ethernet };
 
-// Microseconds on the event loop's clock (CLOCK_MONOTONIC), the same type as
-// tcp::Time.
-using Time = std::chrono::microseconds;
+// On the event loop's clock (CLOCK_MONOTONIC).
+using base::Time;
 
 struct Received {
     std::size_t length = 0;  // bytes written into the caller's buffer

@@ -1,5 +1,6 @@
 #include "link/dump.hpp"
 
+#include "base/addr.hpp"
 #include "base/dump.hpp"
 
 namespace l2 {
@@ -9,13 +10,6 @@ const char* mac_kind(const MacAddr& m) {
     if (m.is_broadcast()) return " (broadcast)";
     if (m.is_multicast()) return " (multicast)";
     return "";
-}
-
-// Dotted quad, written here because the link layer does not depend on ip/.
-std::string ipv4_text(std::uint32_t a) {
-    char s[16];
-    std::snprintf(s, sizeof s, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-    return s;
 }
 }  // namespace
 
@@ -38,9 +32,9 @@ std::string dump(const ArpPacket& a) {
     d.add("plen", "4");
     d.add("op", "%u (%s)", static_cast<unsigned>(a.op), std::string(arp_op_name(a.op)).c_str());
     d.add("sha", "%s", a.sha.to_string().c_str());
-    d.add("spa", "%s", ipv4_text(a.spa).c_str());
+    d.add("spa", "%s", base::addr_to_string(a.spa).c_str());
     d.add("tha", "%s", a.tha.to_string().c_str());
-    d.add("tpa", "%s", ipv4_text(a.tpa).c_str());
+    d.add("tpa", "%s", base::addr_to_string(a.tpa).c_str());
     return d.str();
 }
 

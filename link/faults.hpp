@@ -27,11 +27,11 @@
 #include <vector>
 
 #include "base/bytes.hpp"
+#include "base/time.hpp"
 
 namespace l2 {
 
-// The same type as tcp::Time: microseconds since an arbitrary epoch.
-using Time = std::chrono::microseconds;
+using base::Time;
 
 struct FaultConfig {
     double drop_pct = 0;                // each packet lost with this chance, 0..100

@@ -1,6 +1,6 @@
 // The `packet` link: Ethernet frames through an AF_PACKET socket bound to one
 // interface (packet(7)), the stack owning its own IPv4 address on it
-// (DESIGN.md, link modes). The kernel still owns the interface; give its
+// (docs/design.md, "What runs where"). The kernel still owns the interface; give its
 // kernel side no address (or another one), or the kernel answers too.
 //
 // Frames the kernel hands over before the NIC would have filled in the

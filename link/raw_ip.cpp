@@ -5,7 +5,6 @@
 #include <cstring>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <netinet/ip.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <string>
 
 #include "base/log.hpp"
+#include "ip/ipv4.hpp"
 
 namespace l2 {
 
@@ -112,12 +112,14 @@ std::optional<Received> RawIpDevice::receive(base::MutBytes buf) {
 }
 
 int RawIpDevice::send(base::Bytes packet) {
-    if (packet.size() < 20) return EINVAL;
+    // The stack built this header; one that does not parse is a bug upstream.
+    const auto v = ip::parse_ipv4(packet, /*verify=*/false);
+    if (!v) return EINVAL;
     sockaddr_in to{};
     to.sin_family = AF_INET;
     // raw(7): with IP_HDRINCL the destination comes from the header too, but
     // sendto() still wants it for the route lookup.
-    std::memcpy(&to.sin_addr.s_addr, packet.data() + 16, 4);
+    to.sin_addr.s_addr = htonl(v->header.dst);
     for (;;) {
         const ssize_t n = sendto(tx_fd_, packet.data(), packet.size(), 0,
                                  reinterpret_cast<const sockaddr*>(&to), sizeof to);

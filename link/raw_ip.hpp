@@ -1,5 +1,5 @@
 // The `raw` link: IPv4 packets through raw sockets, the kernel owning the
-// addresses, routing, ARP and Ethernet (DESIGN.md, link modes).
+// addresses, routing, ARP and Ethernet (docs/design.md, "What runs where").
 //
 // Sending uses socket(AF_INET, SOCK_RAW, IPPROTO_RAW), which implies
 // IP_HDRINCL: the stack writes every IP and TCP header byte and checksum

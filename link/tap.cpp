@@ -13,6 +13,7 @@
 #include <cstring>
 #include <random>
 
+#include "base/addr.hpp"
 #include "base/log.hpp"
 #include "link/packet.hpp"  // interface_mtu
 
@@ -24,11 +25,6 @@ namespace {
     if (err == EPERM || err == EACCES)
         throw DeviceError("creating a TAP device needs root or CAP_NET_ADMIN: run with sudo");
     throw DeviceError(what + ": " + std::strerror(err));
-}
-
-std::string dotted(std::uint32_t a) {
-    return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." +
-           std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff);
 }
 
 void set_inet(int sock, ifreq r, unsigned long request, std::uint32_t value, const char* what) {
@@ -104,7 +100,8 @@ std::unique_ptr<TapDevice> TapDevice::open(const TapOptions& o) {
         }
     }
     LOG(link, info) << "tap: created " << dev->name_ << " (host side "
-                    << (o.host_addr ? dotted(o.host_addr) + "/" + std::to_string(o.host_prefix_len)
+                    << (o.host_addr ? base::addr_to_string(o.host_addr) + "/" +
+                                          std::to_string(o.host_prefix_len)
                                     : std::string("without an address"))
                     << ", MTU " << dev->mtu_ << "), our MAC " << dev->mac_.to_string()
                     << "; it goes away when we exit";

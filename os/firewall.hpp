@@ -1,5 +1,5 @@
-// Keeping the kernel's own TCP out of the way in raw mode (DESIGN.md, "Raw
-// mode and the kernel's own TCP").
+// Keeping the kernel's own TCP out of the way in raw mode (docs/design.md,
+// "How a packet flows", its raw-mode part).
 //
 // The kernel owns the address, so it also receives every segment sent to our
 // ports. It has no socket there (only a bound, non-listening one that

@@ -5,6 +5,7 @@
 
 #include <system_error>
 
+#include "base/addr.hpp"
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "os/source_address.hpp"
@@ -13,14 +14,6 @@
 #include "stack/devices.hpp"
 
 namespace stack {
-
-namespace {
-
-std::string endpoint(std::uint32_t a, std::uint16_t p) {
-    return ip::addr_to_string(a) + ":" + std::to_string(p);
-}
-
-}  // namespace
 
 // ---- Stack ----
 
@@ -231,7 +224,7 @@ void Socket::abort() {
     core_->loop.post([c = core_.get(), id = id_] { c->do_abort(id); });
 }
 
-std::string Socket::peer() const { return endpoint(tuple_.remote_ip, tuple_.remote_port); }
-std::string Socket::local() const { return endpoint(tuple_.local_ip, tuple_.local_port); }
+std::string Socket::peer() const { return base::endpoint_to_string(tuple_.remote_ip, tuple_.remote_port); }
+std::string Socket::local() const { return base::endpoint_to_string(tuple_.local_ip, tuple_.local_port); }
 
 }  // namespace stack

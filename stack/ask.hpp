@@ -1,5 +1,5 @@
 // How an application thread hands work to the event loop and waits for the
-// answer (DESIGN.md rule 3). Internal to stack/.
+// answer (docs/design.md, rule 4). Internal to stack/.
 #pragma once
 #include <future>
 #include <memory>

@@ -1,4 +1,4 @@
-// The one thread that owns protocol state (DESIGN.md rule 3). It sleeps in
+// The one thread that owns protocol state (docs/design.md, rule 4). It sleeps in
 // epoll_wait until one of three things happens:
 //   - a watched fd is readable (the device: packets arrived),
 //   - the timerfd fires (the earliest protocol deadline is due),

@@ -1,4 +1,4 @@
-// The socket-like API applications use (DESIGN.md rule 3): blocking,
+// The socket-like API applications use (docs/design.md, rule 4): blocking,
 // thread-safe calls that hand their work to the stack's one event loop
 // thread and wait for its answer. No lock is held while a packet is built or
 // sent; an application thread waits on a future the loop fulfils.

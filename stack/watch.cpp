@@ -6,7 +6,9 @@
 #include "ip/ipv4.hpp"
 #include "link/fault_device.hpp"
 #include "os/ports.hpp"
-#include "stack/trace_device.hpp"
+#include "stack/event_loop.hpp"
+#include "tcp/segment.hpp"
+#include "trace/trace_device.hpp"
 
 namespace stack {
 
@@ -23,22 +25,23 @@ Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) 
         faults = f.get();
         dev = std::move(f);
     }
-    TraceDevice* trace = nullptr;
+    trace::TraceDevice* trace_dev = nullptr;
     if (opts.tracing()) {
-        TraceOptions to;
+        trace::TraceOptions to;
         to.colour = opts.colour;
         to.diagram = opts.diagram;
-        auto t = std::make_unique<TraceDevice>(std::move(dev), faults,
-                                               opts.out ? *opts.out : std::cerr, to, opts.verbose);
-        trace = t.get();
+        auto t = std::make_unique<trace::TraceDevice>(std::move(dev), faults,
+                                                      opts.out ? *opts.out : std::cerr, to,
+                                                      opts.verbose, &EventLoop::now);
+        trace_dev = t.get();
         dev = std::move(t);
     }
     Watched w;
     w.device = std::move(dev);
-    w.observer = trace ? &trace->observer() : nullptr;
-    w.set_receive_filter = [pcap, trace](l2::ReceiveFilter f) {
+    w.observer = trace_dev ? &trace_dev->observer() : nullptr;
+    w.set_receive_filter = [pcap, trace_dev](l2::ReceiveFilter f) {
         if (pcap) pcap->set_receive_filter(f);
-        if (trace) trace->set_receive_filter(f);
+        if (trace_dev) trace_dev->set_receive_filter(f);
     };
     return w;
 }
@@ -47,12 +50,11 @@ l2::ReceiveFilter own_ports_filter(std::shared_ptr<const os::PortTable> ports) {
     return [ports = std::move(ports)](base::Bytes p) {
         // The raw TCP socket only gets TCP; anything we cannot read the
         // ports of is kept, so that the trace can say what was wrong with it.
-        if (p.size() < 20 || (p[0] >> 4) != 4) return true;
-        const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;
-        if (p[9] != ip::kProtoTcp || p.size() < ihl + 4) return true;
-        const std::uint32_t dst = base::get_u32(p.data() + 16);
-        const std::uint16_t dst_port = base::get_u16(p.data() + ihl + 2);
-        return ports->owns(dst, dst_port);
+        auto v = ip::parse_ipv4(p, /*verify=*/false);
+        if (!v || v->header.protocol != ip::kProtoTcp) return true;
+        auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, /*verify=*/false);
+        if (!seg) return true;
+        return ports->owns(v->header.dst, seg->header.dst_port);
     };
 }
 

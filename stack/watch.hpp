@@ -13,7 +13,7 @@
 //
 // Stack::open applies this to its device. An app that opens a device of its
 // own (./ping, say) calls watch_device() itself, with watch_options() from
-// stack/watch_cli.hpp, and gives `observer` to its connections if it has any.
+// app/watch_cli.hpp, and gives `observer` to its connections if it has any.
 #pragma once
 #include <functional>
 #include <memory>

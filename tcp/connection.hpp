@@ -1,4 +1,4 @@
-// One TCP connection, sans-IO (DESIGN.md rule 2): no sockets, no threads, no
+// One TCP connection, sans-IO (docs/design.md, rule 3): no sockets, no threads, no
 // clock reads. The caller feeds it segments and time; it hands segments out
 // through a SegmentSink and tells the caller when it next needs on_timer().
 //

@@ -54,6 +54,21 @@ private:
     // --- input (connection_input.cpp) ---
     void on_syn_sent(const SegmentView& seg, Time now);
     void on_synchronized(const SegmentView& seg, Time now);
+    // A segment on its way through RFC 9293 3.10.7.4's steps, which may trim
+    // its text and strip its SYN and FIN. Each step returns false when the
+    // segment goes no further.
+    struct Arrival {
+        Header h;
+        base::Bytes payload;
+        Seq seq;
+    };
+    bool check_sequence_number(Arrival& a, Time now);  // first
+    void trim_to_window(Arrival& a) const;
+    bool check_rst_bit(const Arrival& a, Time now);         // second
+    bool check_syn_bit(const Arrival& a, Time now);         // fourth
+    bool check_ack_field(const Arrival& a, Time now);       // fifth
+    bool process_segment_text(const Arrival& a, Time now);  // seventh
+    bool check_fin_bit(const Arrival& a, Time now);         // eighth
     bool acceptable(Seq seq, std::uint32_t len) const;
     bool on_ack(const SegmentView& seg, Time now);  // false: drop the segment
     void on_new_ack(const SegmentView& seg, Seq ack, Time now);

@@ -131,26 +131,39 @@ void ConnectionImpl::send_challenge_ack(Time now) {
     send_ack(now);
 }
 
-void ConnectionImpl::on_synchronized(const SegmentView& seg_in, Time now) {
-    Header h = seg_in.header;
-    base::Bytes payload = seg_in.payload;
-    Seq seq = h.seq;
+void ConnectionImpl::on_synchronized(const SegmentView& seg, Time now) {
+    // RFC 9293 3.10.7.4, the steps in order, each of which may end the
+    // segment's way. The third (check security) has nothing to compare: we
+    // send no IP security option. The sixth (check the URG bit) is not
+    // implemented: RFC 6093 advises new code not to use it, so urgent data is
+    // read inline.
+    Arrival a{seg.header, seg.payload, seg.header.seq};
+    if (!check_sequence_number(a, now) || !check_rst_bit(a, now) || !check_syn_bit(a, now) ||
+        !check_ack_field(a, now) || !process_segment_text(a, now) || !check_fin_bit(a, now))
+        return;
+    // Whatever the ACK opened (window, cwnd) may let data out.
+    output(now);
+}
 
+// RFC 9293 3.10.7.4 first: check the sequence number, after the SYN-RECEIVED
+// special cases and RFC 7323's PAWS test; trims the segment to the window.
+bool ConnectionImpl::check_sequence_number(Arrival& a, Time now) {
+    Header& h = a.h;
     // SYN-RECEIVED, a retransmitted SYN from the peer: our SYN-ACK was lost.
-    if (state_ == State::SynReceived && h.has(flag::SYN) && !h.has(flag::ACK) && seq == irs_ &&
+    if (state_ == State::SynReceived && h.has(flag::SYN) && !h.has(flag::ACK) && a.seq == irs_ &&
         !h.has(flag::RST)) {
         retransmit_first(now);
-        return;
+        return false;
     }
     // Simultaneous open: the peer's SYN,ACK in SYN-RECEIVED carries the SYN we
     // already took; strip it and go on with the ACK (as Linux does).
-    if (state_ == State::SynReceived && h.has(flag::SYN) && h.has(flag::ACK) && seq == irs_) {
+    if (state_ == State::SynReceived && h.has(flag::SYN) && h.has(flag::ACK) && a.seq == irs_) {
         h.flags &= static_cast<std::uint8_t>(~flag::SYN);
-        ++seq;
+        ++a.seq;
     }
 
-    std::uint32_t seg_len = static_cast<std::uint32_t>(payload.size()) +
-                            (h.has(flag::SYN) ? 1 : 0) + (h.has(flag::FIN) ? 1 : 0);
+    const std::uint32_t seg_len = static_cast<std::uint32_t>(a.payload.size()) +
+                                  (h.has(flag::SYN) ? 1 : 0) + (h.has(flag::FIN) ? 1 : 0);
 
     // RFC 7323 5.3 PAWS: a segment whose TSval is older than TS.Recent is an
     // old duplicate; ACK it and drop it. An RST is exempt (RFC 7323 5.3 R1).
@@ -158,126 +171,138 @@ void ConnectionImpl::on_synchronized(const SegmentView& seg_in, Time now) {
     if (ts_ok_ && ts && !h.has(flag::RST) && seq_lt(ts->val, ts_recent_)) {
         ++stats_.unacceptable_in;
         send_ack(now);
-        return;
+        return false;
     }
 
-    // first: sequence number acceptability
-    if (!acceptable(seq, seg_len)) {
+    if (!acceptable(a.seq, seg_len)) {
         // RFC 9293 3.10.7.4: with a zero window, ACKs, URGs and RSTs are still
         // processed; the text is dropped.
-        const bool zero_wnd_at_edge = seq == rcv_nxt_ && !seq_gt(rcv_adv_, rcv_nxt_);
+        const bool zero_wnd_at_edge = a.seq == rcv_nxt_ && !seq_gt(rcv_adv_, rcv_nxt_);
         if (!zero_wnd_at_edge) {
             ++stats_.unacceptable_in;
-            if (seg_len && seq_le(seq + seg_len, rcv_nxt_))
+            if (seg_len && seq_le(a.seq + seg_len, rcv_nxt_))
                 ++stats_.duplicate_in;
             if (!h.has(flag::RST)) send_ack(now);
             if (state_ == State::TimeWait && h.has(flag::FIN)) enter_time_wait(now);
-            return;
+            return false;
         }
-        payload = {};
+        a.payload = {};
         h.flags &= static_cast<std::uint8_t>(~(flag::SYN | flag::FIN));
-        seg_len = 0;
         if (!h.has(flag::RST)) send_ack(now);  // tell the sender the window is still shut
     }
 
-    // Trim what lies before RCV.NXT (already received) and beyond the window.
-    if (seq_lt(seq, rcv_nxt_)) {
-        std::uint32_t skip = rcv_nxt_ - seq;
+    trim_to_window(a);
+
+    // RFC 7323 4.3: remember the peer's TSval if this segment covers RCV.NXT.
+    if (ts_ok_ && ts && seq_le(a.seq, rcv_nxt_) && !h.has(flag::RST)) ts_recent_ = ts->val;
+    return true;
+}
+
+// Trim what lies before RCV.NXT (already received) and beyond the window.
+void ConnectionImpl::trim_to_window(Arrival& a) const {
+    Header& h = a.h;
+    if (seq_lt(a.seq, rcv_nxt_)) {
+        std::uint32_t skip = rcv_nxt_ - a.seq;
         if (h.has(flag::SYN)) {
             h.flags &= static_cast<std::uint8_t>(~flag::SYN);
             --skip;
-            ++seq;
+            ++a.seq;
         }
-        skip = std::min<std::uint32_t>(skip, static_cast<std::uint32_t>(payload.size()));
-        payload = payload.subspan(skip);
-        seq += skip;
+        skip = std::min<std::uint32_t>(skip, static_cast<std::uint32_t>(a.payload.size()));
+        a.payload = a.payload.subspan(skip);
+        a.seq += skip;
     }
     const std::uint32_t wnd = seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0;
     const Seq wnd_end = rcv_nxt_ + wnd;
-    if (seq_gt(seq + static_cast<std::uint32_t>(payload.size()), wnd_end)) {
-        const std::uint32_t keep = seq_lt(seq, wnd_end) ? wnd_end - seq : 0;
-        payload = payload.first(std::min<std::size_t>(keep, payload.size()));
+    if (seq_gt(a.seq + static_cast<std::uint32_t>(a.payload.size()), wnd_end)) {
+        const std::uint32_t keep = seq_lt(a.seq, wnd_end) ? wnd_end - a.seq : 0;
+        a.payload = a.payload.first(std::min<std::size_t>(keep, a.payload.size()));
         h.flags &= static_cast<std::uint8_t>(~flag::FIN);  // the FIN lies beyond too
     }
+}
 
-    // RFC 7323 4.3: remember the peer's TSval if this segment covers RCV.NXT.
-    if (ts_ok_ && ts && seq_le(seq, rcv_nxt_) && !h.has(flag::RST)) ts_recent_ = ts->val;
-
-    // second: RST (RFC 5961 3.2: only an exact match resets; an in-window
-    // one draws a challenge ACK)
-    if (h.has(flag::RST)) {
-        if (seq != rcv_nxt_) {
-            send_challenge_ack(now);
-            return;
-        }
-        switch (state_) {
-            case State::SynReceived:
-                LOG(tcp, info) << "reset in SYN-RECEIVED";
-                fail(passive_ ? Error::Reset : Error::Refused);
-                return;
-            case State::Closing:
-            case State::LastAck:
-            case State::TimeWait:
-                set_state(State::Closed);
-                events_ |= event::Closed;
-                return;
-            default:
-                LOG(tcp, info) << "connection reset by peer";
-                fail(Error::Reset);
-                return;
-        }
-    }
-
-    // fourth: a SYN in a synchronized state draws a challenge ACK (RFC 5961
-    // 4.2, RFC 9293 3.10.7.4)
-    if (h.has(flag::SYN)) {
+// RFC 9293 3.10.7.4 second: check the RST bit. RFC 5961 3.2: only an exact
+// match resets; an in-window one draws a challenge ACK.
+bool ConnectionImpl::check_rst_bit(const Arrival& a, Time now) {
+    if (!a.h.has(flag::RST)) return true;
+    if (a.seq != rcv_nxt_) {
         send_challenge_ack(now);
-        return;
+        return false;
     }
+    switch (state_) {
+        case State::SynReceived:
+            LOG(tcp, info) << "reset in SYN-RECEIVED";
+            fail(passive_ ? Error::Reset : Error::Refused);
+            break;
+        case State::Closing:
+        case State::LastAck:
+        case State::TimeWait:
+            set_state(State::Closed);
+            events_ |= event::Closed;
+            break;
+        default:
+            LOG(tcp, info) << "connection reset by peer";
+            fail(Error::Reset);
+            break;
+    }
+    return false;
+}
 
-    // fifth: the ACK field
-    if (!h.has(flag::ACK)) return;
-    if (!on_ack(SegmentView{h, payload}, now)) return;
-    if (state_ == State::Closed) return;
+// RFC 9293 3.10.7.4 fourth: check the SYN bit. A SYN in a synchronized
+// state draws a challenge ACK (RFC 5961 4.2).
+bool ConnectionImpl::check_syn_bit(const Arrival& a, Time now) {
+    if (!a.h.has(flag::SYN)) return true;
+    send_challenge_ack(now);
+    return false;
+}
 
-    // seventh: the segment text (URG, the sixth step, is not implemented:
-    // RFC 6093 advises new code not to use it; urgent data is read inline)
-    if (!payload.empty() && closed_by_app_) {
+// RFC 9293 3.10.7.4 fifth: check the ACK field; without ACK the segment is
+// dropped.
+bool ConnectionImpl::check_ack_field(const Arrival& a, Time now) {
+    if (!a.h.has(flag::ACK)) return false;
+    if (!on_ack(SegmentView{a.h, a.payload}, now)) return false;
+    return state_ != State::Closed;
+}
+
+// RFC 9293 3.10.7.4 seventh: process the segment text.
+bool ConnectionImpl::process_segment_text(const Arrival& a, Time now) {
+    if (a.payload.empty()) return true;
+    if (closed_by_app_) {
         // The application closed and will never read this: reset, as Linux
         // does, so the peer does not believe it was delivered (RFC 2525 2.17).
         abort(now);
-        return;
+        return false;
     }
-    if (!payload.empty()) {
-        switch (state_) {
-            case State::Established:
-            case State::FinWait1:
-            case State::FinWait2:
-                on_text(seq, payload, now);
-                break;
-            default:
-                break;  // after the peer's FIN: ignore
-        }
+    switch (state_) {
+        case State::Established:
+        case State::FinWait1:
+        case State::FinWait2:
+            on_text(a.seq, a.payload, now);
+            break;
+        default:
+            break;  // after the peer's FIN: ignore
     }
+    return true;
+}
 
-    // eighth: FIN, possibly ahead of RCV.NXT (then held until the gap fills)
-    if (h.has(flag::FIN)) {
-        const Seq fin_seq = seq + static_cast<std::uint32_t>(payload.size());
-        if (state_ == State::TimeWait) {  // a retransmitted FIN: ACK, restart 2MSL
-            send_ack(now);
-            enter_time_wait(now);
-            return;
-        }
-        if (!fin_received_) {
-            peer_fin_seq_ = fin_seq;
-            if (fin_seq == rcv_nxt_) on_fin_reached(now);
-            else send_ack(now);  // out of order: immediate (duplicate) ACK
-        } else {
-            send_ack(now);
-        }
+// RFC 9293 3.10.7.4 eighth: check the FIN bit. A FIN ahead of RCV.NXT is
+// held until the gap fills.
+bool ConnectionImpl::check_fin_bit(const Arrival& a, Time now) {
+    if (!a.h.has(flag::FIN)) return true;
+    const Seq fin_seq = a.seq + static_cast<std::uint32_t>(a.payload.size());
+    if (state_ == State::TimeWait) {  // a retransmitted FIN: ACK, restart 2MSL
+        send_ack(now);
+        enter_time_wait(now);
+        return false;
     }
-    // Whatever the ACK opened (window, cwnd) may let data out.
-    output(now);
+    if (!fin_received_) {
+        peer_fin_seq_ = fin_seq;
+        if (fin_seq == rcv_nxt_) on_fin_reached(now);
+        else send_ack(now);  // out of order: immediate (duplicate) ACK
+    } else {
+        send_ack(now);
+    }
+    return true;
 }
 
 bool ConnectionImpl::on_ack(const SegmentView& seg, Time now) {

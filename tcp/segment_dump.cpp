@@ -1,4 +1,7 @@
 #include "tcp/segment_dump.hpp"
+#include "ip/ipv4.hpp"
+
+#include <sstream>
 
 #include "base/dump.hpp"
 
@@ -50,6 +53,17 @@ std::string dump(const Header& h) {
     d.add("urgent", "%u%s", h.urgent, h.has(flag::URG) ? "" : " (URG not set: ignored)");
     d.add("options", "%s", options_text(h.options).c_str());
     return d.str();
+}
+
+std::string describe(const char* dir, std::uint32_t src, std::uint32_t dst, const Header& h,
+                     std::size_t payload_len) {
+    std::ostringstream os;
+    os << dir << " " << ip::addr_to_string(src) << ":" << h.src_port << " > "
+       << ip::addr_to_string(dst) << ":" << h.dst_port << " [" << flags_to_string(h.flags)
+       << "] seq=" << h.seq;
+    if (h.has(flag::ACK)) os << " ack=" << h.ack;
+    os << " win=" << h.window << " len=" << payload_len;
+    return os.str();
 }
 
 }  // namespace tcp

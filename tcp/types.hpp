@@ -4,13 +4,15 @@
 #include <cstdint>
 #include <functional>
 
+#include "base/time.hpp"
+
 namespace tcp {
 
 // Time as the connection sees it: a duration since an arbitrary epoch, passed
 // in by the caller (the event loop's monotonic clock, or a test's virtual
-// clock). tcp:: code never reads a clock itself (DESIGN.md, rule 2).
-using Duration = std::chrono::microseconds;
-using Time = Duration;
+// clock). tcp:: code never reads a clock itself (docs/design.md, rule 3).
+using base::Duration;
+using base::Time;
 using namespace std::chrono_literals;
 
 // IPv4 addresses are host-order integers (10.0.0.1 == 0x0a000001).

@@ -28,7 +28,7 @@
 
 #include "link/packet.hpp"
 #include "app/cli.hpp"
-#include "stack/packet_trace.hpp"
+#include "trace/packet_trace.hpp"
 
 namespace {
 
@@ -90,7 +90,7 @@ int open_capture(const std::string& ifname, Interface& iface) {
 
 struct Frame {
     std::size_t length = 0;
-    stack::Dir dir = stack::Dir::In;
+    trace::Dir dir = trace::Dir::In;
     bool checksum_not_ready = false;
 };
 
@@ -103,7 +103,7 @@ std::optional<Frame> receive(int fd, std::vector<std::uint8_t>& buf) {
     }
     Frame f;
     f.length = p->length;
-    f.dir = p->outgoing ? stack::Dir::Out : stack::Dir::In;
+    f.dir = p->outgoing ? trace::Dir::Out : trace::Dir::In;
     f.checksum_not_ready = p->checksum_not_ready;
     return f;
 }
@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
 
-    stack::Tracer tracer(std::cout, stack::TraceOptions{.colour = isatty(STDOUT_FILENO) == 1});
+    trace::Tracer tracer(std::cout, trace::TraceOptions{.colour = isatty(STDOUT_FILENO) == 1});
     std::cerr << "dump: listening on " << ifname << (iface.ethernet ? " (Ethernet)" : " (IP)")
               << ", Ctrl-C to stop" << std::endl;
 
@@ -147,12 +147,12 @@ int main(int argc, char** argv) {
         ++frames;
         const auto now = std::chrono::duration_cast<tcp::Duration>(
             std::chrono::steady_clock::now().time_since_epoch());
-        const stack::Captured c{.dir = f->dir,
+        const trace::Captured c{.dir = f->dir,
                                 .at = now,
                                 .bytes = base::Bytes(buf.data(), f->length),
                                 .checksum_not_ready = f->checksum_not_ready};
-        if (iface.ethernet) stack::trace_frame(tracer, c, verbose);
-        else stack::trace_ipv4(tracer, c, verbose);
+        if (iface.ethernet) trace::trace_frame(tracer, c, verbose);
+        else trace::trace_ipv4(tracer, c, verbose);
     }
     close(fd);
     std::cerr << "dump: " << frames << " frame" << (frames == 1 ? "" : "s") << std::endl;

@@ -140,12 +140,12 @@ private:
         const auto& m = icmp->message;
         if (m.type == ip::icmp_type::EchoReply && m.id == id_)
             return Answer{ipv->header.src, m.seq, ipv->payload.size(), ipv->header.ttl, Err::None};
-        if (m.is_error() && icmp->original.header.protocol == ip::kProtoIcmp) {
-            const auto q = icmp->original.payload;
-            if (q[0] == ip::icmp_type::Echo && base::get_u16(q.data() + 4) == id_)
-                return Answer{ipv->header.src, base::get_u16(q.data() + 6), 0, 0,
-                              m.type == 3 && m.code == 3 ? Err::Refused : Err::Unreachable};
-        }
+        if (const auto echo = ip::quoted_echo(*icmp); echo && echo->id == id_)
+            return Answer{ipv->header.src, echo->seq, 0, 0,
+                          m.type == ip::icmp_type::DestinationUnreachable &&
+                                  m.code == ip::unreachable::Port
+                              ? Err::Refused
+                              : Err::Unreachable};
         return std::nullopt;
     }
     int fd_ = -1, stop_fd_ = -1;

@@ -50,7 +50,7 @@ struct FixedWire : SegmentSink {
 };
 }  // namespace
 
-TEST_CASE("Issue 3: no heap allocation per segment in the steady state") {
+TEST_CASE("no heap allocation per segment in the steady state") {
     // Debug logging formats strings (that is its job); measure the engine.
     const logx::Level before = logx::level(logx::Channel::tcp);
     logx::set_level(logx::Level::warning);

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "stack/trace.hpp"
+#include "trace/trace.hpp"
 #include "tests/sim/harness.hpp"
 
 using namespace sim;
@@ -20,20 +20,20 @@ std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()
 // (Out) and what reaches A (In), and A's connection events.
 struct TracedPair {
     std::ostringstream text;
-    stack::Tracer tracer;
+    trace::Tracer tracer;
     Pair p;
 
-    explicit TracedPair(stack::TraceOptions opts = {}) : tracer(text, opts) {
+    explicit TracedPair(trace::TraceOptions opts = {}) : tracer(text, opts) {
         p.observer_a = &tracer;
         p.on_sent = [this](l2::Side from, const Wire& w, bool lost) {
             if (from == l2::Side::A)
-                tracer.segment({.dir = stack::Dir::Out, .at = p.now, .src_ip = w.src,
+                tracer.segment({.dir = trace::Dir::Out, .at = p.now, .src_ip = w.src,
                                 .dst_ip = w.dst, .header = w.h, .payload_len = w.payload.size(),
                                 .lost = lost});
         };
         p.on_received = [this](l2::Side to, const SegmentView& seg) {
             if (to == l2::Side::A)
-                tracer.segment({.dir = stack::Dir::In, .at = p.now, .src_ip = kIpB,
+                tracer.segment({.dir = trace::Dir::In, .at = p.now, .src_ip = kIpB,
                                 .dst_ip = kIpA, .header = seg.header,
                                 .payload_len = seg.payload.size()});
         };
@@ -146,14 +146,14 @@ TEST_CASE("trace: colour only when asked; no escape codes for a pipe") {
     REQUIRE(plain.p.open());
     CHECK(plain.text.str().find('\x1b') == std::string::npos);
 
-    TracedPair coloured(stack::TraceOptions{.colour = true});
+    TracedPair coloured(trace::TraceOptions{.colour = true});
     REQUIRE(coloured.p.open());
     CHECK(coloured.text.str().find("\x1b[36m-->\x1b[0m") != std::string::npos);
     CHECK(coloured.text.str().find("\x1b[33mSYN-SENT -> ESTABLISHED\x1b[0m") != std::string::npos);
 }
 
 TEST_CASE("trace: the diagram is drawn when the connection ends, a lost segment stopping short") {
-    TracedPair t(stack::TraceOptions{.diagram = true});
+    TracedPair t(trace::TraceOptions{.diagram = true});
     REQUIRE(t.p.open());
     t.p.drop_next(l2::Side::A, {1});
     REQUIRE(t.p.transfer(bytes("hello"), {}, 10s));

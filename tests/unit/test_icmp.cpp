@@ -78,9 +78,11 @@ TEST_CASE("RFC 792 Destination Unreachable: the kernel's port unreachable and it
     CHECK(o.protocol == ip::kProtoUdp);
     CHECK(o.src == kA);
     CHECK(o.dst == kB);
-    const base::Bytes udp = r->original.payload;
-    CHECK(base::get_u16(udp.data()) == 58451);
-    CHECK(base::get_u16(udp.data() + 2) == 5999);
+    const auto ports = ip::quoted_ports(r->original);
+    REQUIRE(ports);
+    CHECK(ports->src == 58451);
+    CHECK(ports->dst == 5999);
+    CHECK_FALSE(ip::quoted_echo(*r));  // it quotes UDP, not an echo
     // Rebuilt from the parsed message (with the same quote), the bytes match.
     Buf out(icmp.size());
     REQUIRE(ip::build_icmp(out, r->message) == icmp.size());
@@ -150,7 +152,31 @@ TEST_CASE("RFC 1122 3.2.2: a type we do not handle is unsupported (silently disc
     Buf icmp = copy(captured::kEchoRequest, kIcmpAt);
     icmp[0] = 13;  // Timestamp
     fix_checksum(icmp, 2);
-    CHECK(ip::parse_icmp(icmp).error == ParseError::Unsupported);
+    const auto r = ip::parse_icmp(icmp);
+    CHECK(r.error == ParseError::Unsupported);
+    CHECK(r.value.message.type == 13);  // still there, for a trace to name
+}
+
+TEST_CASE("RFC 792: an error about one of our echo requests names its identifier and sequence") {
+    // The kernel's echo request (id 4459, seq 1) in its IPv4 header, quoted
+    // by a Time Exceeded as a router would.
+    const Buf echo_ip = copy(captured::kEchoRequest, kEth);
+    ip::IcmpMessage m;
+    m.type = ip::icmp_type::TimeExceeded;
+    m.data = ip::icmp_error_quote(echo_ip);
+    Buf out(8 + 28);
+    REQUIRE(ip::build_icmp(out, m) == out.size());
+    auto r = ip::parse_icmp(out);
+    REQUIRE(r.ok());
+    CHECK_FALSE(ip::quoted_ports(r->original));  // ICMP has no ports
+    const auto echo = ip::quoted_echo(*r);
+    REQUIRE(echo);
+    CHECK(echo->id == 4459);
+    CHECK(echo->seq == 1);
+    // The echo request itself is no error, and quotes nothing.
+    auto req = ip::parse_icmp(view(captured::kEchoRequest, kIcmpAt));
+    REQUIRE(req.ok());
+    CHECK_FALSE(ip::quoted_echo(*req));
 }
 
 TEST_CASE("RFC 792: an error whose quote is not an IP header plus 8 bytes is rejected") {

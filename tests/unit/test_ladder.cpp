@@ -4,10 +4,10 @@
 
 #include <string>
 
-#include "stack/ladder.hpp"
+#include "trace/ladder.hpp"
 #include "tcp/segment.hpp"
 
-using namespace stack;
+using namespace trace;
 using namespace tcp;
 
 namespace {

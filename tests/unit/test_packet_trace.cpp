@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "stack/packet_trace.hpp"
+#include "trace/packet_trace.hpp"
 #include "tests/unit/captured.hpp"
 #include "tests/unit/wire_util.hpp"
 
-using namespace stack;
+using namespace trace;
 using namespace wire_test;
 
 namespace {

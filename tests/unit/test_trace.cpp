@@ -6,9 +6,9 @@
 #include <sstream>
 #include <string>
 
-#include "stack/trace.hpp"
+#include "trace/trace.hpp"
 
-using namespace stack;
+using namespace trace;
 using namespace tcp;
 
 namespace {

@@ -1,8 +1,8 @@
-// Issue 6's device wrappers: the fault device (drop-nth, delay, draining on
+// The device wrappers: the fault device (drop-nth, delay, draining on
 // exit), the pcap device (every packet, the receive filter, the link type),
 // and the whole chain under two real stacks: the trace shows the states in
 // order, the lost segment and its retransmission; a delayed packet wakes
-// the loop without spinning.
+// the loop without spinning. And raw mode's receive filter (own ports only).
 #include <doctest/doctest.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -13,11 +13,15 @@
 #include <sstream>
 #include <vector>
 
+#include "ip/ipv4.hpp"
 #include "link/fault_device.hpp"
 #include "link/pcap_device.hpp"
 #include "echo_server.hpp"
+#include "os/ports.hpp"
 #include "pair_device.hpp"
 #include "stack/stack.hpp"
+#include "stack/watch.hpp"
+#include "tcp/segment.hpp"
 
 namespace {
 
@@ -202,4 +206,35 @@ TEST_CASE("watch: the trace of a connection with a lost segment and a delay, und
         CHECK_MESSAGE(next != std::string::npos, "missing, in order: " << want);
         if (next != std::string::npos) at = next;
     }
+}
+
+TEST_CASE("raw mode: the receive filter keeps segments to our ports, and what it cannot read") {
+    constexpr std::uint32_t kUs = 0x0a000001, kPeer = 0x0a000002;
+    auto ports = os::PortTable::create(/*kernel_reserves=*/false, nullptr);
+    auto lease = ports->reserve(kUs, 8080);
+    REQUIRE(lease);
+    const l2::ReceiveFilter keep = stack::own_ports_filter(ports);
+    auto segment_to = [&](std::uint32_t dst, std::uint16_t port, std::uint8_t protocol) {
+        std::vector<std::uint8_t> p(ip::kIpv4HeaderLen + 20);
+        tcp::Header h;
+        h.src_port = 40000;
+        h.dst_port = port;
+        h.flags = tcp::flag::SYN;
+        REQUIRE(tcp::build(base::MutBytes(p).subspan(ip::kIpv4HeaderLen), h, kPeer, dst, {}, {}) ==
+                20);
+        ip::Ipv4Header iph;
+        iph.total_length = static_cast<std::uint16_t>(p.size());
+        iph.protocol = protocol;
+        iph.src = kPeer;
+        iph.dst = dst;
+        ip::build_ipv4_header(p, iph);
+        return p;
+    };
+    CHECK(keep(segment_to(kUs, 8080, ip::kProtoTcp)));
+    CHECK_FALSE(keep(segment_to(kUs, 8081, ip::kProtoTcp)));     // the kernel's
+    CHECK_FALSE(keep(segment_to(kPeer, 8080, ip::kProtoTcp)));   // another address
+    CHECK(keep(segment_to(kUs, 8081, ip::kProtoUdp)));           // not TCP: the trace says so
+    const auto ours = segment_to(kUs, 8080, ip::kProtoTcp);
+    CHECK(keep(base::Bytes(ours).first(ip::kIpv4HeaderLen + 4)));  // cut short: kept
+    CHECK(keep(base::Bytes(ours).first(10)));
 }

@@ -1,4 +1,4 @@
-#include "stack/packet_trace.hpp"
+#include "trace/packet_trace.hpp"
 
 #include <cstdio>
 #include <string>
@@ -14,7 +14,7 @@
 #include "tcp/segment.hpp"
 #include "tcp/segment_dump.hpp"
 
-namespace stack {
+namespace trace {
 
 namespace {
 
@@ -67,15 +67,14 @@ void arp(Decode& d, const l2::EthernetHeader& eth, base::Bytes payload) {
         d.say(src, dst, "ARP Reply " + addr(a->spa) + " is-at " + a->sha.to_string());
 }
 
-// The ports an ICMP error's quoted datagram was sent from and to (RFC 792:
-// the quote holds the IP header and the first 64 bits of its data, which
-// for TCP and UDP start with the two ports).
+// The addresses (and, for TCP and UDP, the ports) an ICMP error's quoted
+// datagram was sent from and to.
 std::string quoted_flow(const ip::Ipv4View& q) {
     const auto& h = q.header;
     std::string s = ip::protocol_name(h.protocol);
-    if ((h.protocol == ip::kProtoTcp || h.protocol == ip::kProtoUdp) && q.payload.size() >= 4)
-        return s + ' ' + addr(h.src) + ':' + std::to_string(base::get_u16(q.payload.data())) +
-               " > " + addr(h.dst) + ':' + std::to_string(base::get_u16(q.payload.data() + 2));
+    if (const auto ports = ip::quoted_ports(q))
+        return s + ' ' + addr(h.src) + ':' + std::to_string(ports->src) + " > " + addr(h.dst) +
+               ':' + std::to_string(ports->dst);
     return s + ' ' + addr(h.src) + " > " + addr(h.dst);
 }
 
@@ -83,8 +82,9 @@ void icmp(Decode& d, const ip::Ipv4Header& iph, base::Bytes payload) {
     const std::string src = addr(iph.src), dst = addr(iph.dst);
     auto m = ip::parse_icmp(payload, /*verify=*/false);
     if (!m) {
-        const std::string why = m.error == base::ParseError::Unsupported && !payload.empty()
-                                    ? "type " + std::to_string(payload[0]) + " not decoded"
+        // An unsupported message still names its type (parse_icmp).
+        const std::string why = m.error == base::ParseError::Unsupported
+                                    ? "type " + std::to_string(m.value.message.type) + " not decoded"
                                     : "not decoded: " + std::string(base::to_string(m.error));
         d.say(src, dst, "ICMP " + why, m.error != base::ParseError::Unsupported);
         return;
@@ -211,4 +211,4 @@ void trace_ipv4(Tracer& tracer, const Captured& c, bool verbose) {
     ipv4(d, c.bytes);
 }
 
-}  // namespace stack
+}  // namespace trace

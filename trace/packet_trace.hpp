@@ -9,9 +9,9 @@
 //   0.000024  192.0.2.1             --> 192.0.2.2             ICMP Echo id=4459 seq=1 len=56
 #pragma once
 #include "base/bytes.hpp"
-#include "stack/trace.hpp"
+#include "trace/trace.hpp"
 
-namespace stack {
+namespace trace {
 
 struct Captured {
     Dir dir = Dir::In;
@@ -29,4 +29,4 @@ void trace_frame(Tracer& tracer, const Captured& c, bool verbose);
 // A bare IPv4 packet (raw mode).
 void trace_ipv4(Tracer& tracer, const Captured& c, bool verbose);
 
-}  // namespace stack
+}  // namespace trace

@@ -1,4 +1,4 @@
-#include "stack/trace_device.hpp"
+#include "trace/trace_device.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -7,10 +7,10 @@
 #include "base/bytes.hpp"
 #include "ip/checksum.hpp"
 #include "ip/ipv4.hpp"
-#include "stack/event_loop.hpp"
-#include "stack/packet_trace.hpp"
+#include "link/ethernet.hpp"
+#include "trace/packet_trace.hpp"
 
-namespace stack {
+namespace trace {
 
 namespace {
 
@@ -21,9 +21,10 @@ namespace {
 // any other, so that the remark appears only where it is true.
 bool checksum_verifies(base::Bytes p, l2::Framing framing) {
     if (framing == l2::Framing::Ethernet) {
-        // RFC 894: IPv4 over Ethernet; type 0x0800 at offset 12.
-        if (p.size() < 14 || base::get_u16(p.data() + 12) != 0x0800) return true;
-        p = p.subspan(14);
+        // RFC 894: IPv4 over Ethernet.
+        auto eth = l2::parse_ethernet(p);
+        if (!eth || eth->header.type != l2::ethertype::IPv4) return true;
+        p = eth->payload;
     }
     auto v = ip::parse_ipv4(p, /*verify=*/false);
     if (!v || v->header.is_fragment()) return true;
@@ -35,8 +36,12 @@ bool checksum_verifies(base::Bytes p, l2::Framing framing) {
 }  // namespace
 
 TraceDevice::TraceDevice(std::unique_ptr<l2::Device> inner, const l2::FaultDevice* faults,
-                         std::ostream& out, TraceOptions opts, bool verbose)
-    : inner_(std::move(inner)), faults_(faults), tracer_(out, opts), verbose_(verbose) {}
+                         std::ostream& out, TraceOptions opts, bool verbose, Clock clock)
+    : inner_(std::move(inner)),
+      faults_(faults),
+      now_(std::move(clock)),
+      tracer_(out, opts),
+      verbose_(verbose) {}
 
 TraceDevice::~TraceDevice() { tracer_.finish(); }
 
@@ -63,7 +68,7 @@ std::optional<l2::Received> TraceDevice::receive(base::MutBytes buf) {
     if (keep_ && !keep_(p)) return r;
     // Traced before the stack sees it, so the events it causes come after.
     trace(Captured{.dir = Dir::In,
-                   .at = clock(EventLoop::now()),
+                   .at = clock(now_()),
                    .bytes = p,
                    .checksum_not_ready = r->checksum_trusted && !checksum_verifies(p, inner_->framing()),
                    .lost = false});
@@ -74,7 +79,7 @@ int TraceDevice::send(base::Bytes packet) {
     const int err = inner_->send(packet);
     const l2::SendFate fate = faults_ ? faults_->last_fate() : l2::SendFate{};
     trace(Captured{.dir = Dir::Out,
-                   .at = clock(EventLoop::now()),
+                   .at = clock(now_()),
                    .bytes = packet,
                    .checksum_not_ready = false,  // we fill in every checksum ourselves
                    .lost = fate.lost});
@@ -87,4 +92,4 @@ int TraceDevice::send(base::Bytes packet) {
     return err;
 }
 
-}  // namespace stack
+}  // namespace trace

@@ -1,10 +1,12 @@
-#include "stack/trace_text.hpp"
+#include "trace/trace_text.hpp"
+
+#include "base/addr.hpp"
 
 #include <cstdio>
 
 #include "ip/ipv4.hpp"
 
-namespace stack {
+namespace trace {
 
 namespace {
 
@@ -50,9 +52,7 @@ std::string time_column(tcp::Duration since_start) {
 }
 
 std::string endpoint(std::uint32_t ip, std::uint16_t port) {
-    std::string s = ip::addr_to_string(ip);
-    if (port != 0) s += ':' + std::to_string(port);
-    return s;
+    return port != 0 ? base::endpoint_to_string(ip, port) : ip::addr_to_string(ip);
 }
 
 std::string options_text(const tcp::Options& o, std::uint32_t sack_base) {
@@ -153,4 +153,4 @@ bool is_alarm(const tcp::TraceEvent& e) {
            e.kind == K::TailLossProbe || e.kind == K::RackLoss;
 }
 
-}  // namespace stack
+}  // namespace trace

@@ -1,6 +1,6 @@
 // --trace, --diagram, --verbose: a device around the stack's device
 // that decodes every packet going in and out with the stack's own parsers
-// and prints it as a trace line (stack/packet_trace.hpp), and whose Tracer
+// and prints it as a trace line (trace/packet_trace.hpp), and whose Tracer
 // the stack gives to every connection as its tcp::Observer, so that the
 // connection's events (state changes, RTO, fast retransmit, cwnd...) land
 // between the segments that caused them:
@@ -10,24 +10,29 @@
 // It is the outermost wrapper, above the fault injector, so every segment
 // TCP sends is traced once, and one the injector dropped is marked LOST.
 // Loop thread only (like the Core that calls it). Destroying it draws the
-// diagrams of connections that had not ended (TIME-WAIT at exit, say).
+// diagrams of connections that had not ended (TIME-WAIT at exit, say). It
+// reads no clock itself: the time of each packet comes from `clock`, the
+// event loop's (stack/watch.cpp passes it in).
 #pragma once
+#include <functional>
 #include <memory>
 #include <ostream>
 
 #include "link/fault_device.hpp"
 #include "link/pcap_device.hpp"
-#include "stack/packet_trace.hpp"
-#include "stack/trace.hpp"
+#include "trace/packet_trace.hpp"
+#include "trace/trace.hpp"
 
-namespace stack {
+namespace trace {
 
 class TraceDevice final : public l2::Device, private tcp::Observer {
 public:
+    using Clock = std::function<tcp::Time()>;
+
     // `faults` (may be null) is the injector below us, asked what became of
     // each packet sent.
     TraceDevice(std::unique_ptr<l2::Device> inner, const l2::FaultDevice* faults,
-                std::ostream& out, TraceOptions opts, bool verbose);
+                std::ostream& out, TraceOptions opts, bool verbose, Clock clock);
     ~TraceDevice() override;
 
     std::string_view name() const override { return inner_->name(); }
@@ -52,10 +57,11 @@ private:
 
     std::unique_ptr<l2::Device> inner_;
     const l2::FaultDevice* faults_;
+    Clock now_;
     Tracer tracer_;
     bool verbose_;
     l2::ReceiveFilter keep_;
     tcp::Time last_{0};
 };
 
-}  // namespace stack
+}  // namespace trace

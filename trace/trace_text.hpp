@@ -1,6 +1,6 @@
 // The words of the --trace output, as pure functions: the time
 // column, endpoints, a TCP segment's summary in the style of Wireshark's Info
-// column, and the sentence for each tcp::TraceEvent. stack/trace.hpp puts
+// column, and the sentence for each tcp::TraceEvent. trace/trace.hpp puts
 // them in columns and keeps the per-connection state they need.
 #pragma once
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include "tcp/connection.hpp"
 #include "tcp/segment.hpp"
 
-namespace stack {
+namespace trace {
 
 // How a piece of a line is coloured when colour is on.
 enum class Tone : std::uint8_t { Out, In, Event, Alarm, Quiet };
@@ -66,4 +66,4 @@ std::string event_text(const tcp::TraceEvent& e, const std::optional<CongestionS
 // Events a learner should not miss (loss, resets) are painted as alarms.
 bool is_alarm(const tcp::TraceEvent& e);
 
-}  // namespace stack
+}  // namespace trace

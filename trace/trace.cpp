@@ -1,9 +1,9 @@
-#include "stack/trace.hpp"
+#include "trace/trace.hpp"
 
 #include <algorithm>
 #include <vector>
 
-namespace stack {
+namespace trace {
 
 namespace {
 
@@ -181,4 +181,4 @@ void Tracer::line(tcp::Time at, std::string_view arrow, Tone arrow_tone, const s
     out_ << text << std::flush;
 }
 
-}  // namespace stack
+}  // namespace trace

@@ -11,7 +11,7 @@
 //      0.010000  |------------- ACK seq=1 ack=1 ------------->|
 //      0.010000  |------- PSH,ACK seq=1 ack=1 len=5 --x       |
 //
-// A pure function of the recorded rows: stack/trace.hpp records them.
+// A pure function of the recorded rows: trace/trace.hpp records them.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +21,7 @@
 
 #include "tcp/types.hpp"
 
-namespace stack {
+namespace trace {
 
 struct LadderArrow {
     tcp::Time at{0};
@@ -54,4 +54,4 @@ std::string arrow_label(const LadderArrow& a);
 // two sides).
 std::string render_ladder(const Ladder& ladder);
 
-}  // namespace stack
+}  // namespace trace

@@ -1,11 +1,11 @@
-#include "stack/ladder.hpp"
+#include "trace/ladder.hpp"
 
 #include <algorithm>
 
-#include "stack/trace_text.hpp"
+#include "trace/trace_text.hpp"
 #include "tcp/segment.hpp"
 
-namespace stack {
+namespace trace {
 
 namespace {
 
@@ -90,4 +90,4 @@ std::string render_ladder(const Ladder& l) {
     return out;
 }
 
-}  // namespace stack
+}  // namespace trace

@@ -12,7 +12,7 @@
 // Wireshark shows them (the first data byte is Seq=1); the SYN shows the
 // absolute ISN once. The window is scaled once both SYNs offered scaling.
 // With `diagram`, each connection's segments and events are also recorded
-// and drawn as a ladder diagram (stack/ladder.hpp) when it reaches CLOSED.
+// and drawn as a ladder diagram (trace/ladder.hpp) when it reaches CLOSED.
 //
 // The stack calls segment() for every TCP segment it sends (after the fault
 // injector decided, so that `lost` is known) and receives (before the
@@ -28,12 +28,12 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "stack/ladder.hpp"
-#include "stack/trace_text.hpp"
+#include "trace/ladder.hpp"
+#include "trace/trace_text.hpp"
 #include "tcp/connection.hpp"
 #include "tcp/segment.hpp"
 
-namespace stack {
+namespace trace {
 
 enum class Dir : std::uint8_t {
     Out,  // this host sent it
@@ -106,4 +106,4 @@ private:
     std::unordered_map<tcp::Tuple, Conn, tcp::TupleHash> conns_;
 };
 
-}  // namespace stack
+}  // namespace trace
