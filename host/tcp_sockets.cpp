@@ -64,7 +64,10 @@ Err Host::error_of(const Conn& e) const {
 void Host::settle(Conn& e, Time now) {
     const std::uint32_t ev = e.conn->take_events();
     const auto st = e.conn->state();
-    if (ev != 0) changed(e.id);
+    // A waiter may be waiting for a state (a close for TIME-WAIT) that
+    // comes with no event of its own.
+    if (ev != 0 || st != e.reported) changed(e.id);
+    e.reported = st;
     if ((ev & tcp::event::Established) && !e.established) {
         e.established = true;
         if (e.deadline_kind == Conn::Deadline::Connect) {

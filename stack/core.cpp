@@ -104,11 +104,7 @@ void Core::serve_tcp(SocketId id, TcpWaiters& w) {
     const auto now = loop.now();
     auto st = host_.status(id);
     if (!st) {  // the host has forgotten it: nothing will ever answer
-        if (w.connect) w.connect->set_value({{}, Err::Closed});
-        for (auto& r : w.recvs) r.reply->set_value({0, Err::Closed});
-        for (auto& s : w.sends) s.reply->set_value(Err::Closed);
-        for (auto& c : w.closes) c->set_value(Err::Closed);
-        w = {};
+        w.answer_all(Err::Closed);
         return;
     }
     if (w.connect && st->established) {
@@ -155,6 +151,14 @@ void Core::serve_tcp(SocketId id, TcpWaiters& w) {
         for (auto& c : w.closes) c->set_value(r);
         w.closes.clear();
     }
+}
+
+void Core::TcpWaiters::answer_all(Err e) {
+    if (connect) connect->set_value({{}, e});
+    for (auto& r : recvs) r.reply->set_value({0, e});
+    for (auto& s : sends) s.reply->set_value(e);
+    for (auto& c : closes) c->set_value(e);
+    *this = {};
 }
 
 void Core::serve_accepts(SocketId id, std::deque<Reply<Result<Opened>>>& q) {

@@ -115,6 +115,8 @@ private:
         Reply<Result<Opened>> connect;
         std::vector<Reply<Err>> closes;
         bool empty() const { return recvs.empty() && sends.empty() && !connect && closes.empty(); }
+        // Every request still waiting gets `e`, and none is left.
+        void answer_all(Err e);
     };
     struct DgramRecv {
         base::MutBytes buf;

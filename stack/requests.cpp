@@ -87,8 +87,12 @@ void Core::do_abort(SocketId id) {
 }
 
 void Core::do_release(SocketId id) {
-    // Nothing of the handle's can be waiting any more.
-    tcp_.erase(id);
+    // The handle is gone, so nothing of its should still wait; if a call
+    // raced the release, it is answered rather than left hanging.
+    if (auto it = tcp_.find(id); it != tcp_.end()) {
+        it->second.answer_all(Err::Closed);
+        tcp_.erase(it);
+    }
     host_.release(id, loop.now());
     settle();
 }
@@ -141,12 +145,7 @@ void Core::do_shutdown() {
     stopping_ = true;
     for (auto& [id, q] : accepts_)
         for (auto& a : q) a->set_value({{}, Err::Shutdown});
-    for (auto& [id, w] : tcp_) {
-        if (w.connect) w.connect->set_value({{}, Err::Shutdown});
-        for (auto& r : w.recvs) r.reply->set_value({0, Err::Shutdown});
-        for (auto& s : w.sends) s.reply->set_value(Err::Shutdown);
-        for (auto& c : w.closes) c->set_value(Err::Shutdown);
-    }
+    for (auto& [id, w] : tcp_) w.answer_all(Err::Shutdown);
     for (auto& [id, q] : dgram_)
         for (auto& r : q) r.reply->set_value({{}, Err::Shutdown});
     accepts_.clear();
