@@ -30,6 +30,10 @@ TEST_OBJS  := $(TEST_SRCS:%.cpp=$(BUILD)/%.o)
 TEST_BIN   := $(BUILD)/tests/run_tests
 BENCH_BINS := $(BENCH_SRCS:%.cpp=$(BUILD)/%)
 
+# `make test` and `make test-asan` build with every core: a bare machine's
+# first build is most of their time.
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
+
 .SECONDARY:
 .PHONY: all test test-unit test-integration test-asan bench demo run-server run-client deps clean
 all: $(APPS)
@@ -61,7 +65,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 # Everything: unit + sim (doctest), then the integration scripts (as root),
 # closing with one "N passed, N failed" line.
 test: deps
-	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(TEST_BIN)
 	@tests/run_all.sh $(TEST_BIN)
 
 test-unit: $(TEST_BIN)
@@ -71,7 +75,7 @@ test-integration: deps all
 	@tests/run_all.sh --integration-only
 
 test-asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 build/asan/tests/run_tests
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/asan SAN=1 OPT=-O1 build/asan/tests/run_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/run_tests
 
 bench: deps $(BENCH_BINS) all

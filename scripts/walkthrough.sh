@@ -56,11 +56,12 @@ run() {
     bash -c "$cmd" 2>&1 | grep -v '^Running as user "root"'
 }
 
-# step NN-name "title" "command": prints and keeps the output.
+# step NN-name "title" "command" [RUNNER]: prints and keeps the output of
+# the command, run by RUNNER (`run`, or `lab_run` for the lab's hosts).
 step() {
-    local name=$1 title=$2 cmd=$3
+    local name=$1 title=$2 cmd=$3 runner=${4:-run}
     printf '\n==== %s: %s\n' "$name" "$title"
-    run "$cmd" | tee "$WORK/$name.txt"
+    "$runner" "$cmd" | tee "$WORK/$name.txt"
     [ -n "$OUT" ] && cp "$WORK/$name.txt" "$OUT/$name.txt"
 }
 
@@ -138,15 +139,8 @@ lab_run() {
     cmd=${cmd//lsn-/$LAB-}
     cmd=${cmd//--name lsn/--name $LAB}
     cmd=${cmd//sudo /$SUDO }
-    printf '$ %s
-' "$shown"
+    printf '$ %s\n' "$shown"
     bash -c "$cmd" 2>&1 | sed "s/$LAB/lsn/g"
-}
-lab_step() {
-    local name=$1 title=$2 cmd=$3
-    printf '\n==== %s: %s\n' "$name" "$title"
-    lab_run "$cmd" | tee "$WORK/$name.txt"
-    [ -n "$OUT" ] && cp "$WORK/$name.txt" "$OUT/$name.txt"
 }
 lab_cleanup() {
     [ -n "$LAB_PID" ] && $SUDO kill -TERM "$LAB_PID" 2>/dev/null && wait "$LAB_PID" 2>/dev/null
@@ -155,8 +149,8 @@ lab_cleanup() {
 }
 trap lab_cleanup EXIT
 
-lab_step 11-lab "two hosts: the kernel (lsn-k) and an interface for our stack (lsn-s)" \
-    "sudo scripts/lab-up.sh --name lsn"
+step 11-lab "two hosts: the kernel (lsn-k) and an interface for our stack (lsn-s)" \
+    "sudo scripts/lab-up.sh --name lsn" lab_run
 printf '$ sudo ip netns exec lsn-s ./server --link packet --ifname lsn-s --addr 10.0.0.2/24 --trace --log-level warning\n'
 $SUDO ip netns exec "$LAB-s" ./server --link packet --ifname "$LAB-s" --addr 10.0.0.2/24 \
     --trace --log-level warning >"$WORK/lab-server.out" 2>"$WORK/lab-server.err" &
@@ -167,12 +161,12 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 cat "$WORK/lab-server.out"
-lab_step 12-ping "the kernel pings our stack: ARP first, then the echoes" \
-    "sudo ip netns exec lsn-k ping -c 2 -i 0.5 10.0.0.2"
-lab_step 13-nc "a line through our server, from the kernel's nc" \
-    "echo hello | sudo ip netns exec lsn-k nc -N 10.0.0.2 8080"
-lab_step 14-neigh "the kernel's ARP cache now holds our MAC" \
-    "sudo ip netns exec lsn-k ip neigh"
+step 12-ping "the kernel pings our stack: ARP first, then the echoes" \
+    "sudo ip netns exec lsn-k ping -c 2 -i 0.5 10.0.0.2" lab_run
+step 13-nc "a line through our server, from the kernel's nc" \
+    "echo hello | sudo ip netns exec lsn-k nc -N 10.0.0.2 8080" lab_run
+step 14-neigh "the kernel's ARP cache now holds our MAC" \
+    "sudo ip netns exec lsn-k ip neigh" lab_run
 sleep 0.3
 printf '\n==== 15-lab-trace: what the server saw on the wire (its --trace)\n'
 sed "s/$LAB/lsn/g" "$WORK/lab-server.err" | tee "$WORK/15-lab-trace.txt"
