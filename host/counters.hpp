@@ -34,7 +34,8 @@ struct Counters {
     std::uint64_t arp_dropped = 0;             // refused by a full ARP queue
     std::uint64_t arp_unresolved = 0;          // waited for a neighbour that never answered
     std::uint64_t reassembled = 0;             // datagrams rebuilt from fragments
-    std::uint64_t reassembly_dropped = 0;      // fragments refused by the memory bound
+    std::uint64_t reassembly_dropped = 0;      // fragments refused (malformed, too long, no room)
+    std::uint64_t reassembly_evicted = 0;      // incomplete datagrams evicted to make room
     std::uint64_t reassembly_timed_out = 0;    // datagrams never completed
     std::uint64_t reassembly_bytes = 0;        // held right now (bounded)
     std::uint64_t fragments_out = 0;           // fragments of our own datagrams sent
@@ -66,7 +67,7 @@ inline std::ostream& operator<<(std::ostream& os, const Counters& c) {
         os << "; frames not ours " << c.frames_not_ours << ", ARP in " << c.arp_in
            << ", not for us " << c.not_for_us << ", no route " << c.no_route << ", ARP dropped "
            << c.arp_dropped << ", unresolved " << c.arp_unresolved << ", reassembled "
-           << c.reassembled << " (dropped " << c.reassembly_dropped << ", timed out "
+           << c.reassembled << " (dropped " << c.reassembly_dropped << ", evicted " << c.reassembly_evicted << ", timed out "
            << c.reassembly_timed_out << ", " << c.reassembly_bytes << " bytes held), fragments out " << c.fragments_out << "; ICMP in " << c.icmp_in
            << ", out " << c.icmp_out << " (echo replies " << c.echo_replies << ", errors "
            << c.icmp_errors_sent << ", suppressed " << c.icmp_errors_suppressed

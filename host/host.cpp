@@ -145,6 +145,7 @@ Counters Host::counters() const {
     Counters c = counters_;
     const auto& r = reassembler_.counters();
     c.reassembly_dropped = r.no_memory + r.too_long + r.malformed;
+    c.reassembly_evicted = r.evicted;
     c.reassembly_timed_out = r.timed_out;
     c.reassembly_bytes = reassembler_.bytes_in_use();
     return c;

@@ -61,6 +61,10 @@ std::optional<std::vector<std::uint8_t>> Reassembler::add(const Ipv4View& fragme
     const Key key{h.src, h.dst, h.protocol, h.id};
     auto it = datagrams_.find(key);
     const bool is_new = it == datagrams_.end();
+    // Under pressure the oldest incomplete datagrams make room: a flood of
+    // fragments that never complete cannot lock out the datagrams after it.
+    while (is_new && datagrams_.size() >= limits_.max_datagrams && evict_oldest(key)) {
+    }
     if (is_new && datagrams_.size() >= limits_.max_datagrams) {
         ++counters_.no_memory;
         LOG(ip, debug) << "fragment " << what << ": " << datagrams_.size()
@@ -86,6 +90,8 @@ std::optional<std::vector<std::uint8_t>> Reassembler::add(const Ipv4View& fragme
     const std::size_t cost = fresh_bytes + fresh.size() * kPieceOverhead +
                              (is_new ? kDatagramOverhead : 0) +
                              (is_first ? fragment.options.size() : 0);
+    while (bytes_ + cost > limits_.max_bytes && evict_oldest(key)) {
+    }
     if (bytes_ + cost > limits_.max_bytes) {
         ++counters_.no_memory;
         LOG(ip, debug) << "fragment " << what << ": reassembly memory full (" << bytes_ << " of "
@@ -239,6 +245,20 @@ std::optional<Time> Reassembler::next_deadline() const {
     for (const auto& [key, d] : datagrams_)
         if (!earliest || d.deadline < *earliest) earliest = d.deadline;
     return earliest;
+}
+
+bool Reassembler::evict_oldest(const Key& keep) {
+    auto oldest = datagrams_.end();
+    for (auto it = datagrams_.begin(); it != datagrams_.end(); ++it)
+        if (!(it->first == keep) && (oldest == datagrams_.end() || it->second.deadline < oldest->second.deadline))
+            oldest = it;
+    if (oldest == datagrams_.end()) return false;
+    ++counters_.evicted;
+    LOG(ip, debug) << "datagram " << describe(oldest->first.src, oldest->first.dst, oldest->first.protocol,
+                                               oldest->first.id)
+                   << ": evicted with " << oldest->second.received << " bytes, to make room";
+    discard(oldest);
+    return true;
 }
 
 Reassembler::Table::iterator Reassembler::discard(Table::iterator it) {

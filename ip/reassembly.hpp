@@ -15,8 +15,12 @@
 // first, so what the host sees is fixed the moment it arrives.
 //
 // Memory is bounded across all datagrams (bytes, bookkeeping included, and a
-// count); a fragment that would exceed either bound is dropped and counted,
-// and nothing grows.
+// count). A fragment that would exceed either bound first evicts the oldest
+// incomplete datagrams (RFC 1122 3.3.2 leaves the policy to the host): after
+// a flood of fragments that never complete, the next real datagram still
+// gets in at once, where a host that only refused new fragments would stay
+// shut until the flood's datagrams time out. Only a fragment that cannot fit
+// even in an empty table is dropped; nothing grows past the bounds.
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -52,7 +56,8 @@ struct ReassemblyCounters {
     std::uint64_t fragments = 0;      // offered to add()
     std::uint64_t reassembled = 0;    // datagrams completed
     std::uint64_t timed_out = 0;      // datagrams discarded by the timer
-    std::uint64_t no_memory = 0;      // fragments dropped by a bound
+    std::uint64_t no_memory = 0;      // fragments dropped by a bound (nothing left to evict)
+    std::uint64_t evicted = 0;        // incomplete datagrams dropped to make room
     std::uint64_t malformed = 0;      // bad length, or contradicts the datagram's end
     std::uint64_t too_long = 0;       // would exceed 65535 bytes (RFC 791 3.1)
     std::uint64_t overlapping = 0;    // carried bytes we already had (those were ignored)
@@ -120,6 +125,9 @@ private:
     static std::vector<std::uint8_t> assemble(const Datagram& d);
     static std::vector<std::uint8_t> time_exceeded_quote(const Datagram& d);
     Table::iterator discard(Table::iterator it);
+    // Drops the incomplete datagram that started first (but `keep`); false
+    // if there is none.
+    bool evict_oldest(const Key& keep);
 
     ReassemblyLimits limits_;
     TimeExceeded on_time_exceeded_;

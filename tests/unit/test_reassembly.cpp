@@ -181,7 +181,7 @@ TEST_CASE("reassembly: RFC 1122 3.3.2: without fragment zero the timeout sends n
     CHECK(f.quotes.empty());
 }
 
-TEST_CASE("reassembly: a flood of unique ids beyond the memory bound is dropped; memory stays bounded") {
+TEST_CASE("reassembly: a flood of unique ids beyond the bound evicts the oldest; memory stays bounded") {
     ip::ReassemblyLimits limits;  // 256 KiB, 64 datagrams
     Feeder f(limits);
     std::size_t high_water = 0;
@@ -193,7 +193,34 @@ TEST_CASE("reassembly: a flood of unique ids beyond the memory bound is dropped;
     }
     CHECK(high_water <= limits.max_bytes);
     CHECK(f.r.in_progress() == limits.max_datagrams);
-    CHECK(f.r.counters().no_memory == 1000 - limits.max_datagrams);
+    CHECK(f.r.counters().evicted == 1000 - limits.max_datagrams);
+    CHECK(f.r.counters().no_memory == 0);
+
+    SUBCASE("right after the flood, with no timer run, a new datagram completes") {
+        std::mt19937 rng(17);
+        const Buf whole = datagram(4343, random_bytes(5000, rng));
+        const auto done = f.feed_all(fragments_of(whole, 1500), 1s);
+        REQUIRE(done.size() == 1);
+        CHECK(done[0] == whole);
+        CHECK(f.r.bytes_in_use() <= limits.max_bytes);
+    }
+    SUBCASE("big datagrams: the byte bound evicts too") {
+        ip::Reassembler r;
+        std::mt19937 rng(18);
+        // 60 000-byte datagrams missing their last fragment: about 4 fit in 256 KiB.
+        for (std::uint16_t id = 0; id < 20; ++id) {
+            auto frags = fragments_of(datagram(id, random_bytes(60000, rng)), 1500);
+            frags.pop_back();
+            for (const auto& p : frags) {
+                auto v = ip::parse_ipv4(p);
+                REQUIRE(v.ok());
+                (void)r.add(*v, 0s);
+                REQUIRE(r.bytes_in_use() <= limits.max_bytes);
+            }
+        }
+        CHECK(r.counters().evicted > 0);
+        CHECK(r.in_progress() <= 5);
+    }
 
     SUBCASE("tiny fragments are bounded by the bookkeeping they cost") {
         ip::Reassembler r;
