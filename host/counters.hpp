@@ -25,6 +25,7 @@ struct Counters {
     std::uint64_t resets_sent = 0;             // RFC 9293 3.10.7.1 replies
     std::uint64_t syn_dropped_backlog = 0;     // SYN or accept queue full
     std::uint64_t connections_opened = 0, connections_closed = 0;
+    std::uint64_t time_wait_reused = 0;        // a new SYN ended TIME-WAIT (RFC 6191)
 
     // Packet/tap mode: the stack as a whole host.
     std::uint64_t frames_not_ours = 0;         // Ethernet frames to another MAC, other EtherTypes
@@ -62,7 +63,7 @@ inline std::ostream& operator<<(std::ostream& os, const Counters& c) {
        << ", not TCP " << c.not_tcp << ", fragments " << c.fragments << ", bad destination "
        << c.bad_destination << "; RSTs sent " << c.resets_sent << ", SYNs dropped (backlog) "
        << c.syn_dropped_backlog << "; connections opened " << c.connections_opened
-       << ", closed " << c.connections_closed << "; malformed " << c.malformed_total();
+       << ", closed " << c.connections_closed << " (TIME-WAIT reused " << c.time_wait_reused << "); malformed " << c.malformed_total();
     if (c.arp_in || c.icmp_in || c.icmp_out || c.udp_in || c.udp_out || c.not_for_us)
         os << "; frames not ours " << c.frames_not_ours << ", ARP in " << c.arp_in
            << ", not for us " << c.not_for_us << ", no route " << c.no_route << ", ARP dropped "

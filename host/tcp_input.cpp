@@ -31,12 +31,20 @@ void Host::on_tcp(const ip::Ipv4View& v, bool trusted, Time now) {
     // Our view of the segment: it arrived at `local` from `remote`.
     const tcp::Tuple t{ih.dst, h.dst_port, ih.src, h.src_port};
     if (auto it = by_tuple_.find(t); it != by_tuple_.end()) {
-        ++counters_.to_connection;
-        LOG(stack, trace) << tcp::describe("in ", ih.src, ih.dst, h, seg->payload.size());
         Conn* e = find(it->second);
-        e->conn->on_segment(*seg, now);
-        settle(*e, now);
-        return;
+        if (!e->conn->accepts_new_syn(*seg)) {
+            ++counters_.to_connection;
+            LOG(stack, trace) << tcp::describe("in ", ih.src, ih.dst, h, seg->payload.size());
+            e->conn->on_segment(*seg, now);
+            settle(*e, now);
+            return;
+        }
+        // RFC 6191 / RFC 1122 4.2.2.13: a new incarnation of a connection in
+        // TIME-WAIT; the old one ends here and the SYN goes to the listener.
+        ++counters_.time_wait_reused;
+        LOG(stack, debug) << "connection " << e->id << ": a new SYN ends TIME-WAIT";
+        detach(*e);
+        if (e->owner != Conn::Owner::App) destroy(*e);
     }
     if (Listen* l = find_listener(t.local_ip, t.local_port)) {
         ++counters_.to_listener;

@@ -122,6 +122,7 @@ struct TraceEvent {
         DelayedAck,       // the delayed-ACK timer fired and sent an ACK
         Congestion,       // cwnd and/or ssthresh changed (value = cwnd, value2 = ssthresh)
         TimeWaitExpired,
+        TimeWaitRstIgnored,  // RFC 1337: an RST did not cut TIME-WAIT short
         ChallengeAck,     // RFC 5961
         TailLossProbe,    // RFC 8985 7: seq = the probe's first byte
         RackLoss,         // RFC 8985 6.2: seq = a segment deemed lost by time
@@ -191,6 +192,13 @@ public:
     virtual void close(Time now) = 0;
     // RFC 9293 3.10.5 ABORT: RST the peer and go to CLOSED at once.
     virtual void abort(Time now) = 0;
+
+    // A SYN (without ACK) for this connection's tuple while it is in
+    // TIME-WAIT: may it open a new incarnation? RFC 9293 3.10.7.4 fourth
+    // check and RFC 1122 4.2.2.13: yes if its sequence number is above
+    // RCV.NXT; RFC 6191 2: with timestamps on both, if its TSval is above
+    // TS.Recent. The host then retires this one and treats the SYN as new.
+    virtual bool accepts_new_syn(const SegmentView& syn) const = 0;
 
     virtual std::uint32_t take_events() = 0;
     virtual State state() const = 0;

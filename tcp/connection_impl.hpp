@@ -31,6 +31,7 @@ public:
     void on_icmp_error(bool hard, Time now) override;
     std::size_t send(base::Bytes data, Time now) override;
     std::size_t recv(base::MutBytes out, Time now) override;
+    bool accepts_new_syn(const SegmentView& syn) const override;
     std::size_t readable() const override;
     std::size_t writable() const override;
     bool eof() const override;

@@ -234,9 +234,15 @@ bool ConnectionImpl::check_rst_bit(const Arrival& a, Time now) {
             LOG(tcp, info) << "reset in SYN-RECEIVED";
             fail(passive_ ? Error::Reset : Error::Refused);
             break;
+        case State::TimeWait:
+            // RFC 1337 4 ("TIME-WAIT Assassination"), fix (1): ignore an RST
+            // in TIME-WAIT, so the 2*MSL wait that keeps old duplicates out
+            // of a new incarnation of the connection runs its course.
+            LOG(tcp, debug) << "RST ignored in TIME-WAIT (RFC 1337)";
+            emit({.kind = TraceEvent::Kind::TimeWaitRstIgnored}, now);
+            break;
         case State::Closing:
         case State::LastAck:
-        case State::TimeWait:
             set_state(State::Closed);
             events_ |= event::Closed;
             break;
@@ -246,6 +252,15 @@ bool ConnectionImpl::check_rst_bit(const Arrival& a, Time now) {
             break;
     }
     return false;
+}
+
+bool ConnectionImpl::accepts_new_syn(const SegmentView& syn) const {
+    const Header& h = syn.header;
+    if (state_ != State::TimeWait || !h.has(flag::SYN) || h.has(flag::ACK) || h.has(flag::RST))
+        return false;
+    // RFC 6191 2: timestamps, when both sides used them, decide.
+    if (ts_ok_ && h.options.timestamps) return seq_gt(h.options.timestamps->val, ts_recent_);
+    return seq_gt(h.seq, rcv_nxt_);
 }
 
 // RFC 9293 3.10.7.4 fourth: check the SYN bit. A SYN in a synchronized

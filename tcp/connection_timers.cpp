@@ -22,6 +22,7 @@ std::string_view to_string(TraceEvent::Kind k) {
         case K::DelayedAck: return "delayed-ack";
         case K::Congestion: return "congestion";
         case K::TimeWaitExpired: return "time-wait-expired";
+        case K::TimeWaitRstIgnored: return "time-wait-rst-ignored";
         case K::ChallengeAck: return "challenge-ack";
         case K::TailLossProbe: return "tail-loss-probe";
         case K::RackLoss: return "rack-loss";

@@ -140,6 +140,7 @@ std::string event_text(const tcp::TraceEvent& e, const std::optional<CongestionS
             break;
         }
         case K::TimeWaitExpired: s = "TIME-WAIT expired after 2*MSL"; break;
+        case K::TimeWaitRstIgnored: s = "RST ignored in TIME-WAIT (RFC 1337)"; break;
         case K::ChallengeAck: s = "challenge ACK (RFC 5961)"; break;
         case K::TailLossProbe: append(s, "tail loss probe at seq %u (RFC 8985)", e.seq); break;
         case K::RackLoss: append(s, "RACK: seq %u deemed lost (RFC 8985)", e.seq); break;

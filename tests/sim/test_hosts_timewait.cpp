@@ -1,0 +1,143 @@
+// TIME-WAIT defended, between whole hosts on a simulated Ethernet
+// (tests/sim/hosts.hpp), virtual time: RFC 1337's RST that must not end it,
+// the retransmitted FIN it answers again, and the new SYN that may end it
+// (RFC 6191, RFC 1122 4.2.2.13).
+#include "hosts.hpp"
+
+using namespace simhost;
+
+namespace {
+
+constexpr std::uint32_t kA = 0x0a000001, kB = 0x0a000002;
+
+struct Watch final : tcp::Observer {
+    std::vector<tcp::TraceEvent::Kind> kinds;
+    void on_event(const tcp::Tuple&, const tcp::TraceEvent& e, Time) override { kinds.push_back(e.kind); }
+    bool saw(tcp::TraceEvent::Kind k) const { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); }
+};
+
+// A connects to B:80, B accepts; then B closes first, A closes too, and B
+// ends in TIME-WAIT. Returns B's id for the connection.
+struct TimeWaitAtB {
+    Lan lan;
+    Watch watch;
+    Node* a = nullptr;
+    Node* b = nullptr;
+    host::SocketId listener = 0, client = 0, server = 0;
+
+    explicit TimeWaitAtB(bool timestamps = true) {
+        auto cfg = Lan::default_config();
+        cfg.tcp.timestamps = timestamps;
+        cfg.tcp.msl = 5s;
+        a = &lan.add(kA, 1, cfg);
+        cfg.observer = &watch;
+        b = &lan.add(kB, 2, cfg);
+        listener = b->host.listen(0, 80, 8, {}).value;
+        client = a->host.connect({kA, 40000, kB, 80}, {}, lan.now, 0s).value;
+        REQUIRE(lan.run_until([&] { return a->host.status(client)->established; }, 5s));
+        REQUIRE(lan.run_until([&] { return (server = b->host.accept(listener).value.id) != 0; }, 1s));
+        b->host.close(server, lan.now, 0s);
+        REQUIRE(lan.run_until([&] { return a->host.status(client)->eof; }, 1s));
+        a->host.close(client, lan.now, 0s);
+        REQUIRE(lan.run_until([&] { return b->host.status(server)->state == tcp::State::TimeWait; }, 1s));
+        REQUIRE(lan.run_until([&] { return a->host.status(client)->state == tcp::State::Closed; }, 1s));
+        a->host.release(client, lan.now);
+    }
+};
+
+std::vector<std::uint8_t> segment_frame(const Node& from, const Node& to, std::uint16_t sport,
+                                        std::uint16_t dport, tcp::Seq seq, tcp::Seq ack,
+                                        std::uint8_t flags) {
+    tcp::Header h;
+    h.src_port = sport;
+    h.dst_port = dport;
+    h.seq = seq;
+    h.ack = ack;
+    h.flags = flags;
+    h.window = 1000;
+    std::vector<std::uint8_t> f(l2::kEthHeaderLen + ip::kIpv4HeaderLen + tcp::kHeaderMin);
+    l2::build_ethernet_header(f, {to.mac, from.mac, l2::ethertype::IPv4});
+    ip::Ipv4Header ih;
+    ih.total_length = ip::kIpv4HeaderLen + tcp::kHeaderMin;
+    ih.protocol = ip::kProtoTcp;
+    ih.src = from.addr;
+    ih.dst = to.addr;
+    base::MutBytes out = base::MutBytes(f).subspan(l2::kEthHeaderLen);
+    ip::build_ipv4_header(out, ih);
+    tcp::build(out.subspan(ip::kIpv4HeaderLen), h, from.addr, to.addr, {}, {});
+    return f;
+}
+
+// The last segment B received from A:40000: A's FIN (RCV.NXT at B is its seq + 1).
+const Frame* last_from_a(const Lan& lan) {
+    auto f = lan.frames([](const Frame& x) { return x.from == 0 && x.tcp() && x.tcp()->src_port == 40000; });
+    return f.empty() ? nullptr : f.back();
+}
+
+}  // namespace
+
+TEST_CASE("host sim: RFC 1337 an RST in TIME-WAIT does not end it; the trace says so") {
+    TimeWaitAtB t;
+    const Frame* last = last_from_a(t.lan);
+    REQUIRE(last);
+    // An exact RST (SEG.SEQ = RCV.NXT), as an old duplicate or a forger would send.
+    const auto rst = segment_frame(*t.a, *t.b, 40000, 80, last->tcp()->seq + 1, 0, tcp::flag::RST);
+    t.lan.inject(t.a->index, rst);
+    t.lan.run_for(100ms);
+    CHECK(t.b->host.status(t.server)->state == tcp::State::TimeWait);
+    CHECK(t.watch.saw(tcp::TraceEvent::Kind::TimeWaitRstIgnored));
+    // It still ends after 2*MSL, as it would have.
+    t.lan.run_for(10s);
+    CHECK(t.b->host.status(t.server)->state == tcp::State::Closed);
+}
+
+TEST_CASE("host sim: RFC 9293 3.10.7.4 a retransmitted FIN in TIME-WAIT is ACKed again") {
+    TimeWaitAtB t;
+    const Frame* last = last_from_a(t.lan);
+    REQUIRE(last);
+    REQUIRE((last->tcp()->flags & tcp::flag::FIN) != 0);
+    const tcp::Seq fin_seq = last->tcp()->seq;
+    const std::size_t before = t.lan.wire.size();
+    t.lan.inject(t.a->index, segment_frame(*t.a, *t.b, 40000, 80, fin_seq, last->tcp()->ack,
+                                           tcp::flag::FIN | tcp::flag::ACK));
+    t.lan.run_for(10ms);
+    auto acks = t.lan.frames([](const Frame& f) { return f.from == 1 && f.tcp() && f.tcp()->flags == tcp::flag::ACK; }, before);
+    REQUIRE(acks.size() == 1);
+    CHECK(acks[0]->tcp()->ack == fin_seq + 1);
+    CHECK(t.b->host.status(t.server)->state == tcp::State::TimeWait);
+}
+
+TEST_CASE("host sim: RFC 6191 a new SYN with a later timestamp ends TIME-WAIT and opens a new connection") {
+    TimeWaitAtB t;
+    t.lan.run_for(1s);  // the clocks move on, so the new SYN's TSval is higher
+    auto c2 = t.a->host.connect({kA, 40000, kB, 80}, {}, t.lan.now, 0s);
+    REQUIRE(c2);
+    REQUIRE(t.lan.run_until([&] { return t.a->host.status(c2.value)->established; }, 2s));
+    CHECK(t.b->host.counters().time_wait_reused == 1);
+    CHECK(t.b->host.status(t.server)->state == tcp::State::TimeWait);  // the old handle's view
+    host::SocketId fresh = 0;
+    REQUIRE(t.lan.run_until([&] { return (fresh = t.b->host.accept(t.listener).value.id) != 0; }, 1s));
+    CHECK(fresh != t.server);
+}
+
+TEST_CASE("host sim: RFC 1122 4.2.2.13 without timestamps a SYN above RCV.NXT ends TIME-WAIT; one below does not") {
+    TimeWaitAtB t(false);
+    const Frame* last = last_from_a(t.lan);
+    REQUIRE(last);
+    const tcp::Seq rcv_nxt = last->tcp()->seq + 1;
+    const std::size_t before = t.lan.wire.size();
+    // Below RCV.NXT: an old duplicate. TIME-WAIT answers with an ACK (RFC 5961 4.2) and stays.
+    t.lan.inject(t.a->index, segment_frame(*t.a, *t.b, 40000, 80, rcv_nxt - 100, 0, tcp::flag::SYN));
+    t.lan.run_for(10ms);
+    CHECK(t.b->host.counters().time_wait_reused == 0);
+    CHECK(t.b->host.status(t.server)->state == tcp::State::TimeWait);
+    // Above it: a new incarnation. B answers with a SYN-ACK for it.
+    t.lan.inject(t.a->index, segment_frame(*t.a, *t.b, 40000, 80, rcv_nxt + 100000, 0, tcp::flag::SYN));
+    t.lan.run_for(10ms);
+    CHECK(t.b->host.counters().time_wait_reused == 1);
+    auto synacks = t.lan.frames([](const Frame& f) {
+        return f.from == 1 && f.tcp() && f.tcp()->flags == (tcp::flag::SYN | tcp::flag::ACK);
+    }, before);
+    REQUIRE(synacks.size() == 1);
+    CHECK(synacks[0]->tcp()->ack == rcv_nxt + 100001);
+}
