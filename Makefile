@@ -1,5 +1,6 @@
 # The stack's build. `make` builds the apps, `make test` runs every test,
-# `make test-asan` the unit and sim tests under ASan+UBSan, `make bench` the
+# `make test-asan` the unit and sim tests under ASan+UBSan, `make test-tsan`
+# the threaded ones under ThreadSanitizer, `make bench` the
 # benchmarks, `make demo` the server/client demo. `make deps` installs what a
 # fresh Debian 12 machine lacks (test/demo run it when something is missing).
 #
@@ -12,6 +13,11 @@ OPT      ?= -O2
 CXXFLAGS ?= $(OPT) -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -pthread -I. -MMD -MP -DBOOST_LOG_DYN_LINK
 LDLIBS   := -lboost_program_options -lboost_log_setup -lboost_log -lboost_thread -lpthread
+
+ifeq ($(TSAN),1)
+CXXFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=thread
+endif
 
 ifeq ($(SAN),1)
 CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -35,7 +41,7 @@ BENCH_BINS := $(BENCH_SRCS:%.cpp=$(BUILD)/%)
 NPROC    := $(shell nproc 2>/dev/null || echo 2)
 
 .SECONDARY:
-.PHONY: all test test-unit test-integration test-asan bench demo run-server run-client deps clean
+.PHONY: all test test-unit test-integration test-asan test-tsan bench demo run-server run-client deps clean
 all: $(APPS)
 
 $(BUILD)/%.o: %.cpp
@@ -77,6 +83,13 @@ test-integration: deps all
 test-asan:
 	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/asan SAN=1 OPT=-O1 build/asan/tests/run_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/run_tests
+
+# The tests where threads meet (the socket API over the event loop, whole
+# stacks in one process, the event loop itself) under ThreadSanitizer.
+TSAN_TESTS := stack API*,host mode*,event loop*,watch*
+test-tsan:
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/tsan TSAN=1 OPT=-O1 build/tsan/tests/run_tests
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build/tsan/tests/run_tests -tc='$(TSAN_TESTS)'
 
 bench: deps $(BENCH_BINS) all
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done

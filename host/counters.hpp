@@ -45,6 +45,7 @@ struct Counters {
     std::uint64_t icmp_errors_in = 0;          // delivered to a connection or socket
     std::uint64_t icmp_errors_sent = 0;        // unreachable, time exceeded
     std::uint64_t icmp_errors_suppressed = 0;  // RFC 1122 3.2.2 said not to send
+    std::uint64_t icmp_errors_rate_limited = 0;  // over the token bucket (RFC 1812 4.3.2.8)
     std::uint64_t udp_in = 0, udp_out = 0;
     std::uint64_t udp_no_port = 0;             // to a closed port (port unreachable)
     std::uint64_t udp_queue_full = 0;          // a socket's receive queue was full
@@ -71,7 +72,7 @@ inline std::ostream& operator<<(std::ostream& os, const Counters& c) {
            << c.reassembled << " (dropped " << c.reassembly_dropped << ", evicted " << c.reassembly_evicted << ", timed out "
            << c.reassembly_timed_out << ", " << c.reassembly_bytes << " bytes held), fragments out " << c.fragments_out << "; ICMP in " << c.icmp_in
            << ", out " << c.icmp_out << " (echo replies " << c.echo_replies << ", errors "
-           << c.icmp_errors_sent << ", suppressed " << c.icmp_errors_suppressed
+           << c.icmp_errors_sent << ", suppressed " << c.icmp_errors_suppressed << ", rate-limited " << c.icmp_errors_rate_limited
            << "), errors delivered " << c.icmp_errors_in << "; UDP in " << c.udp_in << ", out "
            << c.udp_out << ", to closed ports " << c.udp_no_port << ", queue full "
            << c.udp_queue_full;

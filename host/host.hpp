@@ -30,6 +30,7 @@
 #include "host/counters.hpp"
 #include "ip/host_rules.hpp"
 #include "ip/icmp_report.hpp"
+#include "ip/rate_limit.hpp"
 #include "ip/reassembly.hpp"
 #include "ip/route.hpp"
 #include "link/arp_cache.hpp"
@@ -240,6 +241,7 @@ private:
     std::vector<ip::IfaceAddr> addrs_;  // ifaces_' addresses, for ip/host_rules
     ip::RouteTable routes_;
     ip::Reassembler reassembler_;
+    ip::TokenBucket icmp_errors_{1000, 50};  // RFC 1812 4.3.2.8, Linux's defaults
     Counters counters_;
     std::uint64_t next_id_ = 1;
     std::uint16_t next_ip_id_ = 1;

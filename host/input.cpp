@@ -237,6 +237,10 @@ void Host::send_icmp_error(const Interface* nif, std::uint8_t type, std::uint8_t
                          << ip::to_string(v) << ")";
         return;
     }
+    if (!icmp_errors_.take(now)) {
+        ++counters_.icmp_errors_rate_limited;
+        return;
+    }
     auto off = ip::parse_ipv4(offending, false);
     if (!off) off = ip::parse_ipv4_quoted(offending);  // a quote of header + 8 bytes
     if (!off) return;

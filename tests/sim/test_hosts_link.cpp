@@ -229,3 +229,21 @@ TEST_CASE("host sim: RFC 1122 3.2.2.1 an unknown protocol draws Protocol Unreach
     CHECK(pu[0]->ip()->dst == kA);
     CHECK(b.host.counters().icmp_errors_suppressed == 1);
 }
+
+TEST_CASE("host sim: RFC 1812 4.3.2.8 ICMP errors are rate-limited: a burst of 50, then 1000 a second") {
+    Lan lan;
+    auto& a = lan.add(kA, 1);
+    auto& b = lan.add(kB, 2);
+    auto u = a.host.udp_open(0, 5000, {});
+    REQUIRE(a.host.send_to(u.value, kB, 9, span_of("x"), lan.now) == host::Err::None);
+    lan.run_for(10ms);  // ARP done; one port unreachable sent, and the bucket full again
+    CHECK(b.host.counters().icmp_errors_sent == 1);
+    for (int i = 0; i < 200; ++i) REQUIRE(a.host.send_to(u.value, kB, 9, span_of("x"), lan.now) == host::Err::None);
+    lan.run_for(1ms);
+    CHECK(b.host.counters().icmp_errors_sent == 1 + 50);
+    CHECK(b.host.counters().icmp_errors_rate_limited == 150);
+    lan.run_for(1s);  // the bucket refills (up to its burst)
+    for (int i = 0; i < 200; ++i) REQUIRE(a.host.send_to(u.value, kB, 9, span_of("x"), lan.now) == host::Err::None);
+    lan.run_for(1ms);
+    CHECK(b.host.counters().icmp_errors_sent == 1 + 50 + 50);
+}
