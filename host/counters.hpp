@@ -43,6 +43,8 @@ struct Counters {
     std::uint64_t icmp_in = 0, icmp_out = 0;
     std::uint64_t echo_replies = 0;            // answers to ping
     std::uint64_t icmp_errors_in = 0;          // delivered to a connection or socket
+    std::uint64_t pmtu_lowered = 0;            // a path MTU estimate dropped (RFC 1191)
+    std::uint64_t pmtu_ignored = 0;            // fragmentation needed quoting nothing in flight (RFC 5927)
     std::uint64_t icmp_errors_sent = 0;        // unreachable, time exceeded
     std::uint64_t icmp_errors_suppressed = 0;  // RFC 1122 3.2.2 said not to send
     std::uint64_t icmp_errors_rate_limited = 0;  // over the token bucket (RFC 1812 4.3.2.8)
@@ -73,7 +75,7 @@ inline std::ostream& operator<<(std::ostream& os, const Counters& c) {
            << c.reassembly_timed_out << ", " << c.reassembly_bytes << " bytes held), fragments out " << c.fragments_out << "; ICMP in " << c.icmp_in
            << ", out " << c.icmp_out << " (echo replies " << c.echo_replies << ", errors "
            << c.icmp_errors_sent << ", suppressed " << c.icmp_errors_suppressed << ", rate-limited " << c.icmp_errors_rate_limited
-           << "), errors delivered " << c.icmp_errors_in << "; UDP in " << c.udp_in << ", out "
+           << "), errors delivered " << c.icmp_errors_in << " (path MTU lowered " << c.pmtu_lowered << ", ignored " << c.pmtu_ignored << ")" << "; UDP in " << c.udp_in << ", out "
            << c.udp_out << ", to closed ports " << c.udp_no_port << ", queue full "
            << c.udp_queue_full;
     for (std::size_t i = 1; i < c.malformed.size(); ++i)

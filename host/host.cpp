@@ -65,14 +65,44 @@ std::optional<std::uint32_t> Host::source_for(std::uint32_t dst) const {
 }
 
 std::uint16_t Host::mss_for(std::uint32_t dst) const {
-    std::size_t mtu = 65535;
-    if (auto hop = routes_.lookup(dst))
-        mtu = ifaces_[static_cast<std::size_t>(hop->ifindex)]->ip_mtu();
-    else if (!ifaces_.empty())
-        mtu = ifaces_.front()->ip_mtu();
+    const std::size_t mtu = path_mtu(dst, link_mtu_for(dst));
     // RFC 9293 3.7.1: MSS = MTU - 20 (IP) - 20 (TCP); RFC 879 for why.
     const std::size_t link_mss = mtu > 40 ? mtu - 40 : 536;
     return static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.tcp.mss, link_mss));
+}
+
+std::size_t Host::link_mtu_for(std::uint32_t dst) const {
+    if (auto hop = routes_.lookup(dst)) return ifaces_[static_cast<std::size_t>(hop->ifindex)]->ip_mtu();
+    return ifaces_.empty() ? 65535 : ifaces_.front()->ip_mtu();
+}
+
+std::size_t Host::path_mtu(std::uint32_t dst, std::size_t link_mtu) const {
+    auto it = pmtu_.find(dst);
+    return it == pmtu_.end() ? link_mtu : std::min<std::size_t>(link_mtu, it->second.mtu);
+}
+
+std::optional<std::uint32_t> Host::path_mtu_estimate(std::uint32_t dst) const {
+    auto it = pmtu_.find(dst);
+    if (it == pmtu_.end()) return std::nullopt;
+    return it->second.mtu;
+}
+
+// RFC 1191 6.3: an estimate that has aged out is dropped, and the
+// connections to that destination go back to their full size; if the path
+// is still narrow, the next "fragmentation needed" lowers it again.
+void Host::age_path_mtus(Time now) {
+    for (auto it = pmtu_.begin(); it != pmtu_.end();) {
+        if (it->second.expires > now) {
+            ++it;
+            continue;
+        }
+        const std::uint32_t dst = it->first;
+        it = pmtu_.erase(it);
+        LOG(ip, debug) << "path MTU estimate for " << ip::addr_to_string(dst) << " expired (RFC 1191 6.3)";
+        const auto mtu = static_cast<std::uint32_t>(std::min<std::size_t>(link_mtu_for(dst), 65535));
+        for (auto& [id, e] : conns_)
+            if (e->tuple.remote_ip == dst && !e->detached) e->conn->on_path_mtu(mtu, now);
+    }
 }
 
 bool Host::holds_port(std::uint32_t, std::uint16_t port) const {
@@ -95,6 +125,7 @@ std::optional<Time> Host::next_deadline() const {
         if (d && (!t || *d < *t)) t = d;
     };
     if (!timers_.empty()) earlier(timers_.begin()->first);
+    for (const auto& [dst, p] : pmtu_) earlier(p.expires);
     for (const auto& n : ifaces_)
         if (n->arp) earlier(n->arp->next_deadline());
     return t;
@@ -103,6 +134,7 @@ std::optional<Time> Host::next_deadline() const {
 void Host::poll(Time now) {
     now_ = now;
     if (auto d = reassembler_.next_deadline(); d && *d <= now) reassembler_.on_timer(now);
+    age_path_mtus(now);
     for (auto& n : ifaces_)
         if (n->arp)
             if (auto d = n->arp->next_deadline(); d && *d <= now) n->arp->on_timer(now);

@@ -79,6 +79,9 @@ struct Config {
     tcp::Observer* observer = nullptr;       // given to every connection (the trace)
     l2::ArpConfig arp;
     ip::ReassemblyLimits reassembly;
+    // RFC 1191 6.3: a lowered path MTU estimate is forgotten after this
+    // long, so the path is tried at the full size again ("10 minutes").
+    Duration pmtu_timeout = std::chrono::minutes(10);
 };
 
 // A connection as the application side sees it.
@@ -182,6 +185,8 @@ public:
     const l2::ArpCache* arp(int ifindex) const;
     const ip::RouteTable& routes() const { return routes_; }
     std::size_t connections() const { return conns_.size(); }
+    // The path MTU estimate toward dst, if Path MTU Discovery lowered it.
+    std::optional<std::uint32_t> path_mtu_estimate(std::uint32_t dst) const;
 
 private:
     struct Interface;
@@ -197,12 +202,18 @@ private:
     void on_udp(Interface& nif, const ip::Ipv4View& v, base::Bytes packet, bool trusted,
                 bool bcast, Time now);
     void deliver_icmp_error(const ip::IcmpErrorReport& r, Time now);
+    void packet_too_big(const ip::IcmpErrorReport& r, SocketId conn, Time now);
     void send_icmp_error(const Interface* nif, std::uint8_t type, std::uint8_t code,
                          base::Bytes offending, bool link_bcast, Time now);
 
     // output.cpp: datagrams and frames out, built in place
     int send_datagram(std::uint32_t src, std::uint32_t dst, base::Bytes packet, Time now);
-    int send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now);
+    int send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::size_t mtu, Time now);
+    // The largest datagram toward dst: the link's MTU, or less if Path MTU
+    // Discovery found less (RFC 1191).
+    std::size_t path_mtu(std::uint32_t dst, std::size_t link_mtu) const;
+    std::size_t link_mtu_for(std::uint32_t dst) const;  // the route's interface's
+    void age_path_mtus(Time now);
     int put(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now);
     int transmit_frame(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,
                        base::MutBytes frame, std::size_t payload_len);
@@ -253,6 +264,11 @@ private:
     std::map<SocketId, std::unique_ptr<Listen>> listeners_;
     std::unordered_map<SocketId, std::unique_ptr<Dgram>> dgrams_;
     std::unordered_map<std::uint16_t, int> local_ports_;  // TCP ports in use, for holds_port
+    struct PathMtu {
+        std::uint32_t mtu = 0;
+        Time expires{0};
+    };
+    std::unordered_map<std::uint32_t, PathMtu> pmtu_;  // by destination (RFC 1191 5)
     // Deadlines of every connection (protocol timer or application
     // timeout), earliest first.
     std::set<std::pair<Time, SocketId>> timers_;

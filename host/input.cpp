@@ -65,7 +65,9 @@ void Host::on_ipv4(Interface& nif, base::Bytes packet, bool trusted, bool link_b
     if (cfg_.kernel_owns_addresses) {
         // Raw mode: the kernel has reassembled, routed and filtered already,
         // and hands us only TCP.
-        if (ih.protocol != ip::kProtoTcp) {
+        if (ih.protocol == ip::kProtoIcmp && !ih.is_fragment()) {
+            on_icmp(*v, false, now);  // the errors only: the kernel answers echoes
+        } else if (ih.protocol != ip::kProtoTcp) {
             ++counters_.not_tcp;
         } else if (ih.is_fragment()) {
             ++counters_.fragments;
@@ -142,7 +144,8 @@ void Host::on_icmp(const ip::Ipv4View& v, bool bcast, Time now) {
         case ip::icmp_type::Echo: {
             // RFC 1122 3.2.2.6: an echo to a broadcast address MAY be
             // silently discarded; Linux does (icmp_echo_ignore_broadcasts).
-            if (bcast) return;
+            // In raw mode the address is the kernel's, and so is the reply.
+            if (bcast || cfg_.kernel_owns_addresses) return;
             base::MutBytes out(icmp_.data() + kHeadroom, icmp_.size() - kHeadroom);
             const std::size_t n = ip::build_echo_reply(out, v.header, m, v.header.dst, next_ip_id_++);
             if (n == 0) return;
@@ -179,6 +182,11 @@ void Host::deliver_icmp_error(const ip::IcmpErrorReport& r, Time now) {
         auto it = by_tuple_.find({r.local_ip, r.local_port, r.remote_ip, r.remote_port});
         if (it == by_tuple_.end()) return;
         ++counters_.icmp_errors_in;
+        if (r.type == ip::icmp_type::DestinationUnreachable &&
+            r.code == ip::unreachable::FragmentationNeeded) {
+            packet_too_big(r, it->second, now);
+            return;
+        }
         Conn* e = find(it->second);
         e->conn->on_icmp_error(r.hard, now);
         settle(*e, now);
@@ -193,6 +201,32 @@ void Host::deliver_icmp_error(const ip::IcmpErrorReport& r, Time now) {
             deliver(*d, {r.reporter, r.echo_seq, 0, err, {}});
         }
     }
+}
+
+// RFC 1191 / RFC 1122 4.2.3.11: "fragmentation needed" about one of our
+// segments. The connection checks the quoted sequence number (RFC 5927
+// 4.1); only then does the estimate for the destination drop, never below
+// RFC 791's 68 bytes, for the RFC 1191 6.3 timeout.
+void Host::packet_too_big(const ip::IcmpErrorReport& r, SocketId id, Time now) {
+    Conn* e = find(id);
+    // RFC 1191 7: a router that gives no MTU: the next plateau below the
+    // datagram it could not forward.
+    std::uint32_t mtu = r.next_hop_mtu ? r.next_hop_mtu : ip::plateau_below(r.quoted_length);
+    mtu = std::max<std::uint32_t>(mtu, 68);
+    if (!r.tcp_seq || !e->conn->on_packet_too_big(*r.tcp_seq, mtu, now)) {
+        ++counters_.pmtu_ignored;
+        settle(*e, now);
+        return;
+    }
+    auto& p = pmtu_[r.remote_ip];
+    if (p.mtu == 0 || mtu < p.mtu) {
+        p.mtu = mtu;
+        ++counters_.pmtu_lowered;
+        LOG(ip, info) << "path MTU to " << ip::addr_to_string(r.remote_ip) << " is " << mtu
+                      << " (fragmentation needed from " << ip::addr_to_string(r.reporter) << ")";
+    }
+    p.expires = now + cfg_.pmtu_timeout;
+    settle(*e, now);
 }
 
 void Host::on_udp(Interface& nif, const ip::Ipv4View& v, base::Bytes packet, bool trusted,

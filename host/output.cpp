@@ -54,18 +54,22 @@ void Host::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p
 
 int Host::send_datagram(std::uint32_t src, std::uint32_t dst, base::Bytes packet, Time now) {
     if (ifaces_.empty()) return ENETUNREACH;
-    if (cfg_.kernel_owns_addresses) return send_on(*ifaces_.front(), {0, dst, false}, packet, now);
+    if (cfg_.kernel_owns_addresses) {
+        Interface& nif = *ifaces_.front();
+        return send_on(nif, {0, dst, false}, packet, path_mtu(dst, nif.ip_mtu()), now);
+    }
     const auto e = ip::choose_egress(routes_, addrs_, src, dst);
     if (!e) {
         ++counters_.no_route;
         LOG(ip, debug) << "no route to " << ip::addr_to_string(dst) << "; dropped";
         return ENETUNREACH;
     }
-    return send_on(*ifaces_[static_cast<std::size_t>(e->ifindex)], *e, packet, now);
+    Interface& nif = *ifaces_[static_cast<std::size_t>(e->ifindex)];
+    // RFC 1191: our own datagrams are sized (fragmented) to the path MTU.
+    return send_on(nif, *e, packet, e->link_broadcast ? nif.ip_mtu() : path_mtu(dst, nif.ip_mtu()), now);
 }
 
-int Host::send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now) {
-    const std::size_t mtu = nif.ip_mtu();
+int Host::send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::size_t mtu, Time now) {
     if (packet.size() <= mtu) return put(nif, e, packet, now);
     ip::Fragmenter f(packet, mtu);
     if (f.error() != ip::FragmentError::None) {

@@ -8,6 +8,7 @@
 namespace ip {
 
 using base::get_u16;
+using base::get_u32;
 using base::ParseError;
 using base::put_u16;
 
@@ -51,6 +52,18 @@ std::optional<QuotedPorts> quoted_ports(const Ipv4View& original) {
         return std::nullopt;
     const std::uint8_t* p = original.payload.data();
     return QuotedPorts{get_u16(p), get_u16(p + 2)};
+}
+
+std::optional<std::uint32_t> quoted_tcp_seq(const Ipv4View& original) {
+    if (original.header.protocol != kProtoTcp || original.payload.size() < 8) return std::nullopt;
+    return get_u32(original.payload.data() + 4);
+}
+
+std::uint16_t plateau_below(std::uint16_t size) {
+    static constexpr std::uint16_t kPlateaus[] = {32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68};
+    for (const auto p : kPlateaus)
+        if (p < size) return p;
+    return 68;
 }
 
 std::optional<QuotedEcho> quoted_echo(const IcmpView& icmp) {

@@ -85,6 +85,14 @@ struct QuotedPorts {
     std::uint16_t dst = 0;
 };
 std::optional<QuotedPorts> quoted_ports(const Ipv4View& original);
+// A quoted TCP segment's sequence number (its bytes 4..7, inside the 64 bits
+// RFC 792 guarantees), for RFC 5927's check that it is one we have in flight.
+std::optional<std::uint32_t> quoted_tcp_seq(const Ipv4View& original);
+
+// RFC 1191 7: an old router sends "fragmentation needed" with no MTU; the
+// sender then tries the next plateau below the datagram's size (65535,
+// 32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68).
+std::uint16_t plateau_below(std::uint16_t datagram_size);
 
 // The echo request an error quotes (RFC 792: its 64 bits of data are the
 // echo's type, code, checksum, identifier and sequence number), so that a

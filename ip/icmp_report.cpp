@@ -41,6 +41,8 @@ void quote(IcmpErrorReport& r, const Ipv4Header& ours, base::Bytes payload) {
         r.local_port = ports->src;
         r.remote_port = ports->dst;
     }
+    r.tcp_seq = quoted_tcp_seq(original);
+    r.quoted_length = ours.total_length;
     if (const auto echo = quoted_echo(original)) {
         r.quotes_echo = true;
         r.echo_id = echo->id;

@@ -35,6 +35,9 @@ struct IcmpErrorReport {
     // and sequence number (RFC 792), so a ping socket can be told.
     bool quotes_echo = false;
     std::uint16_t echo_id = 0, echo_seq = 0;
+    // protocol TCP: the quoted segment's sequence number (RFC 5927 4.1).
+    std::optional<std::uint32_t> tcp_seq;
+    std::uint16_t quoted_length = 0;  // the quoted datagram's total length (RFC 1191 7)
 };
 
 // The report for a parsed ICMP message (parse_icmp), if it is an error;

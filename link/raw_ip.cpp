@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <cstring>
 #include <net/if.h>
+#include <linux/icmp.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,7 +40,7 @@ std::unique_ptr<RawIpDevice> RawIpDevice::open(std::uint32_t mark) {
     const int tx = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
     if (tx < 0) fail("socket(SOCK_RAW, IPPROTO_RAW)", errno);
     // Owns tx from here, so an exception below closes it.
-    std::unique_ptr<RawIpDevice> dev(new RawIpDevice(tx, -1));
+    std::unique_ptr<RawIpDevice> dev(new RawIpDevice(tx));
 
     const int one = 1;
     // raw(7): IPPROTO_RAW implies IP_HDRINCL; set it anyway, for the reader.
@@ -58,14 +60,34 @@ std::unique_ptr<RawIpDevice> RawIpDevice::open(std::uint32_t mark) {
         fail("setsockopt(IP_PKTINFO)", errno);
     set_buffer(rx, SO_RCVBUFFORCE, SO_RCVBUF);
 
+    const int icmp = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+    if (icmp < 0) fail("socket(SOCK_RAW, IPPROTO_ICMP)", errno);
+    dev->icmp_fd_ = icmp;
+    // raw(7) ICMP_FILTER: a set bit drops that type. Keep only the errors a
+    // connection must hear of: destination unreachable and time exceeded.
+    icmp_filter filter{~((1u << ICMP_DEST_UNREACH) | (1u << ICMP_TIME_EXCEEDED))};
+    if (setsockopt(icmp, SOL_RAW, ICMP_FILTER, &filter, sizeof filter) != 0)
+        fail("setsockopt(ICMP_FILTER)", errno);
+    if (setsockopt(icmp, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0)
+        fail("setsockopt(IP_PKTINFO)", errno);
+
+    dev->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (dev->epoll_fd_ < 0) fail("epoll_create1", errno);
+    for (int fd : {rx, icmp}) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        if (epoll_ctl(dev->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) fail("epoll_ctl", errno);
+    }
     LOG(link, debug) << "raw: opened send socket fd " << tx << " (IPPROTO_RAW, mark 0x" << std::hex
-                     << mark << std::dec << "), receive socket fd " << rx << " (IPPROTO_TCP)";
+                     << mark << std::dec << "), receive sockets fd " << rx << " (IPPROTO_TCP) and "
+                     << icmp << " (IPPROTO_ICMP errors)";
     return dev;
 }
 
 RawIpDevice::~RawIpDevice() {
-    if (tx_fd_ >= 0) ::close(tx_fd_);
-    if (rx_fd_ >= 0) ::close(rx_fd_);
+    for (int fd : {tx_fd_, rx_fd_, icmp_fd_, epoll_fd_})
+        if (fd >= 0) ::close(fd);
 }
 
 bool RawIpDevice::is_loopback(int ifindex) {
@@ -80,6 +102,13 @@ bool RawIpDevice::is_loopback(int ifindex) {
 }
 
 std::optional<Received> RawIpDevice::receive(base::MutBytes buf) {
+    const int first = icmp_next_ ? icmp_fd_ : rx_fd_, second = icmp_next_ ? rx_fd_ : icmp_fd_;
+    icmp_next_ = !icmp_next_;
+    if (auto r = receive_from(first, buf)) return r;
+    return receive_from(second, buf);
+}
+
+std::optional<Received> RawIpDevice::receive_from(int fd, base::MutBytes buf) {
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
     iovec iov{buf.data(), buf.size()};
     msghdr msg{};
@@ -88,7 +117,7 @@ std::optional<Received> RawIpDevice::receive(base::MutBytes buf) {
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
     for (;;) {
-        const ssize_t n = recvmsg(rx_fd_, &msg, 0);
+        const ssize_t n = recvmsg(fd, &msg, 0);
         if (n >= 0) {
             Received r;
             r.length = static_cast<std::size_t>(n);

@@ -10,6 +10,10 @@
 // TCP packet delivered to a local address, IP header included, after
 // reassembly and after the netfilter input hook. The copy goes to every raw
 // socket in the namespace, so each stack must ignore what is not its own.
+// Beside it a raw IPPROTO_ICMP socket, filtered (ICMP_FILTER) to the error
+// types, hands over the ICMP errors that quote our segments, so that RFC
+// 1122 4.2.3.9 and Path MTU Discovery (RFC 1191) work in raw mode too. The
+// device's fd is an epoll set of the two, readable when either is.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -31,17 +35,21 @@ public:
 
     std::string_view name() const override { return "raw"; }
     Framing framing() const override { return Framing::Ipv4; }
-    int fd() const override { return rx_fd_; }
+    int fd() const override { return epoll_fd_; }
     std::size_t mtu() const override { return 65535; }
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
 
 private:
-    RawIpDevice(int tx, int rx) : tx_fd_(tx), rx_fd_(rx) {}
+    explicit RawIpDevice(int tx) : tx_fd_(tx) {}
     bool is_loopback(int ifindex);
+    std::optional<Received> receive_from(int fd, base::MutBytes buf);
 
     int tx_fd_ = -1;
-    int rx_fd_ = -1;
+    int rx_fd_ = -1;      // IPPROTO_TCP
+    int icmp_fd_ = -1;    // IPPROTO_ICMP, errors only
+    int epoll_fd_ = -1;   // both, for the event loop
+    bool icmp_next_ = false;  // take turns, so neither starves the other
     std::unordered_map<int, bool> loopback_;  // ifindex -> IFF_LOOPBACK, cached
 };
 

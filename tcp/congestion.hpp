@@ -36,6 +36,9 @@ public:
     // During fast recovery the connection inflates/deflates cwnd directly
     // (RFC 6582 3.2 steps 4-5).
     virtual void set_cwnd(std::uint32_t cwnd) = 0;
+    // The sender MSS changed (Path MTU Discovery, RFC 1191): increases and
+    // the loss window count in the new size from now on.
+    virtual void set_smss(std::uint32_t smss) = 0;
 };
 
 // "newreno" (RFC 5681 + RFC 6582) or "cubic" (RFC 9438); nullptr if unknown.

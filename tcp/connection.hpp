@@ -106,6 +106,8 @@ struct Stats {
     std::uint64_t zero_window_probes = 0;
     std::uint64_t keepalive_probes = 0;
     std::uint64_t delayed_acks = 0;
+    std::uint64_t pmtu_reductions = 0;          // RFC 1191: the MSS shrank to a path MTU
+    std::uint64_t icmp_ignored = 0;             // RFC 5927: quoting a segment not in flight
 };
 
 // What a learner can watch: the events between segments that
@@ -175,6 +177,16 @@ public:
     // An ICMP error about this connection (RFC 1122 4.2.3.9): hard errors
     // abort a connection that is still opening; soft ones are remembered.
     virtual void on_icmp_error(bool hard, Time now) = 0;
+    // RFC 1191 Path MTU Discovery: an ICMP "fragmentation needed" quoting
+    // one of our segments, with the next hop's MTU (the host picks RFC 1191
+    // 7's plateau when a router gave none). RFC 5927 4.1: it counts only if
+    // the quoted sequence number is one we sent and is not yet acknowledged
+    // (SND.UNA <= SEG.SEQ < SND.NXT); then the MSS shrinks to fit and what
+    // is in flight goes again at the new size. Returns whether it counted.
+    virtual bool on_packet_too_big(Seq quoted_seq, std::uint32_t mtu, Time now) = 0;
+    // The path MTU the host now believes (RFC 1191 6.3: its estimate ages
+    // and is raised again): the MSS follows, up to what was negotiated.
+    virtual void on_path_mtu(std::uint32_t mtu, Time now) = 0;
 
     // Application side. send() copies what fits in the send buffer and returns
     // how much (0 when full, or when sending is no longer allowed).

@@ -29,6 +29,8 @@ public:
     void on_timer(Time now) override;
     std::optional<Time> next_deadline() const override;
     void on_icmp_error(bool hard, Time now) override;
+    bool on_packet_too_big(Seq quoted_seq, std::uint32_t mtu, Time now) override;
+    void on_path_mtu(std::uint32_t mtu, Time now) override;
     std::size_t send(base::Bytes data, Time now) override;
     std::size_t recv(base::MutBytes out, Time now) override;
     bool accepts_new_syn(const SegmentView& syn) const override;
@@ -164,6 +166,7 @@ private:
 
     // negotiated options
     std::uint32_t smss_ = 536;  // RFC 9293 3.7.1 default when no MSS option
+    std::uint32_t smss_max_ = 536;  // smss_ as negotiated, before Path MTU Discovery
     std::uint8_t snd_wscale_ = 0, rcv_wscale_ = 0;
     bool wscale_ok_ = false, sack_ok_ = false, ts_ok_ = false;
     std::uint32_t ts_recent_ = 0;  // RFC 7323 4.3

@@ -25,6 +25,7 @@ void ConnectionImpl::take_peer_options(const Options& o) {
     if (ts_ok_) ts_recent_ = o.timestamps->val;
     // RFC 6691: the MSS counts no options; timestamps take 12 bytes of it.
     smss_ = std::min<std::uint32_t>(peer_mss, cfg_.mss) - (ts_ok_ ? 12 : 0);
+    smss_max_ = smss_;
     cc_ = make_congestion_control(cfg_.congestion, smss_);
     if (!cc_) cc_ = make_congestion_control("newreno", smss_);
     LOG(tcp, debug) << "options: mss " << smss_ << (wscale_ok_ ? " wscale on" : "")

@@ -3,6 +3,7 @@
 // keeps all of it but congestion avoidance and the multiplicative decrease,
 // so it derives from this class.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 
@@ -32,6 +33,7 @@ public:
     std::uint32_t cwnd() const override { return cwnd_; }
     std::uint32_t ssthresh() const override { return ssthresh_; }
     void set_cwnd(std::uint32_t cwnd) override;
+    void set_smss(std::uint32_t smss) override { smss_ = std::max<std::uint32_t>(smss, 1); }
 
 protected:
     // RFC 5681 3.1: below ssthresh, grow by what was acked, at most SMSS.
@@ -39,7 +41,7 @@ protected:
     virtual void congestion_avoidance(std::uint32_t bytes_acked, Time now);
     // Sets both, keeping cwnd in [SMSS, kMaxCwnd], and logs what changed.
     void update(std::uint64_t cwnd, std::uint32_t ssthresh, std::string_view why);
-    const std::uint32_t smss_;
+    std::uint32_t smss_;
     std::uint32_t cwnd_;
     std::uint32_t ssthresh_;
     // A timeout and no new ACK since. RFC 5681 3.1 cuts ssthresh only if the
