@@ -26,7 +26,7 @@ struct Counters {
     std::uint64_t syn_dropped_backlog = 0;     // SYN or accept queue full
     std::uint64_t syn_cookies_sent = 0;        // RFC 4987 3.3: SYN-ACKs with a cookie (SYN queue full)
     std::uint64_t syn_cookies_valid = 0;       // ACKs to a listener that returned one
-    std::uint64_t syn_cookies_invalid = 0;     // ACKs to a listener that did not (RST)
+    std::uint64_t syn_cookies_invalid = 0;     // checked for one and not returning it (RST)
     std::uint64_t connections_opened = 0, connections_closed = 0;
 
     // Packet/tap mode: the stack as a whole host.

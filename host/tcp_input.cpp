@@ -113,6 +113,7 @@ void Host::send_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& s
     cfg.mss = mss_for(t.remote_ip);
     const tcp::Seq iss = cookies_.make(t, syn.header, now);
     ++counters_.syn_cookies_sent;
+    l.cookie_sent_at = now;
     LOG(stack, debug) << "listener " << base::endpoint_to_string(l.l.addr(), l.l.port())
                       << ": SYN queue full (" << l.l.half_open() << "), SYN cookie to "
                       << base::endpoint_to_string(t.remote_ip, t.remote_port);
@@ -123,6 +124,7 @@ void Host::send_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& s
 // a valid cookie (the connection is made, or dropped for a full accept
 // queue); false if not: the caller resets.
 bool Host::open_from_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& ack, Time now) {
+    if (!l.cookie_sent_at || now - *l.cookie_sent_at >= 2 * tcp::cookie::kPeriod) return false;
     auto cfg = cfg_.tcp;
     cfg.mss = mss_for(t.remote_ip);
     const auto o = cookies_.check(t, ack.header, cfg, now);

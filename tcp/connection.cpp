@@ -159,7 +159,12 @@ void ConnectionImpl::open_from_cookie(const SegmentView& ack, const CookieOption
     take_peer_options(peer);
     set_state(State::SynReceived);
     snd_nxt_ = snd_max_ = iss_ + 1;
-    on_segment(ack, now);
+    // The ACK's TSecr echoes a TSval whose low bits carried the options
+    // (up to 31 ms below our clock): no RTT sample from it (RFC 7323 4.1
+    // samples only a TSecr that is ours; this one is only partly).
+    SegmentView seg = ack;
+    if (seg.header.options.timestamps) seg.header.options.timestamps->ecr = 0;
+    on_segment(seg, now);
 }
 
 // --- the application side ----------------------------------------------------

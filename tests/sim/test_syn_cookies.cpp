@@ -102,6 +102,15 @@ struct Flooded {
         REQUIRE(lan.run_until([&] { return !lan.frames([&](const Frame& f) { return is_syn_ack_to(f, port); }, first).empty(); }, 1s));
         CHECK(b.host.counters().syn_cookies_sent == cookies + 1);
         CHECK(b.host.connections() == 16);
+        // The SYN-ACK: ACK = A's ISN + 1; its ISS names MSS class 3 (1460)
+        // and the counter of period 0 in its low bits.
+        auto syn = lan.frames([&](const Frame& f) { return f.from == 0 && f.tcp() && f.tcp()->flags == tcp::flag::SYN && f.tcp()->src_port == port; }, first);
+        auto sa = lan.frames([&](const Frame& f) { return is_syn_ack_to(f, port); }, first);
+        REQUIRE(syn.size() == 1);
+        REQUIRE(sa.size() == 1);
+        CHECK(sa[0]->tcp()->ack == syn[0]->tcp()->seq + 1);
+        CHECK((sa[0]->tcp()->seq & 7) == 3);
+        CHECK(((sa[0]->tcp()->seq >> 3) & 31) == tcp::cookie::counter_at(lan.now) % 32);
         CHECK(b.host.counters().syn_cookies_valid == 0);
         REQUIRE(lan.run_until([&] { return a.host.status(c.value)->established; }, 1s));
         lan.run_for(1ms);
@@ -252,6 +261,11 @@ TEST_CASE("host sim: RFC 9293 3.10.7.2 a forged or expired cookie ACK draws <SEQ
     }
     SUBCASE("after the secret rotated twice (two 64 s periods), the right cookie is refused") {
         f.lan.run_for(2 * tcp::cookie::kPeriod);
+        // The flood goes on (B checks ACKs for cookies only while it sends
+        // them): the cookie fails by its age, not for want of an overflow.
+        flood(f.lan, f.c, f.b, 40, 1000);
+        f.lan.run_for(10ms);
+        REQUIRE(f.b.host.counters().syn_cookies_sent > 24);
         send_and_expect_rst(cookie + 1);
         CHECK(f.b.host.counters().syn_cookies_valid == 0);
     }
