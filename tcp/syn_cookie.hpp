@@ -52,8 +52,8 @@ std::uint8_t mss_index(std::uint16_t peer_mss);
 // The cookie for (t, peer_isn) at `counter` with MSS class `mss_idx`.
 Seq encode(const Key& k, const Tuple& t, Seq peer_isn, std::uint32_t counter,
            std::uint8_t mss_idx);
-// The counter a cookie names, given the current one (its low bits extended
-// to the latest counter at or below `now_counter`), and how old it is.
+// The counter a cookie names, given the current one: its low bits extended
+// to the latest counter at or below `now_counter`.
 std::uint32_t counter_of(Seq cookie, std::uint32_t now_counter);
 // The MSS class of a cookie made with `k` at `counter`, if the hash matches.
 std::optional<std::uint8_t> decode(const Key& k, const Tuple& t, Seq peer_isn,
