@@ -40,6 +40,10 @@ void operator delete(void* p) noexcept {
     std::free(block);
 }
 void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
+// The array forms too: a sanitizer's runtime would otherwise take them.
+void* operator new[](std::size_t n) { return operator new(n); }
+void operator delete[](void* p) noexcept { operator delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
 
 namespace alloc_count {
 void start() {
