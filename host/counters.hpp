@@ -24,6 +24,9 @@ struct Counters {
     std::uint64_t to_listener = 0;             // delivered to a listener
     std::uint64_t resets_sent = 0;             // RFC 9293 3.10.7.1 replies
     std::uint64_t syn_dropped_backlog = 0;     // SYN or accept queue full
+    std::uint64_t syn_cookies_sent = 0;        // RFC 4987 3.3: SYN-ACKs with a cookie (SYN queue full)
+    std::uint64_t syn_cookies_valid = 0;       // ACKs to a listener that returned one
+    std::uint64_t syn_cookies_invalid = 0;     // checked for one and not returning it (RST)
     std::uint64_t connections_opened = 0, connections_closed = 0;
     std::uint64_t time_wait_reused = 0;        // a new SYN ended TIME-WAIT (RFC 6191)
 
@@ -65,7 +68,8 @@ inline std::ostream& operator<<(std::ostream& os, const Counters& c) {
        << c.to_connection << ", to listeners " << c.to_listener << ", not ours " << c.not_ours << ", our own looped back " << c.own_looped_back
        << ", not TCP " << c.not_tcp << ", fragments " << c.fragments << ", bad destination "
        << c.bad_destination << "; RSTs sent " << c.resets_sent << ", SYNs dropped (backlog) "
-       << c.syn_dropped_backlog << "; connections opened " << c.connections_opened
+       << c.syn_dropped_backlog << ", SYN cookies sent " << c.syn_cookies_sent << " (valid "
+       << c.syn_cookies_valid << ", invalid " << c.syn_cookies_invalid << "); connections opened " << c.connections_opened
        << ", closed " << c.connections_closed << " (TIME-WAIT reused " << c.time_wait_reused << "); malformed " << c.malformed_total();
     if (c.arp_in || c.icmp_in || c.icmp_out || c.udp_in || c.udp_out || c.not_for_us)
         os << "; frames not ours " << c.frames_not_ours << ", ARP in " << c.arp_in

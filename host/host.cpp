@@ -15,6 +15,7 @@ namespace host {
 Host::Host(Config cfg)
     : cfg_(std::move(cfg)),
       isn_(cfg_.isn_key),
+      cookies_(cfg_.isn_key),
       // RFC 1122 3.3.2: a datagram whose reassembly timed out draws Time
       // Exceeded (code 1) if its first fragment had come.
       reassembler_(cfg_.reassembly,

@@ -39,6 +39,7 @@
 #include "tcp/connection.hpp"
 #include "tcp/isn.hpp"
 #include "tcp/listener.hpp"
+#include "tcp/syn_cookie.hpp"
 
 namespace host {
 
@@ -76,6 +77,9 @@ struct Config {
     // ports we hold (the kernel answers for the rest).
     bool kernel_owns_addresses = false;
     std::array<std::uint64_t, 2> isn_key{};  // RFC 6528's secret: the caller draws it
+    // RFC 4987 3.3: answer SYNs that find a listener's SYN queue full with a
+    // cookie (secrets derived from isn_key) instead of dropping them.
+    bool syn_cookies = true;
     tcp::Observer* observer = nullptr;       // given to every connection (the trace)
     l2::ArpConfig arp;
     ip::ReassemblyLimits reassembly;
@@ -227,6 +231,8 @@ private:
     void on_tcp(const ip::Ipv4View& v, bool trusted, Time now);
     void to_listener(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& seg, Time now);
     void reply_reset(const tcp::Tuple& t, const tcp::SegmentView& seg);
+    void send_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& syn, Time now);
+    bool open_from_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& ack, Time now);
     Listen* find_listener(std::uint32_t addr, std::uint16_t port);
 
     // tcp_sockets.cpp: connection bookkeeping
@@ -248,6 +254,7 @@ private:
 
     Config cfg_;
     tcp::IsnGenerator isn_;
+    tcp::SynCookies cookies_;
     std::vector<std::unique_ptr<Interface>> ifaces_;
     std::vector<ip::IfaceAddr> addrs_;  // ifaces_' addresses, for ip/host_rules
     ip::RouteTable routes_;

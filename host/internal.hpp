@@ -54,6 +54,10 @@ struct Host::Listen {
     SocketId id = 0;
     tcp::Listener l;
     Hold hold;
+    // RFC 4987 3.3: when this listener last answered a SYN with a cookie.
+    // ACKs are checked for cookies only within two periods of it (as Linux:
+    // a listener that never overflowed accepts no cookie at all).
+    std::optional<Time> cookie_sent_at;
     Listen(SocketId i, std::uint32_t addr, std::uint16_t port, std::size_t backlog, Hold h)
         : id(i), l(addr, port, backlog), hold(std::move(h)) {}
 };

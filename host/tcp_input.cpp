@@ -84,9 +84,19 @@ void Host::to_listener(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& s
         case tcp::Listener::Verdict::Ignore:
             return;
         case tcp::Listener::Verdict::Reset:
+            // RFC 4987 3.3: a bare ACK may return a SYN cookie; if it does
+            // not, RFC 9293 3.10.7.2's <SEQ=SEG.ACK><CTL=RST>.
+            if (!seg.header.has(tcp::flag::SYN) && open_from_cookie(l, t, seg, now)) return;
             reply_reset(t, seg);
             return;
+        case tcp::Listener::Verdict::SynQueueFull:
+            if (cfg_.syn_cookies) {
+                send_cookie(l, t, seg, now);
+                return;
+            }
+            [[fallthrough]];
         case tcp::Listener::Verdict::Full:
+            // As Linux: a full accept queue drops the SYN even with cookies.
             ++counters_.syn_dropped_backlog;
             LOG(stack, debug) << "listener " << ip::addr_to_string(l.l.addr()) << ":" << l.l.port()
                               << ": backlog full (" << l.l.half_open() << " half-open, "
@@ -103,6 +113,50 @@ void Host::to_listener(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& s
     e.listener = l.id;
     l.l.opened(e.id);
     settle(e, now);
+}
+
+// RFC 4987 3.3: the SYN queue is full; answer with a cookie and keep nothing.
+void Host::send_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& syn, Time now) {
+    auto cfg = cfg_.tcp;
+    cfg.mss = mss_for(t.remote_ip);
+    const tcp::Seq iss = cookies_.make(t, syn.header, now);
+    ++counters_.syn_cookies_sent;
+    l.cookie_sent_at = now;
+    LOG(stack, debug) << "listener " << base::endpoint_to_string(l.l.addr(), l.l.port())
+                      << ": SYN queue full (" << l.l.half_open() << "), SYN cookie to "
+                      << base::endpoint_to_string(t.remote_ip, t.remote_port);
+    send_segment(t, tcp::cookie_syn_ack(cfg, syn.header, iss, now), {}, {});
+}
+
+// RFC 4987 3.3: an ACK for no connection at a listener. True if it returned
+// a valid cookie (the connection is made, or dropped for a full accept
+// queue); false if not: the caller resets.
+bool Host::open_from_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& ack, Time now) {
+    if (!l.cookie_sent_at || now - *l.cookie_sent_at >= 2 * tcp::cookie::kPeriod) return false;
+    auto cfg = cfg_.tcp;
+    cfg.mss = mss_for(t.remote_ip);
+    const auto o = cookies_.check(t, ack.header, cfg, now);
+    if (!o) {
+        ++counters_.syn_cookies_invalid;
+        return false;
+    }
+    ++counters_.syn_cookies_valid;
+    if (l.l.accept_queue_full()) {
+        // As Linux: dropped; the peer's retransmission may find room.
+        ++counters_.syn_dropped_backlog;
+        LOG(stack, debug) << "listener " << base::endpoint_to_string(l.l.addr(), l.l.port())
+                          << ": valid SYN cookie, accept queue full: dropped";
+        return true;
+    }
+    auto conn = tcp::Connection::from_cookie(t, cfg, ack, *o, now, *this, cfg_.observer);
+    Conn& e = add(std::move(conn), l.hold);
+    e.owner = Conn::Owner::Listener;
+    e.listener = l.id;
+    e.established = true;  // straight to the accept queue, never half-open
+    l.l.from_cookie(e.id);
+    changed(l.id);
+    settle(e, now);
+    return true;
 }
 
 // RFC 9293 3.10.7.1: a segment for a connection that does not exist.

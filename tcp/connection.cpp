@@ -6,6 +6,7 @@
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "tcp/connection_impl.hpp"
+#include "tcp/syn_cookie.hpp"
 
 namespace tcp {
 
@@ -72,15 +73,21 @@ std::unique_ptr<Connection> Connection::accept(const Tuple& t, const Config& cfg
     return c;
 }
 
-namespace {
-// RFC 7323 2.3: the smallest shift that lets the window field express the
-// whole receive buffer, at most 14.
+std::unique_ptr<Connection> Connection::from_cookie(const Tuple& t, const Config& cfg,
+                                                    const SegmentView& ack,
+                                                    const CookieOptions& o, Time now,
+                                                    SegmentSink& out, Observer* observer) {
+    auto c = std::make_unique<ConnectionImpl>(t, cfg, ack.header.ack - 1, now, out);
+    c->set_observer(observer);
+    c->open_from_cookie(ack, o, now);
+    return c;
+}
+
 std::uint8_t wscale_for(std::uint32_t buffer) {
     std::uint8_t s = 0;
     while (s < 14 && (buffer >> s) > 0xffff) ++s;
     return s;
 }
-}  // namespace
 
 ConnectionImpl::ConnectionImpl(const Tuple& t, const Config& cfg, Seq iss, Time now,
                                SegmentSink& out)
@@ -130,6 +137,34 @@ void ConnectionImpl::open_passive(const SegmentView& syn, Time now) {
     arm_rtx(now);
     // Data on a SYN (RFC 9293 3.10.7.2 allows it) is processed once ESTABLISHED;
     // we keep it simple and let the peer retransmit it.
+}
+
+void ConnectionImpl::open_from_cookie(const SegmentView& ack, const CookieOptions& o, Time now) {
+    now_ = now;
+    // RFC 4987 3.3: the SYN-RECEIVED state the cookie stood in for, rebuilt
+    // from the ACK: IRS = SEG.SEQ - 1, ISS = SEG.ACK - 1 (the cookie), the
+    // options the cookie kept. Then the ACK completes the handshake as
+    // RFC 9293 3.10.7.4 says, with any text or FIN it carries.
+    passive_ = true;
+    state_ = State::Listen;
+    irs_ = ack.header.seq - 1;
+    rcv_nxt_ = irs_ + 1;
+    // The window our SYN-ACK offered (tcp/syn_cookie.cpp's cookie_syn_ack).
+    rcv_adv_ = rcv_nxt_ + std::min<std::uint32_t>(static_cast<std::uint32_t>(rcvbuf_.capacity()), 0xffff);
+    Options peer;
+    peer.mss = o.mss;
+    peer.wscale = o.wscale;
+    peer.sack_permitted = o.sack;
+    peer.timestamps = o.timestamps;
+    take_peer_options(peer);
+    set_state(State::SynReceived);
+    snd_nxt_ = snd_max_ = iss_ + 1;
+    // The ACK's TSecr echoes a TSval whose low bits carried the options
+    // (up to 31 ms below our clock): no RTT sample from it (RFC 7323 4.1
+    // samples only a TSecr that is ours; this one is only partly).
+    SegmentView seg = ack;
+    if (seg.header.options.timestamps) seg.header.options.timestamps->ecr = 0;
+    on_segment(seg, now);
 }
 
 // --- the application side ----------------------------------------------------

@@ -152,6 +152,8 @@ constexpr std::uint32_t Closed = 1u << 3;       // reached CLOSED; can be destro
 constexpr std::uint32_t Error = 1u << 4;        // error() is now set
 }  // namespace event
 
+struct CookieOptions;  // tcp/syn_cookie.hpp
+
 class Connection {
 public:
     virtual ~Connection() = default;
@@ -167,6 +169,15 @@ public:
     static std::unique_ptr<Connection> accept(const Tuple& t, const Config& cfg, Seq iss,
                                               const SegmentView& syn, Time now, SegmentSink& out,
                                               Observer* observer = nullptr);
+
+    // RFC 4987 3.3: `ack` returned a valid SYN cookie (tcp/syn_cookie.hpp)
+    // with the options `o` it kept: the connection starts ESTABLISHED (IRS =
+    // SEG.SEQ - 1, ISS = SEG.ACK - 1), taking any text the ACK carries.
+    static std::unique_ptr<Connection> from_cookie(const Tuple& t, const Config& cfg,
+                                                   const SegmentView& ack,
+                                                   const CookieOptions& o, Time now,
+                                                   SegmentSink& out,
+                                                   Observer* observer = nullptr);
 
     // A segment for this connection's tuple, already parsed and checksummed.
     virtual void on_segment(const SegmentView& seg, Time now) = 0;

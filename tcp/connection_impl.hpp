@@ -17,12 +17,17 @@
 
 namespace tcp {
 
+// RFC 7323 2.3: the smallest shift that lets the window field express the
+// whole receive buffer, at most 14.
+std::uint8_t wscale_for(std::uint32_t buffer);
+
 class ConnectionImpl final : public Connection {
 public:
     ConnectionImpl(const Tuple& t, const Config& cfg, Seq iss, Time now, SegmentSink& out);
 
     void open_active(Time now);
     void open_passive(const SegmentView& syn, Time now);
+    void open_from_cookie(const SegmentView& ack, const CookieOptions& o, Time now);
 
     // Connection
     void on_segment(const SegmentView& seg, Time now) override;

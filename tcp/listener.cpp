@@ -15,7 +15,8 @@ Listener::Verdict Listener::on_segment(const Header& h) const {
     if (h.has(flag::ACK)) return Verdict::Reset;   // "second check for an ACK"
     if (!h.has(flag::SYN)) return Verdict::Ignore; // "fourth other text or control"
     // "third check for a SYN": only if there is room in both queues.
-    if (half_open_ >= syn_backlog_ || ready_.size() >= backlog_) return Verdict::Full;
+    if (accept_queue_full()) return Verdict::Full;
+    if (half_open_ >= syn_backlog_) return Verdict::SynQueueFull;
     return Verdict::Open;
 }
 
@@ -24,6 +25,12 @@ void Listener::opened(Id) { ++half_open_; }
 void Listener::established(Id id) {
     if (half_open_ > 0) --half_open_;
     ready_.push_back(id);
+}
+
+bool Listener::from_cookie(Id id) {
+    if (accept_queue_full()) return false;
+    ready_.push_back(id);
+    return true;
 }
 
 void Listener::died(Id id, bool was_established) {

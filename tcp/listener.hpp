@@ -7,8 +7,10 @@
 //   accept queue: connections that reached ESTABLISHED and wait for the
 //              application's accept(), at most backlog of them.
 //
-// A SYN that finds either queue full is dropped, as Linux does without SYN
-// cookies: the client's SYN retransmission tries again later.
+// A SYN that finds the accept queue full is dropped, as Linux does: the
+// client's SYN retransmission tries again later. One that finds only the SYN
+// queue full is the host's to answer with a SYN cookie (RFC 4987 3.3,
+// tcp/syn_cookie.hpp), or to drop if cookies are off.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -32,13 +34,18 @@ public:
         Reset,   // "Any acknowledgment is bad if it arrives on a connection still in
                  // the LISTEN state": <SEQ=SEG.ACK><CTL=RST>
         Open,    // a SYN with room for it: create the connection (SYN-RECEIVED)
-        Full,    // a SYN, but a queue is full: dropped
+        Full,    // a SYN, but the accept queue is full: dropped
+        SynQueueFull,  // a SYN, the SYN queue full (the accept queue not): a cookie
     };
     // RFC 9293 3.10.7.2, in the RFC's order: RST, then ACK, then SYN.
     Verdict on_segment(const Header& h) const;
 
     void opened(Id id);       // a connection was created for an Open SYN
     void established(Id id);  // it reached ESTABLISHED: SYN queue -> accept queue
+    // RFC 4987 3.3: a connection made ESTABLISHED from a SYN cookie's ACK
+    // goes straight to the accept queue; false (nothing done) if it is full.
+    bool from_cookie(Id id);
+    bool accept_queue_full() const { return ready_.size() >= backlog_; }
     // It died before accept(): out of whichever queue holds it.
     void died(Id id, bool was_established);
     // The oldest completed connection, for the application's accept().

@@ -1,7 +1,9 @@
 // A fixed-capacity byte ring: the send buffer (bytes from SND.UNA on) and the
 // receive buffer (bytes from the application's read point on, including
-// out-of-order data written ahead of RCV.NXT). One allocation at creation,
-// none per segment; bytes are handed out as at most two spans.
+// out-of-order data written ahead of RCV.NXT). One allocation, at the first
+// write (a half-open connection holds no buffer: RFC 4987 3.1's point that
+// SYN-RECEIVED state should be cheap), none per segment; bytes are handed
+// out as at most two spans.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -16,8 +18,9 @@ namespace tcp {
 
 class RingBuffer {
 public:
-    explicit RingBuffer(std::size_t capacity)
-        : buf_(std::make_unique<std::uint8_t[]>(capacity)), cap_(capacity) {}
+    explicit RingBuffer(std::size_t capacity) : cap_(capacity) {}
+
+    bool allocated() const { return buf_ != nullptr; }
 
     std::size_t capacity() const { return cap_; }
     std::size_t size() const { return len_; }  // bytes held from the read point
@@ -36,6 +39,7 @@ public:
     // used for out-of-order data. The caller guarantees offset+size <= capacity.
     void write_at(std::size_t offset, base::Bytes data) {
         if (data.empty()) return;  // memcpy from an empty span's null pointer is UB
+        if (!buf_) buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(cap_);
         std::size_t pos = (head_ + offset) % cap_;
         std::size_t first = std::min(data.size(), cap_ - pos);
         std::memcpy(buf_.get() + pos, data.data(), first);

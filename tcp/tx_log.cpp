@@ -4,6 +4,7 @@ namespace tcp {
 
 void TxLog::on_send(Seq start, Seq end, Time now) {
     if (!seq_lt(start, end)) return;
+    if (!ring_) ring_ = std::make_unique<TxSegment[]>(cap_);
     const bool beyond = n_ == 0 || seq_ge(start, (*this)[n_ - 1].end);
     // Bytes already logged: a retransmission (RFC 8985 6.1: update xmit_ts).
     for (std::size_t i = 0; !beyond && i < n_; ++i) {

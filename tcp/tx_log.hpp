@@ -2,7 +2,8 @@
 // (RFC 8985): one entry per data segment in flight, with its last
 // transmission time and whether it is SACKed, lost or retransmitted.
 //
-// A fixed ring allocated with the connection (no allocation per segment).
+// A fixed ring allocated at the first data segment sent (none for a
+// half-open connection, none per segment).
 // If more segments are in flight than the ring holds, the newest entry
 // absorbs the extra bytes: loss is then marked at a coarser grain, never
 // missed.
@@ -25,8 +26,7 @@ struct TxSegment {
 
 class TxLog {
 public:
-    explicit TxLog(std::size_t capacity)
-        : ring_(std::make_unique<TxSegment[]>(capacity)), cap_(capacity) {}
+    explicit TxLog(std::size_t capacity) : cap_(capacity) {}
 
     std::size_t size() const { return n_; }
     bool empty() const { return n_ == 0; }

@@ -6,24 +6,56 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdlib>
 #include <new>
 
+#include "alloc_count.hpp"
 #include "base/log.hpp"
 #include "tcp/connection.hpp"
+#include "tcp/connection_impl.hpp"
 
 namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<std::uint64_t> g_allocations{0};
+std::atomic<std::int64_t> g_live{0};
+// Each block carries its size in front, so that delete knows what it frees.
+constexpr std::size_t kPrefix = alignof(std::max_align_t);
 }  // namespace
 
 void* operator new(std::size_t n) {
     if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-    if (void* p = std::malloc(n ? n : 1)) return p;
+    if (void* p = std::malloc(n + kPrefix)) {
+        *static_cast<std::size_t*>(p) = n;
+        g_live.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
+        return static_cast<char*>(p) + kPrefix;
+    }
     throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+    if (!p) return;
+    void* block = static_cast<char*>(p) - kPrefix;
+    g_live.fetch_sub(static_cast<std::int64_t>(*static_cast<std::size_t*>(block)),
+                     std::memory_order_relaxed);
+    std::free(block);
+}
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
+// The array forms too: a sanitizer's runtime would otherwise take them.
+void* operator new[](std::size_t n) { return operator new(n); }
+void operator delete[](void* p) noexcept { operator delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
+
+namespace alloc_count {
+void start() {
+    g_allocations = 0;
+    g_counting = true;
+}
+std::uint64_t stop() {
+    g_counting = false;
+    return g_allocations.load();
+}
+std::int64_t live_bytes() { return g_live.load(); }
+}  // namespace alloc_count
 
 namespace {
 using namespace tcp;
@@ -99,4 +131,26 @@ TEST_CASE("no heap allocation per segment in the steady state") {
     logx::set_level(before);
     CHECK(g_allocations.load() == 0);
     CHECK(a->stats().segs_out > 700);
+}
+
+TEST_CASE("a half-open connection (SYN-RECEIVED) holds no send or receive buffer") {
+    // RFC 4987 3.1: SYN-RECEIVED state is what a SYN flood exhausts; keep it
+    // small. The 256 KiB rings and the RACK log come at the first byte.
+    FixedWire a_out, b_out;
+    const Tuple ta{0x0a000001, 1000, 0x0a000002, 2000}, tb{0x0a000002, 2000, 0x0a000001, 1000};
+    auto a = Connection::connect(ta, {}, 1, Time{0}, a_out);
+    auto& s = a_out.slots[0];
+    auto syn = tcp::parse(base::Bytes(s.bytes.data(), s.len), s.src, s.dst, true);
+    REQUIRE(syn.ok());
+    const std::int64_t before = alloc_count::live_bytes();
+    auto b = Connection::accept(tb, {}, 7, syn.value, Time{0}, b_out);
+    const std::int64_t half_open = alloc_count::live_bytes() - before;
+    REQUIRE(b->state() == State::SynReceived);
+    MESSAGE("sizeof(ConnectionImpl) = " << sizeof(ConnectionImpl) << ", heap of a SYN-RECEIVED connection = "
+            << half_open << " bytes");
+    CHECK(half_open < 4096);
+    // Data makes the buffers appear, once.
+    static std::array<std::uint8_t, 1000> data{};
+    CHECK(b->send(data, Time{0}) == data.size());
+    CHECK(alloc_count::live_bytes() - before > 256 * 1024);
 }

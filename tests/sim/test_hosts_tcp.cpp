@@ -132,10 +132,12 @@ TEST_CASE("host sim: RFC 9293 3.10.7.2 a full accept queue drops SYNs until acce
     CHECK(established(a, ids) == 4);
 }
 
-TEST_CASE("host sim: RFC 9293 3.10.7.2 a full SYN queue drops further SYNs; half-open ones time out") {
+TEST_CASE("host sim: RFC 9293 3.10.7.2 without SYN cookies a full SYN queue drops further SYNs; half-open ones time out") {
     Lan lan;
     auto& a = lan.add(kA, 1);
-    auto& b = lan.add(kB, 2);
+    auto cfg = Lan::default_config();
+    cfg.syn_cookies = false;  // with them: tests/sim/test_syn_cookies.cpp
+    auto& b = lan.add(kB, 2, cfg);
     auto l = b.host.listen(0, 80, 1, {});  // SYN queue: max(1, 16) = 16
     REQUIRE(l);
     warm_arp(lan, a, b);
