@@ -1,6 +1,7 @@
 # The stack's build. `make` builds the apps, `make test` runs every test,
 # `make test-asan` the unit and sim tests under ASan+UBSan, `make bench` the
-# benchmarks, `make demo` the server/client demo. `make deps` installs what a
+# benchmarks, `make demo` the server/client demo, `make fuzz` the libFuzzer
+# targets (fuzz/fuzz.mk). `make deps` installs what a
 # fresh Debian 12 machine lacks (test/demo run it when something is missing).
 #
 # Sources are found by wildcard: a new .cpp in a layer folder joins the
@@ -29,6 +30,9 @@ LIB_OBJS   := $(LIB_SRCS:%.cpp=$(BUILD)/%.o)
 TEST_OBJS  := $(TEST_SRCS:%.cpp=$(BUILD)/%.o)
 TEST_BIN   := $(BUILD)/tests/run_tests
 BENCH_BINS := $(BENCH_SRCS:%.cpp=$(BUILD)/%)
+
+# `make fuzz`, `make fuzz-regress`: libFuzzer targets built with clang.
+include fuzz/fuzz.mk
 
 # `make test` and `make test-asan` build with every core: a bare machine's
 # first build is most of their time.
