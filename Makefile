@@ -1,8 +1,9 @@
 # The stack's build. `make` builds the apps, `make test` runs every test,
-# `make test-asan` the unit and sim tests under ASan+UBSan, `make bench` the
-# benchmarks, `make demo` the server/client demo, `make fuzz` the libFuzzer
-# targets (fuzz/fuzz.mk). `make deps` installs what a
-# fresh Debian 12 machine lacks (test/demo run it when something is missing).
+# `make test-asan` the unit and sim tests (and the fuzz regressions) under
+# ASan+UBSan, `make bench` the benchmarks, `make demo` the server/client
+# demo, `make fuzz` the libFuzzer targets (fuzz/fuzz.mk). `make deps`
+# installs what a fresh Debian 12 machine lacks (test/demo run it when
+# something is missing).
 #
 # Sources are found by wildcard: a new .cpp in a layer folder joins the
 # library, a new test file in tests/unit or tests/sim joins the test binary.
@@ -81,6 +82,8 @@ test-integration: deps all
 test-asan:
 	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/asan SAN=1 OPT=-O1 build/asan/tests/run_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/run_tests
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(MAKE) --no-print-directory -j$(NPROC) BUILD=build/asan SAN=1 OPT=-O1 fuzz-replay
 
 bench: deps $(BENCH_BINS) all
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
