@@ -15,7 +15,9 @@
 //                    keep its addresses, else from B to A)
 //                 3: a TCP segment from B to A's port 80 built around the
 //                    body (see tcp_frame), seq and ack relative to what A
-//                    last sent on that port pair, checksums valid
+//                    last sent on that port pair, checksums valid; bit 5:
+//                    instead an ICMP error from B quoting a segment of A's
+//                    on that port pair (see icmp_frame)
 //       bits 3-4  destination MAC: A's, broadcast, multicast, another host's
 //       bit 6     then the application reads: accept, recv, recv_from
 //       bit 7     then the application writes on the connection
@@ -271,13 +273,59 @@ void patch_ipv4(std::vector<std::uint8_t>& f, bool keep_addrs) {
     }
 }
 
+std::uint16_t b_port(std::uint8_t sel) {
+    return sel == 0 ? kPeerPort : static_cast<std::uint16_t>(41000 + sel);
+}
+
+// Mode 3 with bit 5: body = type | code | seq delta | port | MTU (2) | ...
+// An ICMP error (type odd: Time Exceeded, else Destination Unreachable)
+// from B quoting A's segment to B's port with sequence number A's snd_nxt
+// + delta, so that RFC 1122 4.2.3.9 and RFC 5927's checks are reached.
+void icmp_frame(Rig& r, std::vector<std::uint8_t>& f, std::uint8_t ctl, base::Bytes body) {
+    if (body.size() < 6) return;
+    const std::uint16_t port = b_port(body[3]);
+    const Said w = r.wa.said.count(port) ? r.wa.said[port] : Said{};
+    constexpr std::size_t kQuote = ip::kIpv4HeaderLen + 8;
+    constexpr std::size_t kLen = ip::kIpv4HeaderLen + ip::kIcmpHeaderLen + kQuote;
+    put_eth(f, ctl, l2::ethertype::IPv4);
+    f.resize(l2::kEthHeaderLen + kLen);
+    base::MutBytes p = base::MutBytes(f).subspan(l2::kEthHeaderLen);
+    ip::Ipv4Header outer;
+    outer.total_length = kLen;
+    outer.id = r.ip_id++;
+    outer.protocol = ip::kProtoIcmp;
+    outer.src = kB;
+    outer.dst = kA;
+    ip::build_ipv4_header(p, outer);
+    ip::Ipv4Header quoted;
+    quoted.total_length = 1400;
+    quoted.df = true;
+    quoted.protocol = ip::kProtoTcp;
+    quoted.src = kA;
+    quoted.dst = kB;
+    std::array<std::uint8_t, kQuote> q{};
+    ip::build_ipv4_header(q, quoted);
+    base::put_u16(q.data() + 20, kTcpPort);
+    base::put_u16(q.data() + 22, port);
+    base::put_u32(q.data() + 24, w.snd_nxt + static_cast<std::uint32_t>(std::int8_t(body[2])));
+    ip::IcmpMessage m;
+    m.type = (body[0] & 1) ? ip::icmp_type::TimeExceeded : ip::icmp_type::DestinationUnreachable;
+    m.code = body[1] & 7;
+    m.next_hop_mtu = base::get_u16(body.data() + 4);
+    m.data = q;
+    ip::build_icmp(p.subspan(ip::kIpv4HeaderLen), m);
+}
+
 // Mode 3: body = flags | seq delta | ack delta | port | window (2) |
 // option words | options... | payload. Port 0 is the live connection's
 // (B:40000), any other n is B:41000+n (new connections to the listener).
 void tcp_frame(Rig& r, std::vector<std::uint8_t>& f, std::uint8_t ctl, base::Bytes body) {
+    if (ctl & 0x20) {
+        icmp_frame(r, f, ctl, body);
+        return;
+    }
     if (body.size() < 7) return;
-    const std::uint16_t port =
-        body[3] == 0 ? kPeerPort : static_cast<std::uint16_t>(41000 + body[3]);
+    const std::uint16_t port = b_port(body[3]);
     const Said w = r.wa.said.count(port) ? r.wa.said[port] : Said{};
     const std::size_t olen = std::min<std::size_t>(body[6] & 0x0f, 10) * 4;
     base::Bytes rest = body.subspan(7);

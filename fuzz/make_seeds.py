@@ -57,6 +57,10 @@ def host_seeds(c):
                               record(6 | 0x40, 2, tcp_body(0x10, port=1)) +
                               record(6 | 0xc0, 2, tcp_body(0x18, port=1, data=b'GET /')),
         'conn_rst': record(6, 0, tcp_body(0x04)),
+        # Mode 3 with bit 5: ICMP errors quoting A's segments on the connection.
+        'conn_icmp_frag_needed': record(6 | 0x20, 1, bytes([0, 4, 0, 0, 0x02, 0x40])),
+        'conn_icmp_port_unreachable': record(6 | 0x20, 1, bytes([0, 3, 0, 0, 0, 0])),
+        'conn_icmp_time_exceeded': record(6 | 0x20, 1, bytes([1, 0, 0xff, 0, 0, 0])),
     }
 
 
