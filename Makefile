@@ -1,7 +1,8 @@
 # The stack's build. `make` builds the apps, `make test` runs every test,
-# `make test-asan` the unit and sim tests under ASan+UBSan, `make test-tsan`
-# the threaded ones under ThreadSanitizer, `make bench` the
-# benchmarks, `make demo` the server/client demo. `make deps` installs what a
+# `make test-asan` the unit and sim tests (and the fuzz regressions) under
+# ASan+UBSan, `make test-tsan` the threaded ones under ThreadSanitizer,
+# `make bench` the benchmarks, `make demo` the server/client demo, `make
+# fuzz` the libFuzzer targets (fuzz/fuzz.mk). `make deps` installs what a
 # fresh Debian 12 machine lacks (test/demo run it when something is missing).
 #
 # Sources are found by wildcard: a new .cpp in a layer folder joins the
@@ -35,6 +36,9 @@ LIB_OBJS   := $(LIB_SRCS:%.cpp=$(BUILD)/%.o)
 TEST_OBJS  := $(TEST_SRCS:%.cpp=$(BUILD)/%.o)
 TEST_BIN   := $(BUILD)/tests/run_tests
 BENCH_BINS := $(BENCH_SRCS:%.cpp=$(BUILD)/%)
+
+# `make fuzz`, `make fuzz-regress`: libFuzzer targets built with clang.
+include fuzz/fuzz.mk
 
 # `make test` and `make test-asan` build with every core: a bare machine's
 # first build is most of their time.
@@ -83,6 +87,8 @@ test-integration: deps all
 test-asan:
 	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/asan SAN=1 OPT=-O1 build/asan/tests/run_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/run_tests
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(MAKE) --no-print-directory -j$(NPROC) BUILD=build/asan SAN=1 OPT=-O1 fuzz-replay
 
 # The tests where threads meet (the socket API over the event loop, whole
 # stacks in one process, the event loop itself) under ThreadSanitizer.

@@ -61,6 +61,9 @@ ParseError parse_options(base::Bytes o, Options& out) {
                 // RFC 2018 3: length 2 + 8n.
                 if (len < 10 || (len - 2) % 8 != 0) return ParseError::BadOption;
                 const std::size_t n = std::min<std::size_t>((len - 2) / 8, kMaxSackBlocks);
+                // A second SACK option replaces the first whole: no block of
+                // the first stays behind past sack_count.
+                out.sack = {};
                 out.sack_count = static_cast<std::uint8_t>(n);
                 for (std::size_t b = 0; b < n; ++b)
                     out.sack[b] = SackBlock{get_u32(d + 8 * b), get_u32(d + 8 * b + 4)};

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs the three rings: the doctest binary (unit + sim), the code rules, then every
-# tests/integration/*.sh (as root; each creates and removes its own network
-# namespaces). Ends with one line "N passed, N failed, N skipped", after a
-# line that says why anything was skipped. A test skips (exit 77) only for
-# what the machine cannot give at all; a missing package is a failure
-# (tests/integration/require.bash).
+# Runs the rings: the doctest binary (unit + sim), the code rules, the fuzz
+# regressions, then every tests/integration/*.sh (as root; each creates and
+# removes its own network namespaces). Ends with one line "N passed, N
+# failed, N skipped", after a line that says why anything was skipped. A
+# test skips (exit 77) only for what the machine cannot give at all; a
+# missing package is a failure (tests/integration/require.bash).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -35,6 +35,20 @@ if python3 scripts/check-code.py; then
     echo "--- PASS code rules"; passed=$((passed + 1))
 else
     echo "--- FAIL code rules"; failed=$((failed + 1)); failures+=("code rules")
+fi
+
+# The fuzz targets (fuzz/) built without libFuzzer, each run once over its
+# seeds and every input that once crashed it (tests/fuzz-regressions/NAME/):
+# a crash the fuzzer found stays fixed. `make fuzz` is the fuzzing itself.
+if [ "${1:-}" != "--integration-only" ]; then
+    echo "=== fuzz"
+    start=$(date +%s)
+    build=$(dirname "$(dirname "$bin")")
+    if make --no-print-directory -s -j2 BUILD="$build" fuzz-replay; then
+        echo "--- PASS fuzz ($(( $(date +%s) - start ))s)"; passed=$((passed + 1))
+    else
+        echo "--- FAIL fuzz"; failed=$((failed + 1)); failures+=("fuzz")
+    fi
 fi
 
 if [ "$(id -u)" != 0 ] && [ "${CI:-}" = true ]; then

@@ -161,3 +161,23 @@ TEST_CASE("RFC 9293 3.1: the checksum covers pseudo-header, header and data") {
     CHECK(tcp::parse(seg, kA, kB).error == ParseError::BadChecksum);
     CHECK(tcp::parse(seg, kA, kB, /*verify=*/false).ok());
 }
+
+TEST_CASE("RFC 2018 3: a second SACK option replaces the first, leaving no stale block") {
+    // Found by fuzz_tcp (tests/fuzz-regressions/fuzz_tcp/second-sack-option):
+    // two blocks, then one; the second block of the first option stayed in
+    // Options::sack past sack_count, so equal options compared unequal.
+    Buf seg(20, 0);
+    seg[12] = (20 + 28) / 4 << 4;
+    const std::uint8_t opts[28] = {tcp::opt::SACK, 18, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0,
+                                   0, 4, tcp::opt::SACK, 10, 0, 0, 0, 5, 0, 0, 0, 6};
+    seg.insert(seg.end(), opts, opts + 28);
+    auto r = tcp::parse(seg, kA, kB, false);
+    REQUIRE(r.ok());
+    CHECK(r->header.options.sack_count == 1);
+    CHECK(r->header.options.sack[0] == tcp::SackBlock{5, 6});
+    CHECK(r->header.options.sack[1] == tcp::SackBlock{});
+    tcp::Options one;
+    one.sack_count = 1;
+    one.sack[0] = {5, 6};
+    CHECK(r->header.options == one);
+}
