@@ -1,8 +1,12 @@
 // TIME-WAIT defended, between whole hosts on a simulated Ethernet
 // (tests/sim/hosts.hpp), virtual time: RFC 1337's RST that must not end it,
 // the retransmitted FIN it answers again, and the new SYN that may end it
-// (RFC 6191, RFC 1122 4.2.2.13).
+// (RFC 6191, RFC 1122 4.2.2.13); and a blind flood of out-of-order segments
+// at a live connection, which must cost bounded memory.
+#include "alloc_count.hpp"
 #include "hosts.hpp"
+
+#include <random>
 
 using namespace simhost;
 
@@ -47,7 +51,7 @@ struct TimeWaitAtB {
 
 std::vector<std::uint8_t> segment_frame(const Node& from, const Node& to, std::uint16_t sport,
                                         std::uint16_t dport, tcp::Seq seq, tcp::Seq ack,
-                                        std::uint8_t flags) {
+                                        std::uint8_t flags, base::Bytes payload = {}) {
     tcp::Header h;
     h.src_port = sport;
     h.dst_port = dport;
@@ -55,16 +59,16 @@ std::vector<std::uint8_t> segment_frame(const Node& from, const Node& to, std::u
     h.ack = ack;
     h.flags = flags;
     h.window = 1000;
-    std::vector<std::uint8_t> f(l2::kEthHeaderLen + ip::kIpv4HeaderLen + tcp::kHeaderMin);
+    std::vector<std::uint8_t> f(l2::kEthHeaderLen + ip::kIpv4HeaderLen + tcp::kHeaderMin + payload.size());
     l2::build_ethernet_header(f, {to.mac, from.mac, l2::ethertype::IPv4});
     ip::Ipv4Header ih;
-    ih.total_length = ip::kIpv4HeaderLen + tcp::kHeaderMin;
+    ih.total_length = static_cast<std::uint16_t>(ip::kIpv4HeaderLen + tcp::kHeaderMin + payload.size());
     ih.protocol = ip::kProtoTcp;
     ih.src = from.addr;
     ih.dst = to.addr;
     base::MutBytes out = base::MutBytes(f).subspan(l2::kEthHeaderLen);
     ip::build_ipv4_header(out, ih);
-    tcp::build(out.subspan(ip::kIpv4HeaderLen), h, from.addr, to.addr, {}, {});
+    tcp::build(out.subspan(ip::kIpv4HeaderLen), h, from.addr, to.addr, payload, {});
     return f;
 }
 
@@ -140,4 +144,57 @@ TEST_CASE("host sim: RFC 1122 4.2.2.13 without timestamps a SYN above RCV.NXT en
     }, before);
     REQUIRE(synacks.size() == 1);
     CHECK(synacks[0]->tcp()->ack == rcv_nxt + 100001);
+}
+
+TEST_CASE("host sim: 20,000 out-of-order and out-of-window segments at a connection: memory flat, data intact") {
+    Lan lan;
+    auto& a = lan.add(kA, 1);
+    auto& b = lan.add(kB, 2);
+    auto l = b.host.listen(0, 80, 8, {});
+    auto c = a.host.connect({kA, 40000, kB, 80}, {}, lan.now, 0s).value;
+    host::SocketId s = 0;
+    REQUIRE(lan.run_until([&] { return (s = b.host.accept(l.value).value.id) != 0; }, 5s));
+    REQUIRE(a.host.send(c, span_of("first"), lan.now) == 5);
+    std::vector<std::uint8_t> buf(65536);
+    REQUIRE(lan.run_until([&] { return b.host.status(s)->readable == 5; }, 1s));
+    REQUIRE(b.host.recv(s, buf, lan.now) == 5);
+    const Frame* last = nullptr;
+    for (const Frame* f : lan.frames([](const Frame& x) { return x.from == 0 && x.tcp(); })) last = f;
+    REQUIRE(last);
+    const tcp::Seq rcv_nxt = last->tcp()->seq + 5, ack = last->tcp()->ack;
+    // A blind flood at B: segments scattered above RCV.NXT (out of order, in
+    // and beyond the window), each with a little data, never the next byte.
+    std::mt19937 rng(7);
+    // The Lan's record of the wire grows with every frame; it is not the
+    // hosts' memory, so it is emptied before each measurement.
+    auto forget_wire = [&] {
+        lan.wire.clear();
+        lan.wire.shrink_to_fit();
+    };
+    forget_wire();
+    const auto before = alloc_count::live_bytes();
+    std::int64_t most = 0, at_half = 0;
+    for (int i = 0; i < 20000; ++i) {
+        const tcp::Seq seq = rcv_nxt + 1 + static_cast<tcp::Seq>(rng() % 2000000);
+        lan.inject(a.index, segment_frame(a, b, 40000, 80, seq, ack, tcp::flag::ACK, span_of("junk data")));
+        if (i % 1000 == 999) {
+            lan.run_for(1ms);
+            forget_wire();
+            most = std::max(most, alloc_count::live_bytes() - before);
+            if (i == 9999) at_half = most;
+        }
+    }
+    lan.run_for(100ms);
+    MESSAGE("20,000 blind segments: the hosts' heap grew by " << at_half << " bytes after 10,000, "
+            << most << " at most");
+    // What the first segments cost (the out-of-order ranges, B's buffers
+    // when first written) is bounded, and the second 10,000 add nothing.
+    CHECK(most < 512 * 1024);
+    CHECK(most - at_half < 16 * 1024);
+    CHECK(b.host.status(s)->state == tcp::State::Established);
+    // The real data still arrives, in order.
+    REQUIRE(a.host.send(c, span_of("second"), lan.now) == 6);
+    REQUIRE(lan.run_until([&] { return b.host.status(s)->readable == 6; }, 2s));
+    REQUIRE(b.host.recv(s, buf, lan.now) == 6);
+    CHECK(std::string(buf.begin(), buf.begin() + 6) == "second");
 }
