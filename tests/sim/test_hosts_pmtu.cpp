@@ -132,3 +132,25 @@ TEST_CASE("host sim: RFC 1191 7 a router that gives no MTU: the next plateau bel
     t.frag_needed(*t.last_data(), 0);
     CHECK(t.a->host.path_mtu_estimate(kB) == 1492u);  // the plateau below 1500
 }
+
+TEST_CASE("host sim: RFC 1191 our own UDP datagrams are fragmented to the path MTU once it is known") {
+    Transfer t;
+    t.pump(12ms);
+    t.frag_needed(*t.last_data(), 1000);
+    REQUIRE(t.a->host.path_mtu_estimate(kB) == 1000u);
+    auto u = t.a->host.udp_open(0, 5000, {});
+    auto ub = t.b->host.udp_open(0, 7, {});
+    std::vector<std::uint8_t> big(2500, 0x42);
+    const std::size_t before = t.lan.wire.size();
+    REQUIRE(t.a->host.send_to(u.value, kB, 7, big, t.lan.now) == host::Err::None);
+    std::optional<host::Datagram> d;
+    t.lan.run_until([&] { return (d = t.b->host.recv_from(ub.value)).has_value(); }, 1s);
+    REQUIRE(d);
+    CHECK(d->data == big);
+    auto frags = t.lan.frames([](const Frame& f) {
+        auto h = f.ip();
+        return f.from == 0 && h && h->protocol == ip::kProtoUdp;
+    }, before);
+    REQUIRE(frags.size() == 3);  // 976 + 976 + 556 data bytes, each packet at most 1000
+    for (const Frame* f : frags) CHECK(f->ip()->total_length <= 1000);
+}
