@@ -74,17 +74,24 @@ server_since() {
 }
 lines() { wc -l <"$WORK/server.err"; }
 
+# wait_listening PID NAME: until $WORK/NAME.out says "listening on" (10 s),
+# or the program has died (then its stderr, and the lesson stops).
+wait_listening() {
+    local pid=$1 name=$2
+    for _ in $(seq 100); do
+        grep -q '^listening on' "$WORK/$name.out" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.err"; exit 1; }
+        sleep 0.1
+    done
+}
+
 # ---- the server, in the background (terminal 1 of the lesson) -------------
 SERVER_CMD="sudo ./server --trace --daytime 13 --msl-ms 500"
 printf '\n==== 00-server: terminal 1\n$ %s\n' "$SERVER_CMD"
 $SUDO ip netns exec "$NS" ./server --trace --daytime 13 --msl-ms 500 \
     >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
-for _ in $(seq 100); do
-    grep -q '^listening on' "$WORK/server.out" 2>/dev/null && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.err"; exit 1; }
-    sleep 0.1
-done
+wait_listening "$SERVER_PID" server
 cat "$WORK/server.out" "$WORK/server.err" | tee "$WORK/00-server.txt"
 [ -n "$OUT" ] && cp "$WORK/00-server.txt" "$OUT/00-server.txt"
 
@@ -155,11 +162,7 @@ printf '$ sudo ip netns exec lsn-s ./server --link packet --ifname lsn-s --addr 
 $SUDO ip netns exec "$LAB-s" ./server --link packet --ifname "$LAB-s" --addr 10.0.0.2/24 \
     --trace --log-level warning >"$WORK/lab-server.out" 2>"$WORK/lab-server.err" &
 LAB_PID=$!
-for _ in $(seq 100); do
-    grep -q '^listening on' "$WORK/lab-server.out" 2>/dev/null && break
-    kill -0 "$LAB_PID" 2>/dev/null || { cat "$WORK/lab-server.err"; exit 1; }
-    sleep 0.1
-done
+wait_listening "$LAB_PID" lab-server
 cat "$WORK/lab-server.out"
 step 12-ping "the kernel pings our stack: ARP first, then the echoes" \
     "sudo ip netns exec lsn-k ping -c 2 -i 0.5 10.0.0.2" lab_run

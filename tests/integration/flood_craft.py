@@ -14,18 +14,11 @@ import struct
 import sys
 import time
 
+from craft import checksum
+
 
 def mac_bytes(text):
     return bytes(int(x, 16) for x in text.split(":"))
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def arp_request(src_mac, src_ip, dst_ip):

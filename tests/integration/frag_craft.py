@@ -15,14 +15,7 @@ import struct
 import sys
 import time
 
-
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+from craft import checksum
 
 
 def ip_header(src, dst, ident, offset_bytes, more, payload_len, proto=1):

@@ -103,4 +103,13 @@ private:
 std::vector<std::uint8_t> bytes_of(const std::string& s);
 base::Bytes span_of(const std::string& s);
 
+// An Ethernet frame carrying one TCP segment (header `h`, options and all),
+// from src_mac/src to dst_mac/dst, with valid checksums: for Lan::inject.
+std::vector<std::uint8_t> tcp_frame(const l2::MacAddr& src_mac, const l2::MacAddr& dst_mac,
+                                    std::uint32_t src, std::uint32_t dst, const tcp::Header& h,
+                                    const std::string& payload = "");
+
+// A ping from a to b and its reply: both ARP caches then know each other.
+void warm_arp(Lan& lan, Node& a, Node& b);
+
 }  // namespace simhost

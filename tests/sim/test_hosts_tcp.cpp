@@ -28,14 +28,6 @@ std::vector<host::SocketId> connect_many(Lan& lan, Node& a, int n) {
     return ids;
 }
 
-// A ping from a to b and its reply: both ARP caches then know each other.
-void warm_arp(Lan& lan, Node& a, Node& b) {
-    auto p = a.host.ping_open(lan.now);
-    REQUIRE(a.host.send_to(p.value.first, b.addr, 1, span_of("hi"), lan.now) == host::Err::None);
-    REQUIRE(lan.run_until([&] { return a.host.recv_from(p.value.first).has_value(); }, 1s));
-    a.host.dgram_close(p.value.first);
-}
-
 // Runs until the listener has a connection to accept, and accepts it.
 host::Accepted accept_one(Lan& lan, Node& n, host::SocketId listener) {
     host::Accepted got;

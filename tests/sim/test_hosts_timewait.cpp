@@ -51,7 +51,7 @@ struct TimeWaitAtB {
 
 std::vector<std::uint8_t> segment_frame(const Node& from, const Node& to, std::uint16_t sport,
                                         std::uint16_t dport, tcp::Seq seq, tcp::Seq ack,
-                                        std::uint8_t flags, base::Bytes payload = {}) {
+                                        std::uint8_t flags, const std::string& payload = "") {
     tcp::Header h;
     h.src_port = sport;
     h.dst_port = dport;
@@ -59,17 +59,7 @@ std::vector<std::uint8_t> segment_frame(const Node& from, const Node& to, std::u
     h.ack = ack;
     h.flags = flags;
     h.window = 1000;
-    std::vector<std::uint8_t> f(l2::kEthHeaderLen + ip::kIpv4HeaderLen + tcp::kHeaderMin + payload.size());
-    l2::build_ethernet_header(f, {to.mac, from.mac, l2::ethertype::IPv4});
-    ip::Ipv4Header ih;
-    ih.total_length = static_cast<std::uint16_t>(ip::kIpv4HeaderLen + tcp::kHeaderMin + payload.size());
-    ih.protocol = ip::kProtoTcp;
-    ih.src = from.addr;
-    ih.dst = to.addr;
-    base::MutBytes out = base::MutBytes(f).subspan(l2::kEthHeaderLen);
-    ip::build_ipv4_header(out, ih);
-    tcp::build(out.subspan(ip::kIpv4HeaderLen), h, from.addr, to.addr, payload, {});
-    return f;
+    return tcp_frame(from.mac, to.mac, from.addr, to.addr, h, payload);
 }
 
 // The last segment B received from A:40000: A's FIN (RCV.NXT at B is its seq + 1).
@@ -176,7 +166,7 @@ TEST_CASE("host sim: 20,000 out-of-order and out-of-window segments at a connect
     std::int64_t most = 0, at_half = 0;
     for (int i = 0; i < 20000; ++i) {
         const tcp::Seq seq = rcv_nxt + 1 + static_cast<tcp::Seq>(rng() % 2000000);
-        lan.inject(a.index, segment_frame(a, b, 40000, 80, seq, ack, tcp::flag::ACK, span_of("junk data")));
+        lan.inject(a.index, segment_frame(a, b, 40000, 80, seq, ack, tcp::flag::ACK, "junk data"));
         if (i % 1000 == 999) {
             lan.run_for(1ms);
             forget_wire();

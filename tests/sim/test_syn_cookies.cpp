@@ -10,25 +10,6 @@ namespace {
 
 constexpr std::uint32_t kA = 0x0a000001, kB = 0x0a000002, kC = 0x0a000003;
 
-// An Ethernet frame carrying one TCP segment, as `from` would send it.
-std::vector<std::uint8_t> tcp_frame(const l2::MacAddr& src_mac, const l2::MacAddr& dst_mac,
-                                    std::uint32_t src, std::uint32_t dst, const tcp::Header& h,
-                                    const std::string& payload = "") {
-    std::vector<std::uint8_t> f(l2::kEthHeaderLen + 20 + 60 + payload.size(), 0);
-    l2::build_ethernet_header(f, {dst_mac, src_mac, l2::ethertype::IPv4});
-    auto seg = base::MutBytes(f).subspan(l2::kEthHeaderLen + 20);
-    const std::size_t n = tcp::build(seg, h, src, dst, span_of(payload));
-    REQUIRE(n > 0);
-    ip::Ipv4Header ih;
-    ih.total_length = static_cast<std::uint16_t>(20 + n);
-    ih.protocol = ip::kProtoTcp;
-    ih.src = src;
-    ih.dst = dst;
-    REQUIRE(ip::build_ipv4_header(base::MutBytes(f).subspan(l2::kEthHeaderLen), ih) == 20);
-    f.resize(l2::kEthHeaderLen + 20 + n);
-    return f;
-}
-
 tcp::Header syn_to_b(std::uint16_t sport, tcp::Seq isn, bool ts = true) {
     tcp::Header h;
     h.src_port = sport;
@@ -52,13 +33,6 @@ void flood(Lan& lan, Node& from, Node& to, int n, int first = 0) {
         const auto f = tcp_frame(from.mac, to.mac, src, to.addr, h);
         lan.inject(from.index, f);
     }
-}
-
-void warm_arp(Lan& lan, Node& a, Node& b) {
-    auto p = a.host.ping_open(lan.now);
-    REQUIRE(a.host.send_to(p.value.first, b.addr, 1, span_of("hi"), lan.now) == host::Err::None);
-    REQUIRE(lan.run_until([&] { return a.host.recv_from(p.value.first).has_value(); }, 1s));
-    a.host.dgram_close(p.value.first);
 }
 
 bool is_syn_ack_to(const Frame& f, std::uint16_t port) {
