@@ -30,14 +30,16 @@ done
 ip -n "$K" route add default via 10.52.2.254
 ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
 
+# Four long lines: the client sends each in one call, so its segments are
+# full-sized from the start (short lines could go out one small segment
+# each, and then no segment would ever meet the narrow hop).
 python3 - "$TMP/in.txt" <<'PY'
 import random, sys
 random.seed(11)
 with open(sys.argv[1], "w") as f:
-    for i in range(3000):
-        f.write("line %d %s\n" % (i, "".join(random.choice("abcdefghij") for _ in range(random.randint(20, 200)))))
+    for i in range(4):
+        f.write("".join(random.choice("abcdefghij") for _ in range(90000)) + "\n")
 PY
-
 # through_router NAME ARGS...: our client sends the file through the router
 # to a kernel socat on K, which writes what it receives to a file of its
 # own; both files must be the same.
