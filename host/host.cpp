@@ -106,9 +106,13 @@ void Host::age_path_mtus(Time now) {
     }
 }
 
-bool Host::holds_port(std::uint32_t, std::uint16_t port) const {
-    auto it = local_ports_.find(port);
-    return it != local_ports_.end() && it->second > 0;
+bool Host::holds_port(std::uint32_t addr, std::uint16_t port) const {
+    return local_ports_.count({addr, port}) > 0 || local_ports_.count({0, port}) > 0;
+}
+
+void Host::release_local(std::uint32_t addr, std::uint16_t port) {
+    if (auto it = local_ports_.find({addr, port}); it != local_ports_.end() && --it->second <= 0)
+        local_ports_.erase(it);
 }
 
 void Host::changed(SocketId id) {
@@ -141,18 +145,18 @@ void Host::poll(Time now) {
             if (auto d = n->arp->next_deadline(); d && *d <= now) n->arp->on_timer(now);
     // Take the due ones first: each is handled once per call even if it
     // asks for a deadline that is already past.
-    std::vector<SocketId> due;
+    due_.clear();
     while (!timers_.empty() && timers_.begin()->first <= now) {
-        due.push_back(timers_.begin()->second);
+        due_.push_back(timers_.begin()->second);
         timers_.erase(timers_.begin());
     }
-    for (auto id : due) {
+    for (auto id : due_) {
         Conn* e = find(id);
         if (!e) continue;
         e->armed.reset();
         if (e->app_deadline && *e->app_deadline <= now) on_app_deadline(*e, now);
         if (auto d = e->conn->next_deadline(); d && *d <= now) e->conn->on_timer(now);
-        settle(*e, now);
+        settle(*e);
     }
 }
 

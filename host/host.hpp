@@ -239,7 +239,7 @@ private:
     Conn* find(SocketId id);
     const Conn* find(SocketId id) const;
     Conn& add(std::unique_ptr<tcp::Connection> c, Hold hold);
-    void settle(Conn& e, Time now);
+    void settle(Conn& e);
     void detach(Conn& e);
     void destroy(Conn& e);
     void schedule(Conn& e);
@@ -270,7 +270,12 @@ private:
     std::unordered_map<tcp::Tuple, SocketId, tcp::TupleHash> by_tuple_;
     std::map<SocketId, std::unique_ptr<Listen>> listeners_;
     std::unordered_map<SocketId, std::unique_ptr<Dgram>> dgrams_;
-    std::unordered_map<std::uint16_t, int> local_ports_;  // TCP ports in use, for holds_port
+    // (address, port) pairs our TCP uses, counted (address 0: a listener on
+    // every address), for holds_port.
+    std::map<std::pair<std::uint32_t, std::uint16_t>, int> local_ports_;
+    void hold_local(std::uint32_t addr, std::uint16_t port) { ++local_ports_[{addr, port}]; }
+    void release_local(std::uint32_t addr, std::uint16_t port);
+    std::vector<SocketId> due_;  // poll()'s scratch list, kept to avoid an allocation per wake-up
     struct PathMtu {
         std::uint32_t mtu = 0;
         Time expires{0};

@@ -189,7 +189,7 @@ void Host::deliver_icmp_error(const ip::IcmpErrorReport& r, Time now) {
         }
         Conn* e = find(it->second);
         e->conn->on_icmp_error(r.hard, now);
-        settle(*e, now);
+        settle(*e);
     } else if (r.protocol == ip::kProtoUdp) {
         if (Dgram* d = find_dgram(false, r.local_ip, r.local_port)) {
             ++counters_.icmp_errors_in;
@@ -215,7 +215,7 @@ void Host::packet_too_big(const ip::IcmpErrorReport& r, SocketId id, Time now) {
     mtu = std::max<std::uint32_t>(mtu, 68);
     if (!r.tcp_seq || !e->conn->on_packet_too_big(*r.tcp_seq, mtu, now)) {
         ++counters_.pmtu_ignored;
-        settle(*e, now);
+        settle(*e);
         return;
     }
     auto& p = pmtu_[r.remote_ip];
@@ -226,7 +226,7 @@ void Host::packet_too_big(const ip::IcmpErrorReport& r, SocketId id, Time now) {
                       << " (fragmentation needed from " << ip::addr_to_string(r.reporter) << ")";
     }
     p.expires = now + cfg_.pmtu_timeout;
-    settle(*e, now);
+    settle(*e);
 }
 
 void Host::on_udp(Interface& nif, const ip::Ipv4View& v, base::Bytes packet, bool trusted,

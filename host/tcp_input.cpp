@@ -36,7 +36,7 @@ void Host::on_tcp(const ip::Ipv4View& v, bool trusted, Time now) {
             ++counters_.to_connection;
             LOG(stack, trace) << tcp::describe("in ", ih.src, ih.dst, h, seg->payload.size());
             e->conn->on_segment(*seg, now);
-            settle(*e, now);
+            settle(*e);
             return;
         }
         // RFC 6191 / RFC 1122 4.2.2.13: a new incarnation of a connection in
@@ -112,7 +112,7 @@ void Host::to_listener(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& s
     e.owner = Conn::Owner::Listener;
     e.listener = l.id;
     l.l.opened(e.id);
-    settle(e, now);
+    settle(e);
 }
 
 // RFC 4987 3.3: the SYN queue is full; answer with a cookie and keep nothing.
@@ -155,7 +155,7 @@ bool Host::open_from_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentVi
     e.established = true;  // straight to the accept queue, never half-open
     l.l.from_cookie(e.id);
     changed(l.id);
-    settle(e, now);
+    settle(e);
     return true;
 }
 

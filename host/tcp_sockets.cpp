@@ -37,7 +37,7 @@ Host::Conn& Host::add(std::unique_ptr<tcp::Connection> c, Hold hold) {
     e->conn = std::move(c);
     e->hold = std::move(hold);
     by_tuple_[e->tuple] = e->id;
-    ++local_ports_[e->tuple.local_port];
+    hold_local(e->tuple.local_ip, e->tuple.local_port);
     ++counters_.connections_opened;
     LOG(stack, debug) << "connection " << e->id << " " << base::endpoint_to_string(e->tuple.local_ip, e->tuple.local_port)
                       << " <-> " << base::endpoint_to_string(e->tuple.remote_ip, e->tuple.remote_port) << " created";
@@ -61,7 +61,7 @@ Err Host::error_of(const Conn& e) const {
 
 // After anything touched a connection: move it through its listener's
 // queues, re-arm its timer, free it when nobody needs it any more.
-void Host::settle(Conn& e, Time now) {
+void Host::settle(Conn& e) {
     const std::uint32_t ev = e.conn->take_events();
     const auto st = e.conn->state();
     // A waiter may be waiting for a state (a close for TIME-WAIT) that
@@ -96,7 +96,6 @@ void Host::settle(Conn& e, Time now) {
         }
     }
     schedule(e);
-    (void)now;
 }
 
 // CLOSED: the tuple may be used again and the port given back, but the entry
@@ -107,8 +106,7 @@ void Host::detach(Conn& e) {
     changed(e.id);
     if (auto it = by_tuple_.find(e.tuple); it != by_tuple_.end() && it->second == e.id)
         by_tuple_.erase(it);
-    if (auto it = local_ports_.find(e.tuple.local_port); it != local_ports_.end() && --it->second <= 0)
-        local_ports_.erase(it);
+    release_local(e.tuple.local_ip, e.tuple.local_port);
     if (e.armed) timers_.erase({*e.armed, e.id});
     e.armed.reset();
     e.app_deadline.reset();
@@ -176,16 +174,15 @@ Result<SocketId> Host::listen(std::uint32_t addr, std::uint16_t port, int backlo
     LOG(stack, debug) << "listening on " << base::endpoint_to_string(addr, port) << ", backlog " << l->l.backlog()
                       << ", SYN queue " << l->l.syn_backlog();
     listeners_.emplace(id, std::move(l));
-    ++local_ports_[port];
+    hold_local(addr, port);
     return {id, Err::None};
 }
 
 void Host::close_listener(SocketId id, Time now) {
     auto it = listeners_.find(id);
     if (it == listeners_.end()) return;
-    const std::uint16_t port = it->second->l.port();
+    release_local(it->second->l.addr(), it->second->l.port());
     listeners_.erase(it);
-    if (auto p = local_ports_.find(port); p != local_ports_.end() && --p->second <= 0) local_ports_.erase(p);
     // Like Linux: connections nobody accepted are reset.
     std::vector<SocketId> orphans;
     for (auto& [cid, e] : conns_)
@@ -194,7 +191,7 @@ void Host::close_listener(SocketId id, Time now) {
         Conn* e = find(cid);
         e->owner = Conn::Owner::Released;
         e->conn->abort(now);
-        settle(*e, now);
+        settle(*e);
     }
 }
 
@@ -223,7 +220,7 @@ Result<SocketId> Host::connect(const tcp::Tuple& t, Hold hold, Time now, Duratio
         e.deadline_kind = Conn::Deadline::Connect;
     }
     const SocketId id = e.id;
-    settle(e, now);
+    settle(e);
     return {id, Err::None};
 }
 
@@ -232,7 +229,7 @@ std::size_t Host::send(SocketId id, base::Bytes data, Time now) {
     Conn* e = find(id);
     if (!e || e->write_shut || e->detached) return 0;
     const std::size_t n = e->conn->send(data, now);
-    settle(*e, now);
+    settle(*e);
     return n;
 }
 
@@ -241,7 +238,7 @@ std::size_t Host::recv(SocketId id, base::MutBytes buf, Time now) {
     Conn* e = find(id);
     if (!e) return 0;
     const std::size_t n = e->conn->recv(buf, now);
-    settle(*e, now);
+    settle(*e);
     return n;
 }
 
@@ -251,7 +248,7 @@ void Host::shutdown_write(SocketId id, Time now) {
     if (!e || e->detached || e->write_shut) return;
     e->write_shut = true;
     e->conn->shutdown_send(now);
-    settle(*e, now);
+    settle(*e);
 }
 
 void Host::close(SocketId id, Time now, Duration timeout) {
@@ -264,7 +261,7 @@ void Host::close(SocketId id, Time now, Duration timeout) {
         e->app_deadline = now + timeout;
         e->deadline_kind = Conn::Deadline::Close;
     }
-    settle(*e, now);
+    settle(*e);
 }
 
 void Host::abort(SocketId id, Time now) {
@@ -272,7 +269,7 @@ void Host::abort(SocketId id, Time now) {
     Conn* e = find(id);
     if (!e) return;
     e->conn->abort(now);
-    settle(*e, now);
+    settle(*e);
 }
 
 void Host::release(SocketId id, Time now) {
@@ -290,7 +287,7 @@ void Host::release(SocketId id, Time now) {
             e->deadline_kind = Conn::Deadline::Orphan;
         }
     }
-    settle(*e, now);
+    settle(*e);
 }
 
 std::optional<TcpStatus> Host::status(SocketId id) const {

@@ -215,3 +215,38 @@ TEST_CASE("host sim: RFC 1122 4.2.3.9 port unreachable during the handshake abor
     CHECK(a.host.status(c.value)->error == host::Err::Unreachable);
     CHECK(a.host.counters().icmp_errors_in == 1);
 }
+
+TEST_CASE("host sim: raw mode answers only for the address and port it holds; another program's are left to the kernel") {
+    struct Recorder final : host::FrameSink {
+        std::vector<std::vector<std::uint8_t>> sent;
+        int transmit(base::Bytes p) override {
+            sent.emplace_back(p.begin(), p.end());
+            return 0;
+        }
+    } out;
+    auto cfg = Lan::default_config();
+    cfg.kernel_owns_addresses = true;
+    host::Host h(cfg);
+    const int i = h.add_interface({"raw", l2::Framing::Ipv4, 65535, {0, 0}, {}, false}, out);
+    REQUIRE(h.listen(0x7f000001, 8080, 8, {}));  // 127.0.0.1:8080 only
+    auto syn_to = [&](std::uint32_t dst) {
+        tcp::Header th;
+        th.src_port = 40000;
+        th.dst_port = 8080;
+        th.seq = 1000;
+        th.flags = tcp::flag::SYN;
+        th.window = 65535;
+        const auto f = tcp_frame({}, {}, 0x0a000009, dst, th);
+        h.on_frame(i, base::Bytes(f).subspan(l2::kEthHeaderLen), false, Time{0});
+    };
+    syn_to(0x0a000005);  // 10.0.0.5:8080: some other program's, if anyone's
+    CHECK(out.sent.empty());
+    CHECK(h.counters().not_ours == 1);
+    syn_to(0x7f000001);  // ours: a SYN-ACK
+    REQUIRE(out.sent.size() == 1);
+    auto v = ip::parse_ipv4(out.sent[0], true);
+    REQUIRE(v);
+    auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, true);
+    REQUIRE(seg);
+    CHECK(seg->header.flags == (tcp::flag::SYN | tcp::flag::ACK));
+}
