@@ -1,0 +1,188 @@
+# Sourced by bench/run.sh: the measurements of one link mode, each figure
+# once for the kernel's TCP and once for ours, on the same link.
+
+# src SIDE RUN: the client address of one run of many connections (cps1,
+# cps8, idle), a fresh one per run (see bench/loadgen.c on TIME-WAIT), made
+# on $SRC_DEV in $SRC_NS when that is set; on $SRC_NET, the client's network.
+src() {
+    local n
+    case $1.$2 in
+        kernel.cps1) n=101 ;; kernel.cps8) n=102 ;; kernel.idle) n=103 ;;
+        ours.cps1) n=111 ;; ours.cps8) n=112 ;; *) n=113 ;;
+    esac
+    [ -n "${SRC_DEV:-}" ] && ip -n "$SRC_NS" addr add "$SRC_NET.$n/32" dev "$SRC_DEV" 2>/dev/null
+    echo "$SRC_NET.$n"
+}
+
+# figures MODE SIDE NS ADDR ECHO_PORT DISCARD_PORT SERVER_PID: a client in
+# NS against the servers at ADDR: bulk, echo, RTT, connections per second.
+figures() {
+    local m=$1 side=$2 ns=$3 addr=$4 ep=$5 dp=$6 pid=$7 line
+    note "$m/$side: bulk, echo, rtt, cps"
+    R[$m.bulk.$side]=$(repeat "$REPS" "$STEP_TIMEOUT" "$ns" mbps $LG bulk "$addr" "$dp" "$BULK_BYTES")
+    R[$m.echo.$side]=$(repeat "$REPS" "$STEP_TIMEOUT" "$ns" mbps $LG echo "$addr" "$ep" "$ECHO_BYTES")
+    # One CPU for client and server (every thread of the server, its loop
+    # thread too), so the figure is the path's cost, not the scheduler's.
+    pin "$pid" 0
+    line=$(step "$STEP_TIMEOUT" "$ns" taskset -c 0 $LG rtt "$addr" "$ep" "$RTT_N" 64)
+    pin "$pid" "0-$((NCPU - 1))"
+    R[$m.rtt50.$side]=$(field "$line" median_us)
+    R[$m.rtt99.$side]=$(field "$line" p99_us)
+    line=$(step $((CPS_SECS + 20)) "$ns" $LG cps "$addr" "$ep" "$CPS_SECS" 1 "$(src "$side" cps1)")
+    R[$m.cps1.$side]=$(field "$line" per_s)
+    line=$(step $((CPS_SECS + 20)) "$ns" $LG cps "$addr" "$ep" "$CPS_SECS" 8 "$(src "$side" cps8)")
+    R[$m.cps8.$side]=$(field "$line" per_s)
+}
+
+# idle_block SIDE NS ADDR PORT SERVER_PID: IDLE_N connections held open
+# from NS while the server's /proc/PID/status is read.
+idle_block() {
+    local side=$1 ns=$2 addr=$3 port=$4 pid=$5 lg line st
+    note "idle/$side: $IDLE_N connections"
+    bg idle "$ns" timeout -k 2 "$IDLE_TIMEOUT" $LG idle "$addr" "$port" "$IDLE_N" 10 "$(src "$side" idle)"
+    lg=$BG
+    if ! wait_for "$TMP/idle.out" '^holding' "$IDLE_TIMEOUT" "$lg"; then
+        R[idle.open.$side]="failed: no result in $IDLE_TIMEOUT s ($(tr '\n' ' ' <"$TMP/idle.err" | head -c 100))"
+        stop "$lg"
+        return
+    fi
+    st=$(cat /proc/"$pid"/status 2>/dev/null)
+    line=$(grep '^idle ' "$TMP/idle.out")
+    stop "$lg"
+    R[idle.opened.$side]=$(field "$line" opened)
+    R[idle.open.$side]=$(field "$line" open_secs)
+    [ "${R[idle.opened.$side]}" = "$IDLE_N" ] ||
+        R[idle.open.$side]="failed: only ${R[idle.opened.$side]} of $IDLE_N opened in $(field "$line" open_secs) s"
+    R[idle.lat0.$side]=$(field "$line" lat_idle_us)
+    R[idle.lat1.$side]=$(field "$line" lat_held_us)
+    if [ -z "$st" ]; then
+        R[idle.rss.$side]="failed: the server died"
+        return
+    fi
+    R[idle.rss.$side]=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' <<<"$st")
+    R[idle.hwm.$side]=$(awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' <<<"$st")
+    R[idle.threads.$side]=$(awk '/^Threads/ { print $2 }' <<<"$st")
+}
+
+# Ports: the kernel's echo server 18080, ours 8080, so that the TIME-WAIT
+# the client keeps from one side's connections (RFC 9293 3.6.1) never sits
+# on the 4-tuples the other side's clients need; the idle block has its own
+# (17 and 8007) for the same reason, apart from the conn/s runs before it.
+
+# ---- packet mode: a veth, the kernel client on one end ------------------------
+
+PK_NET=10.77.0
+packet_setup() {
+    [ -n "${PK_K:-}" ] && return 0
+    PK_K=ub$$-k PK_S=ub$$-s
+    add_ns "$PK_K" && add_ns "$PK_S" || return 1
+    ip link add "$PK_K" netns "$PK_K" type veth peer name "$PK_S" netns "$PK_S" || return 1
+    ip -n "$PK_K" addr add $PK_NET.1/24 dev "$PK_K"
+    ip -n "$PK_K" link set "$PK_K" up
+    ip -n "$PK_S" link set "$PK_S" up
+    offloads_off "$PK_K" "$PK_K"
+    offloads_off "$PK_S" "$PK_S"
+    local p
+    start_server pk-sink "$PK_K" p $LG sink 9   # what the senders send to
+}
+
+# The kernel in the namespace our stack would be in, on the veth's address.
+packet_kernel() {
+    local ks ke
+    ip -n "$PK_S" addr add $PK_NET.2/24 dev "$PK_S"
+    if start_server k-sink "$PK_S" ks $LG sink 9 $PK_NET.2 &&
+        start_server k-echo "$PK_S" ke $LG echod 18080 $PK_NET.2; then
+        figures packet kernel "$PK_K" $PK_NET.2 18080 9 "$ke"
+        stop "$ke"
+    fi
+    stop "$ks"
+    R[packet.send.kernel]=$(repeat "$REPS" "$STEP_TIMEOUT" "$PK_S" mbps $LG bulk $PK_NET.1 9 "$SEND_BYTES")
+    if [ "$IDLE_LINK" = packet ] && start_server k-echo "$PK_S" ke $LG echod 17 $PK_NET.2; then
+        idle_block kernel "$PK_K" $PK_NET.2 17 "$ke"
+        stop "$ke"
+    fi
+    ip -n "$PK_S" addr del $PK_NET.2/24 dev "$PK_S"
+}
+
+packet_ours() {
+    local srv ours=(./server --link packet --ifname "$PK_S" --addr $PK_NET.2/24 --discard 9 --log-level warning)
+    if start_server ours "$PK_S" srv "${ours[@]}"; then
+        figures packet ours "$PK_K" $PK_NET.2 8080 9 "$srv"
+        stop "$srv"
+    fi
+    R[packet.send.ours]=$(repeat "$REPS" "$STEP_TIMEOUT" "$PK_S" mbps \
+        $SEND --link packet --ifname "$PK_S" --addr $PK_NET.2/24 $PK_NET.1 9 "$SEND_BYTES")
+    if [ "$IDLE_LINK" = packet ] && start_server ours "$PK_S" srv "${ours[@]}" --port 8007; then
+        idle_block ours "$PK_K" $PK_NET.2 8007 "$srv"
+        stop "$srv"
+    fi
+}
+
+mode_packet() {
+    packet_setup || { note "packet: cannot build the veth lab"; return; }
+    SRC_NS=$PK_K SRC_DEV=$PK_K SRC_NET=$PK_NET
+    packet_kernel
+    packet_ours
+}
+
+# ---- tap mode: our TAP in a namespace, the kernel on its host side -------------
+
+# The kernel's figure is the veth lab's (the kernel cannot be both ends of a
+# TAP): measured here unless packet mode already did in this run.
+mode_tap() {
+    local f
+    if [ -z "${R[packet.bulk.kernel]:-}" ]; then
+        packet_setup || { note "tap: cannot build the veth lab for the kernel's figure"; return; }
+        SRC_NS=$PK_K SRC_DEV=$PK_K SRC_NET=$PK_NET
+        local idle_link=$IDLE_LINK
+        IDLE_LINK=none
+        packet_kernel
+        IDLE_LINK=$idle_link
+    fi
+    for f in bulk echo send rtt50 rtt99 cps1 cps8; do R[tap.$f.kernel]=${R[packet.$f.kernel]}; done
+
+    local ns=ub$$-t tap=ub$$-tap net=10.78.0 srv p
+    add_ns "$ns" || return
+    start_server tap-sink "$ns" p $LG sink 9
+    local link=(--link tap --ifname "$tap" --addr $net.2/24 --tap-host-addr $net.1/24)
+    if start_server ours "$ns" srv ./server "${link[@]}" --discard 9 --log-level warning; then
+        offloads_off "$ns" "$tap"
+        SRC_NS=$ns SRC_DEV=$tap SRC_NET=$net
+        figures tap ours "$ns" $net.2 8080 9 "$srv"
+        stop "$srv"
+    fi
+    R[tap.send.ours]=$(repeat "$REPS" "$STEP_TIMEOUT" "$ns" mbps $SEND "${link[@]}" $net.1 9 "$SEND_BYTES")
+}
+
+# ---- raw mode: one loopback (MTU 1500, so MSS 1460 as on Ethernet) ------------
+
+mode_raw() {
+    local ns=ub$$-r ks ke srv
+    add_ns "$ns" || return
+    SRC_DEV="" SRC_NET=127.0.0  # all of 127/8 is on lo
+    ip -n "$ns" link set lo mtu 1500
+    ip netns exec "$ns" ethtool -K lo tso off gso off >/dev/null 2>&1
+    local sp
+    start_server raw-sink "$ns" sp $LG sink 29 127.0.0.1
+    if start_server k-sink "$ns" ks $LG sink 19 127.0.0.1 &&
+        start_server k-echo "$ns" ke $LG echod 18080 127.0.0.1; then
+        figures raw kernel "$ns" 127.0.0.1 18080 19 "$ke"
+        if [ "$IDLE_LINK" = raw ]; then
+            stop "$ke"
+            start_server k-echo "$ns" ke $LG echod 17 127.0.0.1 && idle_block kernel "$ns" 127.0.0.1 17 "$ke"
+        fi
+        stop "$ke"
+    fi
+    stop "$ks"
+    R[raw.send.kernel]=$(repeat "$REPS" "$STEP_TIMEOUT" "$ns" mbps $LG bulk 127.0.0.1 29 "$SEND_BYTES")
+    local ours=(./server --discard 9 --log-level warning)  # echo on 8080
+    if start_server ours "$ns" srv "${ours[@]}"; then
+        figures raw ours "$ns" 127.0.0.1 8080 9 "$srv"
+        if [ "$IDLE_LINK" = raw ]; then
+            stop "$srv"
+            start_server ours "$ns" srv "${ours[@]}" --port 8007 && idle_block ours "$ns" 127.0.0.1 8007 "$srv"
+        fi
+        stop "$srv"
+    fi
+    R[raw.send.ours]=$(repeat "$REPS" "$STEP_TIMEOUT" "$ns" mbps $SEND 127.0.0.1 29 "$SEND_BYTES")
+}
