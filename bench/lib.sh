@@ -103,12 +103,18 @@ median() {
     printf '%s\n' "${nums[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
-# repeat N SECS NS KEY CMD...: the median of KEY over N runs.
+# repeat N SECS NS KEY CMD...: the median of KEY over N runs, where runs
+# are cheap: once a run has taken over CHEAP_SECS (its secs=), one is all.
 repeat() {
     local n=$1 secs=$2 ns=$3 key=$4; shift 4
-    local vals=() i
-    for ((i = 0; i < n; i++)); do vals+=("$(field "$(step "$secs" "$ns" "$@")" "$key")"); done
-    note "$key of $n runs: ${vals[*]}"
+    local vals=() i line took
+    for ((i = 0; i < n; i++)); do
+        line=$(step "$secs" "$ns" "$@")
+        vals+=("$(field "$line" "$key")")
+        took=$(field "$line" secs)
+        is_num "$took" && awk -v t="$took" -v c="$CHEAP_SECS" 'BEGIN { exit !(t > c) }' && break
+    done
+    note "$key of ${#vals[@]} run(s): ${vals[*]}"
     median "${vals[@]}"
 }
 

@@ -186,3 +186,28 @@ mode_raw() {
     fi
     R[raw.send.ours]=$(repeat "$REPS" "$STEP_TIMEOUT" "$ns" mbps $SEND 127.0.0.1 29 "$SEND_BYTES")
 }
+
+# ---- a file through ./client vs through nc, both against a kernel echo server --
+
+# CLIENT_MB of text lines, each program's output compared with its input.
+client_vs_nc() {
+    local ns=ub$$-c ke t0 t1 side
+    add_ns "$ns" || return
+    ip -n "$ns" link set lo mtu 1500
+    start_server c-echo "$ns" ke $LG echod 7 127.0.0.1 || return
+    head -c $((CLIENT_MB * 750000)) /dev/urandom | base64 -w 75 >"$TMP/file.txt"
+    for side in kernel ours; do
+        local cmd=(nc -N 127.0.0.1 7)
+        [ $side = ours ] && cmd=(./client 127.0.0.1 7)
+        t0=$(date +%s.%N)
+        if ! ip netns exec "$ns" timeout "$STEP_TIMEOUT" "${cmd[@]}" <"$TMP/file.txt" >"$TMP/file.$side" 2>"$TMP/file.err"; then
+            R[file.$side]="failed: ${cmd[0]} exit $? $(head -c 100 "$TMP/file.err")"
+            continue
+        fi
+        t1=$(date +%s.%N)
+        R[file.$side]=$(awk -v a="$t0" -v b="$t1" -v n="$(stat -c %s "$TMP/file.txt")" 'BEGIN { printf "%.1f", n * 8 / (b - a) / 1e6 }')
+        cmp -s "$TMP/file.txt" "$TMP/file.$side" ||
+            R[file.$side]="failed: output differs from input ($(stat -c %s "$TMP/file.$side") of $(stat -c %s "$TMP/file.txt") bytes)"
+    done
+    stop "$ke"
+}

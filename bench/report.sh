@@ -54,3 +54,10 @@ idle_table() {
         done
     done
 }
+
+client_table() {
+    echo
+    echo "== a ${CLIENT_MB} MB text file echoed through a kernel echo server on lo (raw mode), by nc -N (the kernel) and by ./client (ours); output compared with input"
+    printf '  %-30s %-12s %-12s %-8s\n' figure "nc -N" ./client ratio
+    row "file round trip (Mbit/s)" "$(get file.kernel)" "$(get file.ours)" "-"
+}
