@@ -51,13 +51,16 @@ wait_for() {
     return 1
 }
 
-# stop PID: SIGTERM, then SIGKILL after 5 s.
+# stop PID: SIGTERM, then SIGKILL after 5 s; PID leaves PIDS (a pid
+# reaped here may be reused by another program before cleanup runs).
 stop() {
-    local i
+    local i keep=()
     kill -TERM "$1" 2>/dev/null
     for ((i = 0; i < 50; i++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$1" 2>/dev/null
     wait "$1" 2>/dev/null
+    for i in "${PIDS[@]}"; do [ "$i" = "$1" ] || keep+=("$i"); done
+    PIDS=("${keep[@]}")
 }
 
 # start_server NAME NS PID_VAR CMD...: CMD in the background, waited for
