@@ -125,6 +125,22 @@ mode_packet() {
     packet_ours
 }
 
+# The kernel's bulk on the veth with its offloads on (TSO, GSO, GRO and
+# checksums), as a kernel host would run: the reference of the tap target.
+packet_kernel_offloaded() {
+    local ks on="tso on gso on gro on tx on rx on"
+    ip -n "$PK_S" addr add $PK_NET.2/24 dev "$PK_S"
+    ip netns exec "$PK_K" ethtool -K "$PK_K" $on >/dev/null 2>&1
+    ip netns exec "$PK_S" ethtool -K "$PK_S" $on >/dev/null 2>&1
+    if start_server k-sink "$PK_S" ks $LG sink 9 $PK_NET.2; then
+        R[tap.bulk_offload.kernel]=$(repeat "$REPS" "$STEP_TIMEOUT" "$PK_K" mbps $LG bulk $PK_NET.2 9 "$BULK_BYTES")
+        stop "$ks"
+    fi
+    offloads_off "$PK_K" "$PK_K"
+    offloads_off "$PK_S" "$PK_S"
+    ip -n "$PK_S" addr del $PK_NET.2/24 dev "$PK_S"
+}
+
 # ---- tap mode: our TAP in a namespace, the kernel on its host side -------------
 
 # The kernel's figure is the veth lab's (the kernel cannot be both ends of a
@@ -140,6 +156,7 @@ mode_tap() {
         IDLE_LINK=$idle_link
     fi
     for f in bulk echo send rtt50 rtt99 cps1 cps8; do R[tap.$f.kernel]=${R[packet.$f.kernel]}; done
+    packet_kernel_offloaded
 
     local ns=ub$$-t tap=ub$$-tap net=10.78.0 srv p
     add_ns "$ns" || return
@@ -149,6 +166,7 @@ mode_tap() {
         offloads_off "$ns" "$tap"
         SRC_NS=$ns SRC_DEV=$tap SRC_NET=$net
         figures tap ours "$ns" $net.2 8080 9 "$srv"
+        R[tap.bulk_offload.ours]=${R[tap.bulk.ours]}
         stop "$srv"
     fi
     R[tap.send.ours]=$(repeat "$REPS" "$STEP_TIMEOUT" "$ns" mbps $SEND "${link[@]}" $net.1 9 "$SEND_BYTES")
@@ -191,7 +209,7 @@ mode_raw() {
 
 # CLIENT_MB of text lines, each program's output compared with its input.
 client_vs_nc() {
-    local ns=ub$$-c ke t0 t1 side
+    local ns=ub$$-c ke t0 t1 side rc
     add_ns "$ns" || return
     ip -n "$ns" link set lo mtu 1500
     start_server c-echo "$ns" ke $LG echod 7 127.0.0.1 || return
@@ -200,11 +218,13 @@ client_vs_nc() {
         local cmd=(nc -N 127.0.0.1 7)
         [ $side = ours ] && cmd=(./client 127.0.0.1 7)
         t0=$(date +%s.%N)
-        if ! ip netns exec "$ns" timeout "$STEP_TIMEOUT" "${cmd[@]}" <"$TMP/file.txt" >"$TMP/file.$side" 2>"$TMP/file.err"; then
-            R[file.$side]="failed: ${cmd[0]} exit $? $(head -c 100 "$TMP/file.err")"
+        ip netns exec "$ns" timeout "$STEP_TIMEOUT" "${cmd[@]}" <"$TMP/file.txt" >"$TMP/file.$side" 2>"$TMP/file.err"
+        rc=$?
+        t1=$(date +%s.%N)
+        if [ $rc != 0 ]; then
+            R[file.$side]="failed: ${cmd[0]} exit $rc$([ $rc = 124 ] && echo " (timed out after $STEP_TIMEOUT s)") $(head -c 100 "$TMP/file.err")"
             continue
         fi
-        t1=$(date +%s.%N)
         R[file.$side]=$(awk -v a="$t0" -v b="$t1" -v n="$(stat -c %s "$TMP/file.txt")" 'BEGIN { printf "%.1f", n * 8 / (b - a) / 1e6 }')
         cmp -s "$TMP/file.txt" "$TMP/file.$side" ||
             R[file.$side]="failed: output differs from input ($(stat -c %s "$TMP/file.$side") of $(stat -c %s "$TMP/file.txt") bytes)"
