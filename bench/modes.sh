@@ -105,7 +105,7 @@ packet_kernel() {
 }
 
 packet_ours() {
-    local srv ours=(./server --link packet --ifname "$PK_S" --addr $PK_NET.2/24 --discard 9 --log-level warning)
+    local srv ours=(./server --link packet --ifname "$PK_S" --addr "$PK_NET.2/24" --discard 9 --log-level warning)
     if start_server ours "$PK_S" srv "${ours[@]}"; then
         figures packet ours "$PK_K" $PK_NET.2 8080 9 "$srv"
         stop "$srv"
@@ -161,7 +161,7 @@ mode_tap() {
     local ns=ub$$-t tap=ub$$-tap net=10.78.0 srv p
     add_ns "$ns" || return
     start_server tap-sink "$ns" p $LG sink 9
-    local link=(--link tap --ifname "$tap" --addr $net.2/24 --tap-host-addr $net.1/24)
+    local link=(--link tap --ifname "$tap" --addr "$net.2/24" --tap-host-addr "$net.1/24")
     if start_server ours "$ns" srv ./server "${link[@]}" --discard 9 --log-level warning; then
         offloads_off "$ns" "$tap"
         SRC_NS=$ns SRC_DEV=$tap SRC_NET=$net

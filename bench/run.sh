@@ -21,7 +21,7 @@
 # runs on IDLE_LINK (packet or raw; none to skip it); last, a CLIENT_MB
 # file through ./client and through nc -N (0 to skip).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (namespaces, raw sockets, AF_PACKET): run with sudo" >&2; exit 1; }
 for c in ip ethtool taskset timeout awk nc base64 cmp; do
     command -v $c >/dev/null || { echo "bench: needs $c (scripts/deps.sh installs it)" >&2; exit 1; }
