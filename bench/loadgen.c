@@ -308,8 +308,8 @@ static int rtt(int argc, char **argv) {
     }
     close(fd);
     qsort(us, (size_t)count, sizeof *us, cmp_double);
-    printf("rtt n=%d size=%d median_us=%.1f p99_us=%.1f min_us=%.1f\n", count, size, us[count / 2],
-           us[(int)((double)count * 0.99)], us[0]);
+    printf("rtt n=%d size=%d median_us=%.1f p99_us=%.1f p999_us=%.1f min_us=%.1f max_us=%.1f\n", count, size,
+           us[count / 2], us[(int)((double)count * 0.99)], us[(int)((double)count * 0.999)], us[0], us[count - 1]);
     return 0;
 }
 
