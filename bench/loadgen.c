@@ -11,7 +11,7 @@
 //   loadgen idle HOST PORT N HOLD [SRC]   hold N echoed connections HOLD s
 //
 // SRC, a local address to connect from: a run of many short connections
-// leaves as many in TIME-WAIT (RFC 9293 3.6.1) on its 4-tuples, and the
+// leaves as many in TIME-WAIT (RFC 9293 3.6) on its 4-tuples, and the
 // next run's connect() would pay for searching past them; from an address
 // of its own, a run starts clean.
 //

@@ -65,7 +65,7 @@ idle_block() {
 }
 
 # Ports: the kernel's echo server 18080, ours 8080, so that the TIME-WAIT
-# the client keeps from one side's connections (RFC 9293 3.6.1) never sits
+# the client keeps from one side's connections (RFC 9293 3.6) never sits
 # on the 4-tuples the other side's clients need; the idle block has its own
 # (17 and 8007) for the same reason, apart from the conn/s runs before it.
 
