@@ -108,6 +108,7 @@ struct Reader {
     std::mutex mu;
     std::condition_variable cv;
     std::size_t lines = 0;
+    bool at_prompt = false;  // the cursor is after the prompt, not at a line's start
     bool done = false;
     bool out_failed = false;  // standard output would not take our bytes
     int out_errno = 0;
@@ -116,7 +117,8 @@ struct Reader {
     void print(std::string line) {
         if (!line.empty() && line.back() == '\r') line.pop_back();  // a terminal shows the line
         std::lock_guard lk(mu);
-        std::cout << "Server response: " << line << std::endl;
+        std::cout << (at_prompt ? "\n" : "") << "Server response: " << line << std::endl;
+        at_prompt = false;
         ++lines;
         cv.notify_all();
     }
@@ -148,10 +150,10 @@ struct Reader {
         }
         if (!pending.empty()) print(pending);
         // On a terminal the person learns it now, not at the next line typed.
-        if (interactive && err == Err::None)
-            std::cout << "\nserver closed the connection" << std::endl;
         {
             std::lock_guard lk(mu);
+            if (interactive && err == Err::None)
+                std::cout << (at_prompt ? "\n" : "") << "server closed the connection" << std::endl;
             done = true;
             error = err;
             out_failed = !out_ok;
@@ -167,7 +169,11 @@ Err send_lines(stack::Socket& sock, Reader& reader, const Wake& wake) {
     std::vector<char> buf(kChunk);
     std::string typed;
     for (;;) {
-        std::cout << "Enter message to send (or 'exit' to quit): " << std::flush;
+        {
+            std::lock_guard lk(reader.mu);
+            std::cout << "Enter message to send (or 'exit' to quit): " << std::flush;
+            reader.at_prompt = true;
+        }
         std::size_t nl;
         while ((nl = typed.find('\n')) == std::string::npos) {
             if (!wait_input(wake)) return Err::None;  // the server closed
@@ -181,6 +187,10 @@ Err send_lines(stack::Socket& sock, Reader& reader, const Wake& wake) {
             typed.append(buf.data(), static_cast<std::size_t>(n));
         }
         nl = typed.find('\n');
+        {
+            std::lock_guard lk(reader.mu);  // the terminal echoed the Enter
+            reader.at_prompt = false;
+        }
         const std::string line = typed.substr(0, nl + 1);
         typed.erase(0, nl + 1);
         if (line == "exit\n" || line == "exit\r\n") return Err::None;
