@@ -258,6 +258,12 @@ Settings settings(const app::Program& prog, const app::po::variables_map& vm, co
     return s;
 }
 
+// Err::Shutdown: Ctrl-C or `kill` shut the stack down, and the signal
+// thread is about to exit with 128 + signo; a line of ours would only race it.
+[[noreturn]] void await_signal_exit() {
+    for (;;) ::pause();
+}
+
 // The one line for a connect that failed, and its exit code.
 [[noreturn]] void connect_failed(app::Program& prog, Err err, const std::string& server,
                                  const std::string& host, double timeout_s) {
@@ -281,6 +287,7 @@ stack::Socket accept_one(app::Program& prog, stack::Stack& st, unsigned port) {
     prog.ready();
     LOG(app, info) << "listening on 0.0.0.0:" << port;
     auto a = l.value.accept();
+    if (!a && a.err == Err::Shutdown) await_signal_exit();
     if (!a) prog.fail("accept failed: " + std::string(stack::to_string(a.err)));
     l.value.close();
     return std::move(a.value);
@@ -310,6 +317,7 @@ int talk(app::Program& prog, stack::Stack& st, stack::Socket sock, const Setting
         if (reader.out_failed) sock.abort();
     }
     reader_thread.join();
+    if (reader.error == Err::Shutdown || send_err == Err::Shutdown) await_signal_exit();
     const Err close_err = reader.out_failed ? Err::None : sock.close();
     if (stats) std::cerr << "stats: " << st.counters() << "\n";
     st.shutdown();
@@ -346,6 +354,7 @@ int talk_udp(app::Program& prog, stack::Stack& st, const Settings& s, const std:
             }
             // RFC 1122 4.1.3.3: an ICMP port unreachable comes back as Refused.
             if (r.err == Err::Refused) { outcome = Refused; break; }
+            if (r.err == Err::Shutdown) { outcome = -1; break; }
             if (r.err != Err::None) { outcome = r.err == Err::Unreachable ? Unreachable : Failed; break; }
             if (r.value.addr != s.host || r.value.port != s.port) continue;  // not our peer
             quiet_since = now;
@@ -363,6 +372,7 @@ int talk_udp(app::Program& prog, stack::Stack& st, const Settings& s, const std:
     }
     input_done = true;  // the reader stops after 1 s without a reply
     reader.join();
+    if (outcome == -1 || send_err == Err::Shutdown) await_signal_exit();
     st.shutdown();
     if (send_err == Err::Unreachable || outcome == Unreachable) prog.fail(s.host_text + " is unreachable (no route to it)", Unreachable);
     if (send_err != Err::None) prog.fail("sending to " + server + " failed: " + std::string(stack::to_string(send_err)));
@@ -408,6 +418,7 @@ int main(int argc, char** argv) {
         const stack::Millis timeout = s.timeout_s > 0 ? stack::Millis(static_cast<long>(s.timeout_s * 1000))
                                                       : stack::Millis(0);
         auto c = st.connect(s.host, static_cast<std::uint16_t>(s.port), timeout);
+        if (!c && c.err == Err::Shutdown) await_signal_exit();
         if (!c) connect_failed(prog, c.err, server, s.host_text, s.timeout_s);
         prog.ready();
         sock = std::move(c.value);
