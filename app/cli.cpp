@@ -3,12 +3,14 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/version.hpp"
 #include "base/log.hpp"
 
 namespace app {
 
 void add_common_options(po::options_description& desc, const char* level) {
     desc.add_options()("help,h", "show this help and exit")(
+        "version,V", "print the version and exit")(
         "log-level", po::value<std::string>()->default_value(level),
         "trace|debug|info|warning|error|off");
 }
@@ -34,6 +36,10 @@ po::variables_map parse_command_line(const std::string& name, int argc, char** a
         po::store(parser.run(), vm);
         if (vm.count("help")) {
             std::cout << "Usage: " << name << " " << usage << "\n\n" << desc << "\n";
+            std::exit(0);
+        }
+        if (vm.count("version")) {
+            std::cout << name << " (ustack) " << kVersion << "\n";
             std::exit(0);
         }
         po::notify(vm);

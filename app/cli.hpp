@@ -9,11 +9,12 @@ namespace app {
 
 namespace po = boost::program_options;
 
-// Options every program has: --help, --log-level (default `level`: a server
+// Options every program has: --help, --version, --log-level (default `level`: a server
 // narrates at info, an interactive client keeps quiet at warning).
 void add_common_options(po::options_description& desc, const char* level = "info");
 
-// Parses argv; on --help prints usage and exits 0; on a bad option prints
+// Parses argv; on --help prints usage and exits 0, on --version one line
+// "NAME (ustack) VERSION" and exits 0; on a bad option prints
 // "NAME: ERROR (see --help)" and exits 2. Applies --log-level.
 po::variables_map parse_command_line(const std::string& name, int argc, char** argv,
                                      const po::options_description& desc,

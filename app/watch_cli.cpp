@@ -28,16 +28,18 @@ std::string fault_help(const l2::FaultOption& f) {
 
 }  // namespace
 
-void add_watch_options(po::options_description& desc) {
+void add_watch_options(po::options_description& desc, bool tcp) {
     po::options_description watch("Watching (trace lines go to stderr)");
     watch.add_options()
         ("pcap", po::value<std::string>()->value_name("FILE"),
          "write every packet in and out to FILE (pcap: raw IPv4 in raw mode, Ethernet "
          "in packet/tap), flushed per packet so tshark -r can read it while we run")
         ("trace", po::bool_switch(),
-         "one line per segment in and out, and the connection's events between them")
-        ("diagram", po::bool_switch(),
-         "a ladder diagram of each connection when it ends (implies the trace)")
+         "one line per segment in and out, and the connection's events between them");
+    if (tcp)
+        watch.add_options()("diagram", po::bool_switch(),
+                            "a ladder diagram of each connection when it ends (implies the trace)");
+    watch.add_options()
         ("verbose", po::bool_switch(),
          "every header field (Ethernet, ARP, IP, ICMP, TCP) under each trace line "
          "(implies the trace)");

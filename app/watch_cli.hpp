@@ -11,8 +11,9 @@
 
 namespace app {
 
-// Adds the flags as two groups of their own, each listed with its default.
-void add_watch_options(po::options_description& desc);
+// Adds the flags as two groups of their own, each listed with its default
+// (--diagram, a ladder of TCP segments, only when `tcp`).
+void add_watch_options(po::options_description& desc, bool tcp = true);
 
 // Reads them; a bad value prints one line "PROG: --drop: '120' is not a
 // percentage in 0..100 (see --help)" and exits 2. The trace goes to stderr,

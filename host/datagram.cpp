@@ -56,7 +56,7 @@ Result<SocketId> Host::udp_open(std::uint32_t addr, std::uint16_t port, Hold hol
     return {id, Err::None};
 }
 
-Result<std::pair<SocketId, std::uint16_t>> Host::ping_open(Time now) {
+Result<std::pair<SocketId, std::uint16_t>> Host::ping_open(Time now, std::uint8_t ttl) {
     if (cfg_.kernel_owns_addresses) return {{}, Err::Failed};
     // An identifier no other ping socket of ours uses (RFC 792: "to aid in
     // matching echos and replies").
@@ -66,6 +66,7 @@ Result<std::pair<SocketId, std::uint16_t>> Host::ping_open(Time now) {
     auto d = std::make_unique<Dgram>();
     d->id = next_id_++;
     d->ping = true;
+    d->ttl = ttl;
     d->port = next_ping_id_++;
     LOG(stack, debug) << "ping socket, id " << d->port;
     const std::pair<SocketId, std::uint16_t> opened{d->id, d->port};
@@ -90,7 +91,7 @@ Err Host::send_to(SocketId id, std::uint32_t addr, std::uint16_t port, base::Byt
     }
     ip::Ipv4Header ih;
     ih.id = next_ip_id_++;
-    ih.ttl = ip::kDefaultTtl;
+    ih.ttl = d.ping ? d.ttl : ip::kDefaultTtl;
     ih.src = src;
     ih.dst = addr;
     base::MutBytes packet(icmp_.data() + kHeadroom, icmp_.size() - kHeadroom);

@@ -170,8 +170,9 @@ public:
 
     // ---- datagram sockets (not in raw mode: the kernel owns UDP there) ----
     Result<SocketId> udp_open(std::uint32_t addr, std::uint16_t port, Hold hold);
-    // An ICMP echo socket with an identifier of its own, returned as `port`.
-    Result<std::pair<SocketId, std::uint16_t>> ping_open(Time now);
+    // An ICMP echo socket with an identifier of its own, returned as `port`;
+    // its echoes leave with IPv4 TTL `ttl` (ping -t).
+    Result<std::pair<SocketId, std::uint16_t>> ping_open(Time now, std::uint8_t ttl = 64);
     // One datagram (fragmented above the MTU); Unreachable when no route.
     Err send_to(SocketId id, std::uint32_t addr, std::uint16_t port, base::Bytes data, Time now);
     // The oldest datagram waiting, if any (its data moved out).

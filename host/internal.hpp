@@ -67,6 +67,7 @@ struct Host::Dgram {
     bool ping = false;       // an ICMP echo socket (port = the identifier)
     std::uint32_t addr = 0;  // bound address (0 = any)
     std::uint16_t port = 0;  // UDP port, or the echo identifier
+    std::uint8_t ttl = 64;   // RFC 1122 3.2.1.7: the TTL of what it sends
     Hold hold;
     std::deque<Datagram> queue;  // received, not yet read
     std::size_t queued_bytes = 0;

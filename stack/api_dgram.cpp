@@ -27,9 +27,9 @@ Result<DatagramSocket> Stack::udp_open(std::uint32_t addr, std::uint16_t port) {
     return {DatagramSocket(core_, r.value.id, r.value.port), Err::None};
 }
 
-Result<DatagramSocket> Stack::ping_open() {
+Result<DatagramSocket> Stack::ping_open(std::uint8_t ttl) {
     if (core_->kernel_owns_addresses) return {{}, Err::Failed};
-    auto r = open_on(*core_, true, 0, 0, nullptr);
+    auto r = open_on(*core_, true, 0, ttl, nullptr);
     if (!r) return {{}, r.err};
     return {DatagramSocket(core_, r.value.id, r.value.port), Err::None};
 }

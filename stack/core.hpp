@@ -89,6 +89,7 @@ public:
     void do_close(SocketId id, Millis timeout, Reply<Err> reply);
     void do_abort(SocketId id);
     void do_release(SocketId id);
+    // ping: `port` is the TTL of its echoes.
     void do_dgram_open(bool ping, std::uint32_t addr, std::uint16_t port,
                        std::shared_ptr<PortLease> lease, Reply<Result<DgramOpened>> reply);
     void do_send_to(SocketId id, std::uint32_t addr, std::uint16_t port, base::Bytes data,

@@ -101,7 +101,7 @@ void Core::do_dgram_open(bool ping, std::uint32_t addr, std::uint16_t port,
                          std::shared_ptr<PortLease> lease, Reply<Result<DgramOpened>> reply) {
     if (stopping_) return reply->set_value({{}, Err::Shutdown});
     if (ping) {
-        auto r = host_.ping_open(loop.now());
+        auto r = host_.ping_open(loop.now(), static_cast<std::uint8_t>(port));
         return reply->set_value({{r.value.first, r.value.second}, r.err});
     }
     auto r = host_.udp_open(addr, port, std::move(lease));

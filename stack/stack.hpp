@@ -201,8 +201,9 @@ public:
     // A UDP socket on (addr, port); port 0 picks an ephemeral one. Packet and
     // tap mode only (Failed in raw mode, where the kernel owns UDP).
     Result<DatagramSocket> udp_open(std::uint32_t addr, std::uint16_t port);
-    // An ICMP echo socket with an identifier of its own (any link mode but raw).
-    Result<DatagramSocket> ping_open();
+    // An ICMP echo socket with an identifier of its own (any link mode but
+    // raw), its echoes sent with IPv4 TTL `ttl`.
+    Result<DatagramSocket> ping_open(std::uint8_t ttl = 64);
     // Our address toward `dst` (RFC 1122 3.3.4.3: the one of the interface
     // the route leaves by); nullopt if there is no route.
     std::optional<std::uint32_t> source_for(std::uint32_t dst) const;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Our client <-> our server, two processes on one host in raw mode: 100
-# messages echoed byte-exact, one of them a 64 KiB line; and the prompt on a
-# terminal.
+# messages echoed byte-exact, one of them a 64 KiB line; the prompt on a
+# terminal, and a server's close noticed there at once (daytime).
 source "$(dirname "$0")/common.bash" python3 script
-start_server srv --log-level info
+start_server srv --log-level info --daytime 13
 
 python3 - "$TMP/in.txt" <<'PY'
 import random, string, sys
@@ -33,6 +33,16 @@ tr -d '\r' <"$TMP/tty.out" >"$TMP/tty.txt"
 grep -q "Enter message to send (or 'exit' to quit): " "$TMP/tty.txt" || fail "no prompt on a terminal"
 grep -q "Server response: hello there" "$TMP/tty.txt" || fail "no 'Server response:' on a terminal"
 echo "terminal mode: prompt and 'Server response: hello there' seen"
+
+# On a terminal, daytime: the server talks and closes while the client
+# waits at its prompt for a line that never comes; it says so and ends.
+rc=0
+(sleep 30) | timeout 20 script -qec "ip netns exec $NS ./client 127.0.0.1 13" /dev/null >"$TMP/day.out" 2>&1 || rc=$?
+[ $rc = 0 ] || fail "terminal daytime: exit $rc: $(cat "$TMP/day.out")"
+tr -d '\r' <"$TMP/day.out" >"$TMP/day.txt"
+grep -Eq '^Server response: [A-Z][a-z]+day, ' "$TMP/day.txt" || fail "terminal daytime: $(cat "$TMP/day.txt")"
+grep -q '^server closed the connection$' "$TMP/day.txt" || fail "terminal daytime: no close notice: $(cat "$TMP/day.txt")"
+echo "terminal mode, daytime: the reply, then 'server closed the connection', exit 0"
 
 stop_server "$SERVER_PID" TERM || fail "server exit status $? after SIGTERM"
 assert_no_tables "after client_server"

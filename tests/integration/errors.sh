@@ -42,6 +42,11 @@ expect ifname-raw 2 '^server: --ifname is for --link packet or tap' ./server --i
 expect gateway-raw 2 '^client: --gateway is for --link packet or tap' ./client --gateway 10.0.0.1
 expect no-firewall-tap 2 '^server: --no-firewall is for raw mode' ./server --link tap --addr 10.9.0.2/24 --no-firewall
 expect pcap-ping-raw 2 '^ping: --pcap needs --link packet or tap' ./ping --pcap "$TMP/x.pcap" -c 1 127.0.0.1
+expect tap-no-host-addr 2 '^client: --link tap needs --tap-host-addr H/len, the kernel side.s address' \
+    ./client --link tap --addr 10.9.0.2/24 10.9.0.1
+expect udp-client-raw 2 '^client: -u needs --link packet or tap' ./client -u 127.0.0.1 7
+expect listen-host 2 '^client: -l PORT takes no HOST' ./client -l 9000 127.0.0.1
+expect ping-count-0 2 '^ping: -c must be 1 or more' ./ping -c 0 127.0.0.1
 expect packet-no-ifname 2 '^server: --link packet needs --ifname' ./server --link packet --addr 10.9.0.2/24
 expect no-such-interface 1 '^server: ' ./server --link packet --ifname nosuch0 --addr 10.9.0.2/24
 expect timeout-range 2 '^client: --connect-timeout must be between 0 and 3600 seconds' ./client --connect-timeout -1

@@ -34,6 +34,19 @@ line=$(tcpdump -n -r "$TMP/icmp.pcap" 2>/dev/null | grep "udp port 9 unreachable
 [ -n "$line" ] || fail "no ICMP port unreachable on the wire"
 echo "on the wire: ${line#* }"
 
+# Our client with -u, a stack of its own on the kernel's end of the veth:
+# one datagram per read of its input; a closed port is refused (exit 3).
+UCLI=(--link packet --ifname "$KIF" --addr 10.37.0.3/24 --mac 02:00:00:00:37:03)
+got=$(printf 'from our udp client' | in_k timeout 15 ./client "${UCLI[@]}" -u 10.37.0.2 7) ||
+    fail "./client -u exited $?"
+[ "$got" = "from our udp client" ] || fail "./client -u got '$got'"
+echo "./client -u: a datagram echoed"
+rc=0
+printf "anyone?" | in_k timeout 15 ./client "${UCLI[@]}" -u 10.37.0.2 9 >/dev/null 2>"$TMP/u9.err" || rc=$?
+[ $rc = 3 ] && grep -q '^client: datagram to 10.37.0.2:9 refused' "$TMP/u9.err" ||
+    fail "./client -u to a closed port: exit $rc: $(cat "$TMP/u9.err")"
+echo "./client -u to a closed port: exit 3: $(cat "$TMP/u9.err")"
+
 stop_server "$BG_PID" INT || fail "server exited with $?"
-grep -q "to closed ports 1" "$TMP/server.err" || fail "closed-port counter: $(grep stats "$TMP/server.err")"
+grep -q "to closed ports 2" "$TMP/server.err" || fail "closed-port counter: $(grep stats "$TMP/server.err")"
 echo ok

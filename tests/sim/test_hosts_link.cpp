@@ -247,3 +247,21 @@ TEST_CASE("host sim: RFC 1812 4.3.2.8 ICMP errors are rate-limited: a burst of 5
     lan.run_for(1ms);
     CHECK(b.host.counters().icmp_errors_sent == 1 + 50 + 50);
 }
+
+TEST_CASE("host sim: RFC 1122 3.2.1.7 a ping socket's echoes leave with the TTL it was opened with") {
+    Lan lan;
+    auto& a = lan.add(kA, 1);
+    lan.add(kB, 2);
+    auto p = a.host.ping_open(lan.now, 7);
+    REQUIRE(p);
+    const std::size_t start = lan.wire.size();
+    REQUIRE(a.host.send_to(p.value.first, kB, 1, span_of("ttl"), lan.now) == host::Err::None);
+    std::optional<host::Datagram> reply;
+    lan.run_until([&] { return (reply = a.host.recv_from(p.value.first)).has_value(); }, 2s);
+    REQUIRE(reply);
+    auto echoes = lan.frames([](const Frame& f) { auto m = f.icmp(); return m && m->type == ip::icmp_type::Echo; }, start);
+    REQUIRE(echoes.size() == 1);
+    CHECK(echoes.front()->ip()->ttl == 7);
+    // The reply is the peer's own: its default TTL, not ours.
+    CHECK(reply->ttl == 64);
+}
