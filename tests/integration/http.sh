@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP/1.1 static files (./server --http, app/http) to curl and wget: in raw
-# mode on the namespace's lo, then in packet mode on a veth with the kernel
-# as the client. A 2 MB random file byte-exact, HEAD without a body, 404,
+# mode on the namespace's lo, in packet mode on a veth and in tap mode, with
+# the kernel as the client. A 2 MB random file byte-exact, HEAD without a body, 404,
 # three requests on one kept-alive connection, traversal refused, POST 405.
 source "$(dirname "$0")/common.bash" curl wget nc sha256sum
 source "$(dirname "$0")/lab.bash"
@@ -81,4 +81,10 @@ start_in "$SNS" psrv ./server --link packet --ifname "$SIF" --addr 10.42.0.2/24 
 checks packet 10.42.0.2 80 "$TMP/psrv.err" in_k
 stop_server "$BG_PID" INT || fail "packet-mode server exited with $?"
 grep -q "malformed 0" "$TMP/psrv.err" || fail "the packet-mode server saw malformed packets"
+
+# Tap mode: the stack makes a TAP in the kernel's namespace and answers on it.
+start_in "$KNS" tsrv ./server --link tap --ifname "$LAB-t" --tap-host-addr 10.43.0.1/24 \
+    --addr 10.43.0.2/24 --http 80 --http-root "$WWW"
+checks tap 10.43.0.2 80 "$TMP/tsrv.err" in_k
+stop_server "$BG_PID" INT || fail "tap-mode server exited with $?"
 echo "http: ok"
