@@ -418,3 +418,46 @@ TEST_CASE("http check_root: a missing root or a file is refused") {
     CHECK(check_root((t.root / "missing").string()));
     CHECK(check_root((t.root / "hello.txt").string()));
 }
+
+TEST_CASE("http server: seeded mutations of a request stream never crash, and always end") {
+    Tree t;
+    const std::string base =
+        "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /sub/%61.css?q HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"
+        "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
+        "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+        "GET /page.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    std::mt19937 rng(1);
+    std::size_t answered = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string in = base;
+        const int edits = 1 + static_cast<int>(rng() % 4);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t at = rng() % in.size();
+            switch (rng() % 4) {
+                case 0: in[at] = static_cast<char>(rng()); break;
+                case 1: in.insert(at, 1, "\r\n :%./\0"[rng() % 8]); break;
+                case 2: in.erase(at, 1 + rng() % 8); break;
+                default: in.resize(at + 1); break;
+            }
+            if (in.empty()) in = "x";
+        }
+        Server s(config(t));
+        std::vector<std::uint8_t> buf(1 + rng() % 9000);
+        std::string out;
+        for (std::size_t pos = 0; pos < in.size();) {
+            const std::size_t n = std::min<std::size_t>(in.size() - pos, 1 + rng() % 64);
+            feed(s, std::string_view(in).substr(pos, n));
+            pos += n;
+            while (std::size_t m = s.produce(buf)) out.append(reinterpret_cast<char*>(buf.data()), m);
+        }
+        s.peer_closed();
+        while (std::size_t m = s.produce(buf)) out.append(reinterpret_cast<char*>(buf.data()), m);
+        REQUIRE(s.finished());
+        if (!out.empty()) {
+            REQUIRE(out.compare(0, 9, "HTTP/1.1 ") == 0);
+            ++answered;
+        }
+    }
+    CHECK(answered > 1000);  // most mutations still leave a request to answer
+}
