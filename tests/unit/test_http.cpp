@@ -25,7 +25,8 @@ namespace {
 constexpr std::time_t kNow = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
 
 // A temp directory: ROOT/{hello.txt, page.html, big.bin, sub/a.css,
-// withindex/index.html, out -> OUTSIDE/secret.txt, outdir -> OUTSIDE}.
+// withindex/index.html, out -> OUTSIDE/secret.txt, outdir -> OUTSIDE,
+// inlink.css -> ROOT/sub/a.css, a FIFO}.
 struct Tree {
     fs::path base, root, outside;
     std::string big;
@@ -49,6 +50,8 @@ struct Tree {
         write(root / "big.bin", big);
         fs::create_symlink(outside / "secret.txt", root / "out");
         fs::create_symlink(outside, root / "outdir");
+        fs::create_symlink(root / "sub" / "a.css", root / "inlink.css");
+        REQUIRE(::mkfifo((root / "fifo").c_str(), 0644) == 0);
     }
     ~Tree() { fs::remove_all(base); }
     static void write(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
@@ -306,6 +309,15 @@ TEST_CASE("http server: traversal attempts never leave the root") {
         CHECK(r.body.find("secret") == std::string::npos);
     }
     CHECK_FALSE(s.finished());
+    // A symlink that stays inside is served; a FIFO is not a file to serve
+    // (and opening it must not wait for a writer).
+    feed(s, "GET /inlink.css HTTP/1.1\r\nHost: x\r\n\r\nGET /fifo HTTP/1.1\r\nHost: x\r\n\r\n");
+    out = drain(s);
+    Resp in = take(out), fifo = take(out);
+    CHECK(in.status == 200);
+    CHECK(in.body == "p{}\n");
+    CHECK(in.headers["Content-Type"] == "text/css");
+    CHECK(fifo.status == 403);
 }
 
 TEST_CASE("http server: keep-alive, then Connection: close; HTTP/1.0 closes unless it asks") {
