@@ -69,6 +69,16 @@ checks() {
     echo "$name: wget fetched a file; sub/ listed"
 }
 
+# A root that cannot be served: one line, exit 2, before anything opens.
+for bad in "$TMP/none" "$WWW/hello.txt"; do
+    out=$(./server --http 8082 --http-root "$bad" 2>&1)
+    rc=$?
+    [ $rc = 2 ] || fail "--http-root $bad: exit $rc, expected 2"
+    [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ $out == "server: --http-root "* ]] ||
+        fail "--http-root $bad: not one line: $out"
+    echo "bad root: $out"
+done
+
 # Raw mode: the kernel owns lo's address, our stack the port.
 start_server srv --http 8081 --http-root "$WWW"
 checks raw 127.0.0.1 8081 "$TMP/srv.err" in_ns
