@@ -23,6 +23,7 @@ std::string_view reason(int status) {
     switch (status) {
         case 200: return "OK";
         case 301: return "Moved Permanently";
+        case 304: return "Not Modified";
         case 400: return "Bad Request";
         case 403: return "Forbidden";
         case 404: return "Not Found";
@@ -130,6 +131,7 @@ void Server::step() {
             case RequestParser::State::Error:
                 minor_ = 1;
                 head_only_ = false;
+                if_modified_since_.reset();
                 LOG(app, info) << "http: bad request -> " << parser_.error_status();
                 respond_error(parser_.error_status(), true);
                 break;
@@ -196,6 +198,11 @@ void Server::respond_error(int status, bool close, const std::string& extra) {
 void Server::respond(const Request& req) {
     minor_ = req.minor;
     head_only_ = req.method == "HEAD";
+    // RFC 9110 13.1.3: only for GET and HEAD, ignored beside If-None-Match
+    // or when not a valid date.
+    if_modified_since_.reset();
+    if (auto ims = req.header("if-modified-since"); ims && !req.count("if-none-match"))
+        if_modified_since_ = parse_http_date(*ims);
     // RFC 9112 9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
     close_after_ = req.minor >= 1 ? req.has_token("connection", "close")
                                   : !req.has_token("connection", "keep-alive");
@@ -236,8 +243,11 @@ void Server::respond(const Request& req) {
 
 void Server::respond_file(int fd, const struct stat& st, const std::string& rel) {
     const auto size = static_cast<std::uint64_t>(st.st_size);
-    head(200, content_type(rel), size, "Last-Modified: " + http_date(st.st_mtime) + "\r\n");
-    if (head_only_ || size == 0) {
+    // RFC 9110 15.4.5: a 304 has no content; its Content-Length, if sent,
+    // is the one a 200 would have had (8.6).
+    const bool not_modified = if_modified_since_ && st.st_mtime <= *if_modified_since_;
+    head(not_modified ? 304 : 200, content_type(rel), size, "Last-Modified: " + http_date(st.st_mtime) + "\r\n");
+    if (head_only_ || not_modified || size == 0) {
         ::close(fd);
         return;
     }

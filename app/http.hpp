@@ -16,6 +16,8 @@
 //   symlink) leading out of root   404
 //   a directory                    its index.html, else a generated listing
 //                                  (301 to "path/" when the slash is missing)
+//   If-Modified-Since not older
+//   than the file                  304, no body (RFC 9110 13.1.3, 15.4.5)
 //
 // Keep-alive by default in 1.1, "Connection: close" honoured; 1.0 closes
 // unless it asks for keep-alive (RFC 9112 9.3). Pipelined requests are
@@ -106,6 +108,8 @@ std::string_view content_type(std::string_view path);
 
 // RFC 9110 5.6.7 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string http_date(std::time_t t);
+// RFC 9110 5.6.7: any of the three HTTP-date forms; nullopt if none.
+std::optional<std::time_t> parse_http_date(std::string_view text);
 
 struct Config {
     std::string root;  // an existing directory (realpath() is taken of it)
@@ -151,6 +155,7 @@ private:
     bool peer_closed_ = false;
     int minor_ = 1;            // the request's HTTP/1.minor
     bool head_only_ = false;   // HEAD: the same head, no body (RFC 9110 9.3.2)
+    std::optional<std::time_t> if_modified_since_;  // RFC 9110 13.1.3
     std::size_t responses_ = 0;
 };
 

@@ -1,6 +1,7 @@
 // From a request-target to a file under the root, and the small tables a
 // response needs (media types, dates).
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cctype>
 #include <cstdio>
@@ -108,6 +109,19 @@ std::string http_date(std::time_t t) {
     std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
                   kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
     return buf;
+}
+
+std::optional<std::time_t> parse_http_date(std::string_view text) {
+    // IMF-fixdate, then the obsolete RFC 850 and asctime() forms, which a
+    // recipient must accept too. strptime() reads English names in the C
+    // locale, which the programs never change.
+    const std::string s(text);
+    for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+        std::tm tm{};
+        const char* end = ::strptime(s.c_str(), format, &tm);
+        if (end && *end == '\0') return ::timegm(&tm);
+    }
+    return std::nullopt;
 }
 
 std::optional<std::string> check_root(const std::string& root) {

@@ -2,7 +2,8 @@
 # HTTP/1.1 static files (./server --http, app/http) to curl and wget: in raw
 # mode on the namespace's lo, in packet mode on a veth and in tap mode, with
 # the kernel as the client. A 2 MB random file byte-exact, HEAD without a body, 404,
-# three requests on one kept-alive connection, traversal refused, POST 405.
+# three requests on one kept-alive connection, traversal refused, POST 405,
+# If-Modified-Since 304.
 source "$(dirname "$0")/common.bash" curl wget nc sha256sum
 source "$(dirname "$0")/lab.bash"
 
@@ -16,7 +17,7 @@ ln -s /etc/passwd "$WWW/passwd-link"  # a symlink out of the root
 want=$(sha256sum <"$WWW/big.bin")
 
 # code RUN... ARGS: curl's status code for a request (RUN: in_ns or in_k).
-code() { "$@" -s -o "$TMP/body" -w '%{http_code}' --max-time 10; }
+code() { rm -f "$TMP/body"; "$@" -s -o "$TMP/body" -w '%{http_code}' --max-time 10; }
 
 # checks NAME HOST PORT LOG RUN...: every check against the server at
 # HOST:PORT, curl, wget and nc run through RUN; LOG is the server's stderr.
@@ -44,6 +45,10 @@ checks() {
     "${run[@]}" curl -s -D - -o /dev/null -d x=1 --max-time 10 "$base/hello.txt" | grep -qi "^Allow: GET, HEAD" ||
         fail "$name: 405 without Allow"
     echo "$name: missing file 404, POST 405 with Allow"
+    # curl -z FILE: If-Modified-Since the file's own mtime (RFC 9110 13.1.3).
+    [ "$(code "${run[@]}" curl -z "$WWW/hello.txt" "$base/hello.txt")" = 304 ] || fail "$name: If-Modified-Since was not 304"
+    [ ! -s "$TMP/body" ] || fail "$name: the 304 carried a body"
+    echo "$name: If-Modified-Since of the file's own time: 304, no body"
 
     local before after
     before=$(grep -c "http: connection from" "$log")

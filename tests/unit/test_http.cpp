@@ -424,6 +424,39 @@ TEST_CASE("http server: a 2 MB file streams in reads of at most 64 KiB, with no 
     CHECK_FALSE(s.finished());
 }
 
+TEST_CASE("http parse_http_date: the three forms of RFC 9110 5.6.7, and nothing else") {
+    CHECK(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") == std::optional<std::time_t>(kNow));
+    CHECK(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT") == std::optional<std::time_t>(kNow));
+    CHECK(parse_http_date("Sun Nov  6 08:49:37 1994") == std::optional<std::time_t>(kNow));
+    CHECK_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT trailing"));
+    CHECK_FALSE(parse_http_date("yesterday"));
+    CHECK_FALSE(parse_http_date(""));
+}
+
+TEST_CASE("http server: If-Modified-Since gives 304 without a body when the file is not newer") {
+    Tree t;
+    struct stat st {};
+    REQUIRE(::stat((t.root / "hello.txt").c_str(), &st) == 0);
+    const std::string mtime = http_date(st.st_mtime), before = http_date(st.st_mtime - 10);
+    Server s(config(t));
+    feed(s, "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: " + mtime + "\r\n\r\n"
+            "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: " + before + "\r\n\r\n"
+            "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: not a date\r\n\r\n"
+            "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"x\"\r\nIf-Modified-Since: " + mtime +
+            "\r\n\r\n");
+    std::string out = drain(s);
+    Resp same = take(out, true);  // a 304 has no body (RFC 9110 15.4.5)
+    CHECK(same.status == 304);
+    CHECK(same.headers["Content-Length"] == "6");
+    CHECK(same.headers["Last-Modified"] == mtime);
+    for (int i = 0; i < 3; ++i) {
+        Resp r = take(out);
+        CHECK(r.status == 200);
+        CHECK(r.body == "hello\n");
+    }
+    CHECK(out.empty());
+}
+
 TEST_CASE("http check_root: a missing root or a file is refused") {
     Tree t;
     CHECK_FALSE(check_root(t.root.string()));
