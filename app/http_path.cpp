@@ -85,6 +85,8 @@ std::string_view content_type(std::string_view path) {
         {"png", "image/png"},                 {"jpg", "image/jpeg"},
         {"jpeg", "image/jpeg"},               {"gif", "image/gif"},
         {"svg", "image/svg+xml"},             {"pdf", "application/pdf"},
+        {"md", "text/markdown; charset=utf-8"},  // RFC 7763
+        {"ico", "image/vnd.microsoft.icon"},     // a browser asks for /favicon.ico
     };
     const std::size_t slash = path.rfind('/');
     const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);

@@ -218,6 +218,8 @@ TEST_CASE("http content_type and http_date") {
     CHECK(content_type("x.gif") == "image/gif");
     CHECK(content_type("x.svg") == "image/svg+xml");
     CHECK(content_type("x.pdf") == "application/pdf");
+    CHECK(content_type("x.md") == "text/markdown; charset=utf-8");
+    CHECK(content_type("favicon.ico") == "image/vnd.microsoft.icon");
     CHECK(content_type("x.bin") == "application/octet-stream");
     CHECK(content_type("dir.txt/noext") == "application/octet-stream");
     CHECK(content_type(".txt") == "application/octet-stream");  // a dot file, no extension
