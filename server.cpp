@@ -3,9 +3,11 @@
 //
 //   sudo ./server                      # echo on every local address, port 8080
 //   sudo ./server --discard 9 --daytime 13 --log-level debug
+//   sudo ./server --http 80 --http-root /srv/www  # HTTP/1.1 static files
 //
 // Prints "listening on ADDR:PORT" on stdout when ready (tests wait for it),
 // one thread per connection on the blocking socket API.
+#include <climits>
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
@@ -17,6 +19,7 @@
 
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
+#include "app/http.hpp"
 #include "app/program.hpp"
 
 namespace {
@@ -99,6 +102,46 @@ void daytime(stack::Socket s) {
     log_close(s, peer, e);
 }
 
+// ---- Session adapter (temporary) -------------------------------------------
+// Serves an app::Session over the blocking socket, in this connection's
+// thread: recv -> feed, produce -> send, finished -> close. Everything the
+// session has to send goes out before more is read, which is all the
+// back-pressure a blocking socket needs. The event-loop Session driver
+// replaces this function (and http() below calls that driver instead).
+void serve_session(stack::Socket s, app::Session& session, const char* name) {
+    const std::string peer = s.peer();
+    LOG(app, info) << name << ": connection from " << peer;
+    std::vector<std::uint8_t> buf(64 * 1024);
+    Err why = Err::None;
+    bool eof = false;
+    for (;;) {
+        while (std::size_t n = session.produce(buf)) {
+            if (Err e = s.send({buf.data(), n}); e != Err::None) { why = e; break; }
+        }
+        if (why != Err::None || session.finished() || eof) break;
+        auto r = s.recv(buf);
+        if (!r) { why = r.err; break; }
+        if (r.value == 0) {  // the peer's FIN: answer what it sent, then close
+            session.peer_closed();
+            eof = true;
+            continue;
+        }
+        session.feed({buf.data(), r.value});
+    }
+    log_close(s, peer, why);
+}
+// ---- end of the Session adapter ---------------------------------------------
+
+std::string http_root;  // realpath of --http-root, set by config() before any thread
+
+// HTTP/1.1 static files under --http-root (app/http.hpp).
+void http(stack::Socket s) {
+    app::http::Config cfg;
+    cfg.root = http_root;
+    app::http::Server session(std::move(cfg));
+    serve_session(std::move(s), session, "http");
+}
+
 struct Service {
     const char* name;
     std::uint16_t port;
@@ -120,6 +163,8 @@ app::po::options_description options() {
         ("port", po::value<unsigned>()->default_value(8080), "echo port")
         ("discard", po::value<unsigned>(), "also serve discard (RFC 863) on this port")
         ("daytime", po::value<unsigned>(), "also serve daytime (RFC 867) on this port")
+        ("http", po::value<unsigned>(), "also serve HTTP/1.1 static files on this port")
+        ("http-root", po::value<std::string>()->default_value("."), "the directory --http serves")
         ("backlog", po::value<int>()->default_value(128), "accept-queue limit per listener (1..65535)")
         ("udp", po::bool_switch(), "packet/tap: also serve UDP echo (RFC 862) on the echo port");
     app::add_stack_options(desc);
@@ -143,6 +188,15 @@ Config config(const app::Program& prog, const app::po::variables_map& vm, const 
     c.services.push_back({"echo", port_of("port"), echo});
     if (vm.count("discard")) c.services.push_back({"discard", port_of("discard"), discard});
     if (vm.count("daytime")) c.services.push_back({"daytime", port_of("daytime"), daytime});
+    if (vm.count("http")) {
+        const std::string root = vm["http-root"].as<std::string>();
+        if (auto why = app::http::check_root(root)) prog.usage_error(*why);
+        char real[PATH_MAX];
+        http_root = ::realpath(root.c_str(), real) ? real : root;
+        c.services.push_back({"http", port_of("http"), http});
+    } else if (app::given(vm, "http-root")) {
+        prog.usage_error("--http-root needs --http PORT");
+    }
     for (std::size_t i = 0; i < c.services.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
             if (c.services[i].port == c.services[j].port)

@@ -26,7 +26,7 @@ package_of() {
         script) echo bsdutils ;;
         timeout|sha256sum|mktemp) echo coreutils ;;
         pgrep|pkill|ps|sysctl) echo procps ;;
-        *) echo "$1" ;;  # tcpdump, tshark, socat, ethtool: named as the command
+        *) echo "$1" ;;  # tcpdump, tshark, socat, ethtool, curl, wget: named as the command
     esac
 }
 
