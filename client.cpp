@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
     }
     reader_thread.join();
     const Err close_err = sock.close();
-    if (vm["stats"].as<bool>()) std::cerr << "stats: " << st.counters() << "\n";
+    prog.print_stats();  // --stats
     st.shutdown();
     const Err err = reader.error != Err::None ? reader.error : send_err != Err::None ? send_err : close_err;
     if (err == Err::Reset) prog.fail("connection to " + server + " reset by the server", Reset);

@@ -98,6 +98,20 @@ struct TcpStatus {
     Err error = Err::None;     // why it ended, once it has (Closed: orderly)
 };
 
+// One connection as `ss -ti` shows it, and the totals of those gone
+// (Host::connection_list(); printed by --stats, app/stats.hpp).
+struct ConnectionInfo {
+    SocketId id = 0;
+    tcp::Tuple tuple;
+    tcp::Info info;
+    tcp::Stats stats;
+};
+struct ConnectionList {
+    std::vector<ConnectionInfo> live;  // not yet CLOSED, by id
+    std::uint64_t closed = 0;          // connections that reached CLOSED
+    tcp::Stats closed_stats;           // the sum of their counters
+};
+
 struct Accepted {
     SocketId id = 0;  // 0: nothing to accept yet
     tcp::Tuple tuple;
@@ -183,6 +197,7 @@ public:
 
     // ---- what the wiring and a teacher read ----
     Counters counters() const;
+    ConnectionList connection_list() const;
     std::optional<std::uint32_t> source_for(std::uint32_t dst) const;  // not raw mode
     // Raw mode: whether a segment to (addr, port) is ours to answer.
     bool holds_port(std::uint32_t addr, std::uint16_t port) const;
@@ -261,6 +276,7 @@ private:
     ip::Reassembler reassembler_;
     ip::TokenBucket icmp_errors_{1000, 50};  // RFC 1812 4.3.2.8, Linux's defaults
     Counters counters_;
+    tcp::Stats closed_stats_;  // summed as each connection reaches CLOSED
     std::uint64_t next_id_ = 1;
     std::uint16_t next_ip_id_ = 1;
     std::uint16_t next_ping_id_ = 0;

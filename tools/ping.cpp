@@ -330,6 +330,7 @@ int main(int argc, char** argv) {
         live = nullptr;
     }
     pinger.reset();
+    prog.print_stats();  // --stats
     prog.close_stack();
     return t.received ? 0 : 1;
 }
