@@ -6,11 +6,13 @@
 #     and tcpdump -r reads it, packet for packet;
 #  2. ./dump -r of the server's --pcap file shows the handshake (SYN,
 #     SYN-ACK, ACK), a filter removes it, -c stops, -w writes what passed,
-#     --diagram draws the ladder; a bad filter is one line and exit 2;
+#     --diagram draws the ladder, the same file as pcapng (Wireshark's
+#     format, written by tshark) reads the same; a bad filter is one line
+#     and exit 2;
 #  3. --stats: the client under --drop 5 shows retransmissions and the
 #     injector's drops at exit; the server prints its live connections on
 #     SIGUSR1 and goes on serving.
-source "$(dirname "$0")/common.bash" tcpdump
+source "$(dirname "$0")/common.bash" tcpdump tshark
 [ -x ./dump ] || fail "./dump is not built (make dump)"
 
 start_server srv --pcap "$TMP/srv.pcap" --stats --log-level warning
@@ -90,6 +92,10 @@ expect "$TMP/c3.out" "dump: 3 packets"
     fail "-w: tcpdump -r does not read 2 SYNs and 2 SYN-ACKs: $(tcpdump -n -r "$TMP/syn.pcap" 2>&1)"
 ./dump -r "$TMP/srv.pcap" --diagram >"$TMP/ladder.out" 2>&1 || fail "--diagram exited $?"
 grep -q -- "-- SYN seq=0 --.*>|" "$TMP/ladder.out" || fail "--diagram drew no SYN arrow"
+tshark -F pcapng -r "$TMP/srv.pcap" -w "$TMP/srv.pcapng" 2>/dev/null || fail "tshark could not convert to pcapng"
+./dump -r "$TMP/srv.pcapng" >"$TMP/ng.out" 2>&1 || fail "-r FILE.pcapng exited $?"
+expect "$TMP/ng.out" "dump: $all packets"
+expect "$TMP/ng.out" "<-- 127.0.0.1:8080        [SYN,ACK] Seq=0 (ISN "
 echo "-r: handshake shown, filters applied, -c and -w and --diagram work"
 ./dump -r "$TMP/srv.pcap" 'tcp prot 80' >"$TMP/bad.out" 2>&1
 rc=$?
