@@ -27,6 +27,7 @@ inline constexpr std::uint32_t kEthernet = 1;    // LINKTYPE_ETHERNET
 inline constexpr std::uint32_t kRaw = 101;       // LINKTYPE_RAW: bare IPv4 or IPv6
 inline constexpr std::uint32_t kLinuxSll = 113;  // LINKTYPE_LINUX_SLL: tcpdump -i any
 inline constexpr std::uint32_t kIpv4 = 228;      // LINKTYPE_IPV4: our raw-mode --pcap
+inline constexpr std::uint32_t kLinuxSll2 = 276; // LINKTYPE_LINUX_SLL2: tcpdump -i any, newer
 }  // namespace linktype
 
 struct Record {

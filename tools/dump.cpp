@@ -169,15 +169,20 @@ public:
         switch (linktype_) {
             case capture::linktype::kEthernet: break;
             case capture::linktype::kLinuxSll:
-                // The cooked header of `tcpdump -i any`: 16 bytes, the
-                // protocol in its last two; only IPv4 is decoded under it.
-                if (bytes.size() < 16 || base::get_u16(bytes.data() + 14) != ETH_P_IP) {
+            case capture::linktype::kLinuxSll2: {
+                // The cooked headers of `tcpdump -i any`: SLL is 16 bytes,
+                // the protocol in its last two; SLL2 is 20, the protocol in
+                // its first two. Only IPv4 is decoded under them.
+                const bool v2 = linktype_ == capture::linktype::kLinuxSll2;
+                const std::size_t len = v2 ? 20 : 16;
+                if (bytes.size() < len || base::get_u16(bytes.data() + (v2 ? 0 : 14)) != ETH_P_IP) {
                     tracer_.note(trace::Dir::Out, r.at, "?", "?", "not IPv4 (Linux cooked capture)");
                     return;
                 }
-                bytes = bytes.subspan(16);
+                bytes = bytes.subspan(len);
                 ethernet = false;
                 break;
+            }
             default: ethernet = false;  // LINKTYPE_RAW, LINKTYPE_IPV4
         }
         const trace::Captured c{.dir = dir ? *dir : sides_.dir_of(bytes, ethernet),
@@ -210,7 +215,8 @@ std::uint64_t read_file(const Options& o) {
     const std::string err = capture::read_pcap(o.read, [&](const capture::Record& r) {
         if (!shower) {
             if (r.linktype != capture::linktype::kEthernet && r.linktype != capture::linktype::kRaw &&
-                r.linktype != capture::linktype::kIpv4 && r.linktype != capture::linktype::kLinuxSll)
+                r.linktype != capture::linktype::kIpv4 && r.linktype != capture::linktype::kLinuxSll &&
+                r.linktype != capture::linktype::kLinuxSll2)
                 die(o.read + ": link type " + std::to_string(r.linktype) +
                     " is not Ethernet, Linux cooked or IP");
             shower.emplace(o, r.linktype);
