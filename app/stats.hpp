@@ -11,7 +11,7 @@
 #pragma once
 #include <ostream>
 
-#include "host/host.hpp"
+#include "host/connections.hpp"
 #include "link/faults.hpp"
 #include "stack/stack.hpp"
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "host/connections.hpp"
 #include "host/counters.hpp"
 #include "ip/host_rules.hpp"
 #include "ip/icmp_report.hpp"
@@ -96,20 +97,6 @@ struct TcpStatus {
     std::size_t writable = 0;  // bytes send() takes now
     bool eof = false;          // the peer's FIN, every byte before it read
     Err error = Err::None;     // why it ended, once it has (Closed: orderly)
-};
-
-// One connection as `ss -ti` shows it, and the totals of those gone
-// (Host::connection_list(); printed by --stats, app/stats.hpp).
-struct ConnectionInfo {
-    SocketId id = 0;
-    tcp::Tuple tuple;
-    tcp::Info info;
-    tcp::Stats stats;
-};
-struct ConnectionList {
-    std::vector<ConnectionInfo> live;  // not yet CLOSED, by id
-    std::uint64_t closed = 0;          // connections that reached CLOSED
-    tcp::Stats closed_stats;           // the sum of their counters
 };
 
 struct Accepted {

@@ -27,7 +27,7 @@
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
 #include "host/counters.hpp"
-#include "host/host.hpp"
+#include "host/connections.hpp"
 #include "base/error.hpp"
 #include "stack/watch.hpp"
 #include "tcp/connection.hpp"
