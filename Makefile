@@ -28,11 +28,17 @@ endif
 LIB_SRCS   := $(sort $(wildcard base/*.cpp link/*.cpp ip/*.cpp tcp/*.cpp host/*.cpp trace/*.cpp os/*.cpp stack/*.cpp app/*.cpp))
 TEST_SRCS  := $(sort $(wildcard tests/*.cpp tests/unit/*.cpp tests/sim/*.cpp))
 TOOL_SRCS  := $(sort $(wildcard tools/*.cpp))
+# capture/: libpcap (filters, reading pcap files), linked only into ./dump
+# and the test binary, never into libstack.a.
+CAP_SRCS   := $(sort $(wildcard capture/*.cpp))
+CAP_LIBS   := -lpcap
 BENCH_SRCS := $(sort $(wildcard bench/*.cpp))
 APPS       := server client $(notdir $(TOOL_SRCS:.cpp=))
 
 LIB        := $(BUILD)/libstack.a
 LIB_OBJS   := $(LIB_SRCS:%.cpp=$(BUILD)/%.o)
+CAP_LIB    := $(BUILD)/libcapture.a
+CAP_OBJS   := $(CAP_SRCS:%.cpp=$(BUILD)/%.o)
 TEST_OBJS  := $(TEST_SRCS:%.cpp=$(BUILD)/%.o)
 TEST_BIN   := $(BUILD)/tests/run_tests
 BENCH_BINS := $(BENCH_SRCS:%.cpp=$(BUILD)/%)
@@ -67,11 +73,18 @@ $(LIB): $(LIB_OBJS)
 server client: %: $(BUILD)/%.o $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(notdir $(TOOL_SRCS:.cpp=)): %: $(BUILD)/tools/%.o $(LIB)
+$(CAP_LIB): $(CAP_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(filter-out dump,$(notdir $(TOOL_SRCS:.cpp=))): %: $(BUILD)/tools/%.o $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(TEST_BIN): $(TEST_OBJS) $(LIB)
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+dump: $(BUILD)/tools/dump.o $(CAP_LIB) $(LIB)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(CAP_LIBS) -o $@
+
+$(TEST_BIN): $(TEST_OBJS) $(CAP_LIB) $(LIB)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(CAP_LIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -125,5 +138,5 @@ deps:
 clean:
 	rm -rf build $(APPS)
 
--include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/server.d $(BUILD)/client.d \
+-include $(LIB_OBJS:.o=.d) $(CAP_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/server.d $(BUILD)/client.d \
          $(TOOL_SRCS:%.cpp=$(BUILD)/%.d) $(BENCH_SRCS:%.cpp=$(BUILD)/%.d)

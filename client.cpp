@@ -295,7 +295,7 @@ stack::Socket accept_one(app::Program& prog, stack::Stack& st, unsigned port) {
 
 // The TCP conversation; returns the exit code.
 int talk(app::Program& prog, stack::Stack& st, stack::Socket sock, const Settings& s,
-         const std::string& server, bool stats) {
+         const std::string& server) {
     LOG(app, info) << "connected " << sock.local() << " -> " << sock.peer();
     Wake wake;
     Reader reader(sock, s.interactive, wake);
@@ -319,7 +319,7 @@ int talk(app::Program& prog, stack::Stack& st, stack::Socket sock, const Setting
     reader_thread.join();
     if (reader.error == Err::Shutdown || send_err == Err::Shutdown) await_signal_exit();
     const Err close_err = reader.out_failed ? Err::None : sock.close();
-    if (stats) std::cerr << "stats: " << st.counters() << "\n";
+    prog.print_stats();  // --stats
     st.shutdown();
     if (reader.out_failed) prog.fail(std::string("cannot write to standard output: ") + std::strerror(reader.out_errno), Failed);
     const Err err = reader.error != Err::None ? reader.error : send_err != Err::None ? send_err : close_err;
@@ -424,7 +424,7 @@ int main(int argc, char** argv) {
         sock = std::move(c.value);
     }
     const std::string peer = s.listen ? sock.peer() : server;
-    const int rc = talk(prog, st, std::move(sock), s, peer, vm["stats"].as<bool>());
+    const int rc = talk(prog, st, std::move(sock), s, peer);
     prog.close_stack();
     return rc;
 }

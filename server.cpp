@@ -290,7 +290,7 @@ int main(int argc, char** argv) {
         workers.cv.wait(lk, [&] { return workers.active == 0; });
     }
     listeners.clear();
-    if (vm["stats"].as<bool>()) std::cerr << "stats: " << st.counters() << "\n";
+    prog.print_stats();  // --stats
     prog.close_stack();
     return 0;
 }

@@ -4,12 +4,28 @@
 #include <cstring>
 #include <iostream>
 
+#include "app/stats.hpp"
 #include "base/log.hpp"
 
 namespace app {
 
 Program::Program(std::string name) : name_(std::move(name)) {
     on_signal([](int sig) { std::_Exit(128 + sig); });
+    signals_.on_info([this] { print_stats(); });
+}
+
+po::variables_map Program::parse(int argc, char** argv, const po::options_description& desc,
+                                 const po::positional_options_description* pos,
+                                 const std::string& usage) {
+    auto vm = parse_command_line(name_, argc, argv, desc, pos, usage);
+    std::lock_guard lk(mu_);  // the signal thread reads it
+    stats_ = vm.count("stats") && vm["stats"].as<bool>();
+    return vm;
+}
+
+void Program::print_stats() {
+    std::lock_guard lk(mu_);
+    if (stats_ && stack_) app::print_stats(*stack_, std::cerr);
 }
 
 void Program::fail(std::string_view msg, int code) {

@@ -8,6 +8,7 @@
 //   const auto vm = prog.parse(argc, argv, desc, nullptr, "[options]");
 //   stack::Stack& st = prog.open(prog.stack_options(vm, app::RawAddr::Listen));
 //   ... prog.ready();                            // the firewall's info line
+//   ... prog.print_stats();                      // --stats, at exit (and on SIGUSR1)
 #pragma once
 #include <functional>
 #include <memory>
@@ -30,11 +31,10 @@ public:
 
     const std::string& name() const { return name_; }
 
+    // Also notes --stats, if the program has it.
     po::variables_map parse(int argc, char** argv, const po::options_description& desc,
                             const po::positional_options_description* pos,
-                            const std::string& usage) const {
-        return parse_command_line(name_, argc, argv, desc, pos, usage);
-    }
+                            const std::string& usage);
     stack::StackOptions stack_options(const po::variables_map& vm, RawAddr raw_addr) const {
         return app::stack_options(vm, name_, raw_addr);
     }
@@ -54,6 +54,9 @@ public:
     // down (every blocked call returns Err::Shutdown). Until a handler is
     // set, a signal shuts the stack down and exits with 128 + signo.
     void on_signal(std::function<void(int)> fn);
+    // With --stats: the report of app/stats.hpp on stderr. The program
+    // calls it at exit; SIGUSR1 calls it at any time and the program goes on.
+    void print_stats();
     // Shuts the stack down and frees it (idempotent).
     void close_stack();
 
@@ -62,6 +65,7 @@ private:
     os::ExitSignals signals_;  // before the stack: no thread exists yet
     std::mutex mu_;            // guards stack_ against the signal thread
     std::unique_ptr<stack::Stack> stack_;
+    bool stats_ = false;       // --stats given
 };
 
 }  // namespace app

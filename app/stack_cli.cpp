@@ -46,7 +46,7 @@ void add_tcp_options(po::options_description& desc) {
          "congestion control: newreno (RFC 5681/6582) or cubic (RFC 9438)")
         ("msl-ms", po::value<unsigned>()->default_value(2000),
          "maximum segment lifetime in ms; TIME-WAIT lasts 2*MSL")
-        ("stats", po::bool_switch(), "print the stack's counters at exit");
+        ("stats", po::bool_switch(), "print the stack's counters and every TCP connection's at exit, and on SIGUSR1");
 }
 
 void add_stack_options(po::options_description& desc) {

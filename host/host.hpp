@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "host/connections.hpp"
 #include "host/counters.hpp"
 #include "ip/host_rules.hpp"
 #include "ip/icmp_report.hpp"
@@ -184,6 +185,7 @@ public:
 
     // ---- what the wiring and a teacher read ----
     Counters counters() const;
+    ConnectionList connection_list() const;
     std::optional<std::uint32_t> source_for(std::uint32_t dst) const;  // not raw mode
     // Raw mode: whether a segment to (addr, port) is ours to answer.
     bool holds_port(std::uint32_t addr, std::uint16_t port) const;
@@ -262,6 +264,7 @@ private:
     ip::Reassembler reassembler_;
     ip::TokenBucket icmp_errors_{1000, 50};  // RFC 1812 4.3.2.8, Linux's defaults
     Counters counters_;
+    tcp::Stats closed_stats_;  // summed as each connection reaches CLOSED
     std::uint64_t next_id_ = 1;
     std::uint16_t next_ip_id_ = 1;
     std::uint16_t next_ping_id_ = 0;

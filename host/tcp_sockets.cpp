@@ -113,6 +113,7 @@ void Host::detach(Conn& e) {
     e.hold.reset();
     ++counters_.connections_closed;
     const auto& s = e.conn->stats();
+    closed_stats_ += s;
     LOG(stack, debug) << "connection " << e.id << " closed (" << tcp::to_string(e.conn->error())
                       << "): segs in " << s.segs_in << " out " << s.segs_out << ", bytes in "
                       << s.bytes_in << " out " << s.bytes_out << ", retransmits " << s.retransmits
@@ -310,6 +311,16 @@ std::optional<TcpStatus> Host::status(SocketId id) const {
 bool Host::write_shut(SocketId id) const {
     const Conn* e = find(id);
     return !e || e->write_shut;
+}
+
+ConnectionList Host::connection_list() const {
+    ConnectionList l;
+    for (const auto& [id, e] : conns_)
+        if (!e->detached) l.live.push_back({id, e->tuple, e->conn->info(), e->conn->stats()});
+    std::sort(l.live.begin(), l.live.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    l.closed = counters_.connections_closed;
+    l.closed_stats = closed_stats_;
+    return l;
 }
 
 }  // namespace host

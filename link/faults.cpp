@@ -231,6 +231,7 @@ int FaultInjector::push(base::Bytes packet, Time now) {
         LOG(link, debug) << name_ << ": hold packet #" << number << " back " << extra.count()
                          << "us";
     }
+    if (at > now) ++counters_.delayed;
     enqueue(packet, at, number);
     if (!chance(cfg_.duplicate_pct)) return 1;
     ++counters_.duplicated;

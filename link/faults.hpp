@@ -80,6 +80,7 @@ struct FaultCounters {
     std::uint64_t duplicated = 0;
     std::uint64_t reordered = 0;
     std::uint64_t corrupted = 0;    // copies with a flipped byte
+    std::uint64_t delayed = 0;      // held before going out (--delay, --bandwidth, --reorder)
     std::uint64_t delivered = 0;    // copies handed out by pop()
 };
 

@@ -20,6 +20,7 @@ sigset_t exit_signals() {
     sigaddset(&s, SIGINT);
     sigaddset(&s, SIGTERM);
     sigaddset(&s, SIGHUP);
+    sigaddset(&s, SIGUSR1);
     return s;
 }
 }  // namespace
@@ -50,6 +51,11 @@ void ExitSignals::on_signal(std::function<void(int)> fn) {
     fn_ = std::move(fn);
 }
 
+void ExitSignals::on_info(std::function<void()> fn) {
+    std::lock_guard lk(mu_);
+    info_ = std::move(fn);
+}
+
 void ExitSignals::watch() {
     for (;;) {
         pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
@@ -62,9 +68,15 @@ void ExitSignals::watch() {
         if (read(signal_fd_, &si, sizeof si) != sizeof si) continue;
         const int sig = static_cast<int>(si.ssi_signo);
         std::function<void(int)> fn;
+        std::function<void()> info;
         {
             std::lock_guard lk(mu_);
             fn = fn_;
+            info = info_;
+        }
+        if (sig == SIGUSR1) {
+            if (info) info();
+            continue;
         }
         if (!fn) std::_Exit(128 + sig);
         fn(sig);

@@ -12,6 +12,7 @@
 #include "stack/ask.hpp"
 #include "stack/core.hpp"
 #include "stack/devices.hpp"
+#include "link/fault_device.hpp"
 
 namespace stack {
 
@@ -55,6 +56,7 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
         if (fw) fw->remove();
         throw;
     }
+    st->core_->faults = watched.faults;
     st->firewall_off_ = raw && !opts.firewall;
     // Raw mode: the raw socket sees the whole host's TCP; record only ours.
     if (raw) watched.set_receive_filter(own_ports_filter(st->core_->ports));
@@ -85,6 +87,25 @@ Counters Stack::counters() {
     if (!asked) {
         shutdown();  // the loop has stopped (or is stopping): wait, then read
         out = c->counters();
+    }
+    return out;
+}
+
+TcpReport Stack::tcp_report() {
+    auto c = core_.get();
+    const auto read = [](const Core& core) {
+        TcpReport t{core.connection_list(), std::nullopt};
+        if (core.faults) t.faults = core.faults->injector().counters();
+        return t;
+    };
+    bool asked = false;
+    TcpReport out = ask<TcpReport>(*c, TcpReport{}, [&asked, read](Core& core, Reply<TcpReport> r) {
+        asked = true;
+        r->set_value(read(core));
+    });
+    if (!asked) {
+        shutdown();  // the loop has stopped (or is stopping): wait, then read
+        out = read(*c);
     }
     return out;
 }

@@ -99,6 +99,8 @@ public:
     void do_dgram_close(SocketId id);
     void do_shutdown();
     Counters counters() const { return host_.counters(); }
+    host::ConnectionList connection_list() const { return host_.connection_list(); }
+    const l2::FaultDevice* faults = nullptr;  // set before the loop starts; read on it
 
 private:
     struct TcpWaiters {

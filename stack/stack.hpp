@@ -27,6 +27,7 @@
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
 #include "host/counters.hpp"
+#include "host/connections.hpp"
 #include "base/error.hpp"
 #include "stack/watch.hpp"
 #include "tcp/connection.hpp"
@@ -39,6 +40,11 @@ using base::to_string;
 using host::Counters;
 
 class Core;
+
+struct TcpReport {
+    host::ConnectionList connections;
+    std::optional<l2::FaultCounters> faults;  // none without a fault flag
+};
 
 // SO_MARK on every packet we send in raw mode ("usta"); the firewall lets
 // RSTs with this mark pass.
@@ -214,6 +220,9 @@ public:
     void shutdown();
 
     Counters counters();
+    // What --stats prints (app/stats.hpp): every live connection as `ss -ti`
+    // shows it, the totals of those closed, and the fault injector's counts.
+    TcpReport tcp_report();
     const std::string& firewall_table() const;  // "" when none
     // Logs, at info, what the stack set up around it (the firewall guard, or
     // that it is off): once the program is up, never on its error path.

@@ -39,6 +39,7 @@ Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) 
     Watched w;
     w.device = std::move(dev);
     w.observer = trace_dev ? &trace_dev->observer() : nullptr;
+    w.faults = faults;
     w.set_receive_filter = [pcap, trace_dev](l2::ReceiveFilter f) {
         if (pcap) pcap->set_receive_filter(f);
         if (trace_dev) trace_dev->set_receive_filter(f);

@@ -28,6 +28,9 @@
 namespace os {
 class PortTable;
 }
+namespace l2 {
+class FaultDevice;
+}
 
 namespace stack {
 
@@ -46,6 +49,7 @@ struct WatchOptions {
 struct Watched {
     std::unique_ptr<l2::Device> device;  // the outermost wrapper (or the device)
     tcp::Observer* observer = nullptr;   // for every connection; null without a trace
+    const l2::FaultDevice* faults = nullptr;  // the injector, for its counts; null without one
     // Which received packets the pcap and the trace keep (all by default).
     std::function<void(l2::ReceiveFilter)> set_receive_filter;
 };

@@ -482,4 +482,50 @@ void ConnectionImpl::output(Time now, bool force_ack) {
     if (!sent && force_ack) send_ack(now);
 }
 
+Stats& Stats::operator+=(const Stats& o) {
+    const auto add = [](std::uint64_t& a, std::uint64_t b) { a += b; };
+    add(segs_in, o.segs_in);
+    add(segs_out, o.segs_out);
+    add(bytes_in, o.bytes_in);
+    add(bytes_out, o.bytes_out);
+    add(retransmits, o.retransmits);
+    add(rto_timeouts, o.rto_timeouts);
+    add(fast_retransmits, o.fast_retransmits);
+    add(tail_loss_probes, o.tail_loss_probes);
+    add(dup_acks_in, o.dup_acks_in);
+    add(out_of_order_in, o.out_of_order_in);
+    add(duplicate_in, o.duplicate_in);
+    add(unacceptable_in, o.unacceptable_in);
+    add(challenge_acks, o.challenge_acks);
+    add(zero_window_probes, o.zero_window_probes);
+    add(keepalive_probes, o.keepalive_probes);
+    add(delayed_acks, o.delayed_acks);
+    add(pmtu_reductions, o.pmtu_reductions);
+    add(icmp_ignored, o.icmp_ignored);
+    add(bytes_acked, o.bytes_acked);
+    add(sack_blocks_in, o.sack_blocks_in);
+    add(sacked_bytes, o.sacked_bytes);
+    return *this;
+}
+
+Info ConnectionImpl::info() const {
+    Info i;
+    i.state = state_;
+    i.srtt = rtt_.srtt();
+    i.rttvar = rtt_.rttvar();
+    i.rto = rtt_.rto();
+    i.cwnd = cc_->cwnd();
+    i.ssthresh = cc_->ssthresh();
+    i.mss = smss_;
+    i.snd_wnd = snd_wnd_;
+    i.rcv_wnd = window_to_advertise_preview() << rcv_wscale_;
+    i.in_flight = in_flight();
+    // RFC 9293 3.3.1: [SND.UNA, SND.NXT) is sent; the buffer's rest waits.
+    const auto size = static_cast<std::uint32_t>(sndbuf_.size());
+    const std::uint32_t sent = seq_gt(snd_nxt_, data_base()) ? snd_nxt_ - data_base() : 0;
+    i.unsent = size > sent ? size - sent : 0;
+    i.unread = static_cast<std::uint32_t>(readable());
+    return i;
+}
+
 }  // namespace tcp

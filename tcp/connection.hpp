@@ -108,6 +108,25 @@ struct Stats {
     std::uint64_t delayed_acks = 0;
     std::uint64_t pmtu_reductions = 0;          // RFC 1191: the MSS shrank to a path MTU
     std::uint64_t icmp_ignored = 0;             // RFC 5927: quoting a segment not in flight
+    std::uint64_t bytes_acked = 0;              // payload bytes the peer acknowledged cumulatively
+    std::uint64_t sack_blocks_in = 0;           // RFC 2018 blocks received that made sense
+    std::uint64_t sacked_bytes = 0;             // bytes newly SACKed by them (RFC 6675 scoreboard)
+
+    Stats& operator+=(const Stats& o);  // every field summed: the totals of many connections
+};
+
+// What `ss -ti` shows of a connection besides its counters: the state and
+// the live numbers of RFC 9293 3.3.1, RFC 6298 and RFC 5681.
+struct Info {
+    State state = State::Closed;
+    Duration srtt{0}, rttvar{0}, rto{0};  // srtt/rttvar 0 until the first RTT sample
+    std::uint32_t cwnd = 0, ssthresh = 0;
+    std::uint32_t mss = 0;        // effective send MSS
+    std::uint32_t snd_wnd = 0;    // the peer's window, scaled
+    std::uint32_t rcv_wnd = 0;    // the window we would advertise now, scaled
+    std::uint32_t in_flight = 0;  // bytes sent and not acknowledged (RFC 6675 pipe in recovery)
+    std::uint32_t unsent = 0;     // bytes queued, not yet sent
+    std::uint32_t unread = 0;     // in-order bytes received, not yet read
 };
 
 // What a learner can watch: the events between segments that
@@ -228,6 +247,7 @@ public:
     virtual Error error() const = 0;
     virtual const Tuple& tuple() const = 0;
     virtual const Stats& stats() const = 0;
+    virtual Info info() const = 0;
     // A few live numbers for traces and tests.
     virtual std::uint32_t cwnd() const = 0;
     virtual std::uint32_t ssthresh() const = 0;

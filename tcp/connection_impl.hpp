@@ -50,6 +50,7 @@ public:
     Error error() const override { return error_; }
     const Tuple& tuple() const override { return tuple_; }
     const Stats& stats() const override { return stats_; }
+    Info info() const override;
     std::uint32_t cwnd() const override { return cc_->cwnd(); }
     std::uint32_t ssthresh() const override { return cc_->ssthresh(); }
     Duration rto() const override { return rtt_.rto(); }

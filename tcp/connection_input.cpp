@@ -353,11 +353,14 @@ bool ConnectionImpl::on_ack(const SegmentView& seg, Time now) {
     if (sack_ok_) {
         for (std::size_t i = 0; i < h.options.sack_count; ++i) {
             const auto& b = h.options.sack[i];
-            if (seq_lt(b.left, b.right) && seq_ge(b.left, snd_una_) && seq_le(b.right, snd_max_))
+            if (seq_lt(b.left, b.right) && seq_ge(b.left, snd_una_) && seq_le(b.right, snd_max_)) {
                 sacked_.add(b.left, b.right);
+                ++stats_.sack_blocks_in;
+            }
         }
     }
     const bool new_sack = sacked_.bytes() > sacked_before;
+    if (new_sack) stats_.sacked_bytes += sacked_.bytes() - sacked_before;
     if (new_sack) update_sacked(now);
 
     if (seq_gt(h.ack, snd_una_)) {
@@ -406,6 +409,7 @@ void ConnectionImpl::on_new_ack(const SegmentView& seg, Seq ack, Time now) {
     if (seq_le(old_una, iss_)) --data_acked;                                  // our SYN
     if (fin_queued_ && seq_le(old_una, fin_seq_) && seq_gt(ack, fin_seq_)) --data_acked;  // our FIN
     sndbuf_.consume(data_acked);
+    stats_.bytes_acked += data_acked;
     tx_log_.on_cumulative_ack(ack, [&](const TxSegment& t) {
         if (!t.sacked) on_delivered(t, now);
     });

@@ -418,6 +418,7 @@ int main(int argc, char** argv) {
         live = nullptr;
     }
     pinger.reset();
+    prog.print_stats();  // --stats
     prog.close_stack();
     // ping(8): with both -c and -w, fewer than COUNT replies is a failure.
     if (s.count && s.deadline_s > 0) return t.received >= static_cast<unsigned long>(s.count) ? 0 : 1;
