@@ -26,7 +26,8 @@ Host::Host(Config cfg)
       tx_(kBufferSize),
       icmp_(kBufferSize),
       frag_(kBufferSize),
-      arp_(kBufferSize) {}
+      arp_(kBufferSize),
+      fwd_(cfg_.forward ? kBufferSize : 0) {}
 
 Host::~Host() = default;
 

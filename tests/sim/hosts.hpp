@@ -54,13 +54,16 @@ class Lan;
 struct Node final : host::FrameSink {
     Node(Lan& lan, int index, std::uint32_t addr, std::uint8_t mac_last, host::Config cfg,
          l2::FaultConfig faults, std::size_t mtu);
+    // Another interface of a host that is on another Lan already (a router).
+    Node(Lan& lan, int index, host::Host& h, std::uint32_t addr, std::uint8_t mac_last, std::size_t mtu);
     int transmit(base::Bytes frame) override;
 
     Lan& lan;
     int index;
     std::uint32_t addr;
     l2::MacAddr mac;
-    host::Host host;
+    std::unique_ptr<host::Host> own;  // null for a second interface of another node's host
+    host::Host& host;
     int ifindex = 0;
     l2::FaultInjector tx;  // what this node sends goes through here
     bool unplugged = false;  // frames to and from it are lost
@@ -76,6 +79,12 @@ public:
     Node& add(std::uint32_t addr, std::uint8_t mac_last, host::Config cfg = default_config(),
               l2::FaultConfig faults = {}, std::size_t mtu = 1514);
     static host::Config default_config();
+    // `h` (a host already on another Lan) joins this one with another
+    // interface, 10.x.y.z/24 at `addr`: a router between the two. Drive the
+    // two Lans together with run_lans_until.
+    Node& attach(host::Host& h, std::uint32_t addr, std::uint8_t mac_last, std::size_t mtu = 1514);
+    // The earliest frame delivery or host timer on this Lan.
+    std::optional<Time> next_event() const;
 
     // Delivers what is due and runs what timers are due, at `now`.
     void step();
@@ -98,6 +107,11 @@ private:
     void sent(Node& n, base::Bytes frame);
     std::vector<std::uint8_t> buf_;
 };
+
+// Runs several Lans on one clock (a host attached to two of them routes
+// between them) until `done()` or `limit` of virtual time has passed.
+bool run_lans_until(const std::vector<Lan*>& lans, const std::function<bool()>& done,
+                    host::Duration limit);
 
 // Small builders for the tests.
 std::vector<std::uint8_t> bytes_of(const std::string& s);
