@@ -164,6 +164,9 @@ public:
     // (RFC 1122 3.3.1.1).
     bool set_default_gateway(std::uint32_t gateway);
     void add_route(std::uint32_t dst, std::uint8_t prefix_len, std::uint32_t gateway, int ifindex);
+    // dst/prefix_len via `gateway`, on the interface whose network holds it;
+    // false if none does (RFC 1122 3.3.1.1).
+    bool add_route_via(std::uint32_t dst, std::uint8_t prefix_len, std::uint32_t gateway);
 
     // ---- the wire and the clock ----
     // One frame from interface `ifindex` (a bare IPv4 packet on a link

@@ -174,7 +174,7 @@ app::po::options_description options() {
         ("size,s", po::value<unsigned>()->default_value(56), "data bytes per request")
         ("interval,i", po::value<double>()->default_value(1.0), "seconds between requests")
         ("timeout,W", po::value<double>()->default_value(10), "seconds to wait for the last replies")
-        ("addr", po::value<std::string>(), "packet/tap: our address A/len on the link");
+        ("addr", po::value<std::vector<std::string>>(), "packet/tap: our address A/len on the link (one per --ifname)");
     app::add_stack_options(desc);
     app::add_common_options(desc, "warning");
     return desc;
