@@ -216,3 +216,28 @@ TEST_CASE("forward sim: a TCP transfer from h1 to h2 across the router arrives b
     CHECK(got == data);
     CHECK(t.router().counters().forwarded > 100);
 }
+
+TEST_CASE("forward sim: RFC 1624 the incrementally updated header checksum is right for every TTL") {
+    Routed t;
+    warm_arp(t.lan2, *t.h2, *t.r2);
+    const std::size_t first = t.lan2.wire.size();
+    for (unsigned ttl = 2; ttl <= 255; ++ttl) t.inject_echo(kH2, static_cast<std::uint8_t>(ttl), ttl % 2 == 0, 8 + ttl);
+    t.run([] { return false; }, 1s);
+    // Frame::ip() verifies the header checksum: a wrong one is no IPv4 frame.
+    auto out = t.lan2.frames([&](const Frame& x) {
+        return x.from == t.r2->index && x.ip() && x.ip()->src == kH1 && x.icmp() && x.icmp()->type == ip::icmp_type::Echo;
+    }, first);
+    REQUIRE(out.size() == 254);
+    for (std::size_t i = 0; i < out.size(); ++i) CHECK(out[i]->ip()->ttl == i + 1);
+}
+
+TEST_CASE("forward sim: RFC 1812 4.3.2.8 Time Exceeded shares the host's ICMP error token bucket") {
+    Routed t;
+    warm_arp(t.lan1, *t.h1, *t.r1);
+    for (int i = 0; i < 100; ++i) t.inject_echo(kH2, 1, false, 8);
+    t.run([] { return false; }, 100ms);
+    const auto c = t.router().counters();
+    CHECK(c.forward_ttl_exceeded == 100);
+    CHECK(c.icmp_errors_sent == 50);  // the bucket's burst
+    CHECK(c.icmp_errors_rate_limited == 50);
+}
