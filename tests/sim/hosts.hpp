@@ -1,6 +1,7 @@
 // Whole hosts on a simulated Ethernet segment, on a virtual clock: the sim
 // ring for everything around TCP (ARP, IPv4, fragments, ICMP, UDP, the
-// listener). Each host is a host::Host with one Ethernet interface; the
+// listener). Each host is a host::Host with one Ethernet interface (a
+// router: one host attached to two Lans, driven by run_lans_until); the
 // segment is a hub: what one port sends goes, through that port's own
 // FaultInjector (loss, delay, reordering...), to every other port. No
 // thread, no socket, no wall clock: a scenario of minutes of virtual time
