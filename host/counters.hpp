@@ -82,7 +82,7 @@ inline std::ostream& operator<<(std::ostream& os, const Counters& c) {
     if (c.forwarded || c.forward_ttl_exceeded || c.forward_no_route || c.forward_frag_needed ||
         c.forward_host_unreachable || c.forward_refused)
         os << "; forwarded " << c.forwarded << " (fragmented " << c.forward_fragmented
-           << "), TTL exceeded " << c.forward_ttl_exceeded << ", no route " << c.forward_no_route
+           << "), TTL exceeded " << c.forward_ttl_exceeded << ", without a route " << c.forward_no_route
            << ", frag needed " << c.forward_frag_needed << ", host unreachable "
            << c.forward_host_unreachable << ", not forwarded " << c.forward_refused;
     if (c.arp_in || c.icmp_in || c.icmp_out || c.udp_in || c.udp_out || c.not_for_us)
