@@ -234,7 +234,7 @@ app::po::options_description options() {
          "printed until 1 s after the end of input")
         ("connect-timeout", po::value<double>()->default_value(10),
          "seconds to wait for the handshake (0: as long as TCP's SYN retries last, about 2 minutes)")
-        ("addr", po::value<std::string>(), "packet/tap: our address A/len on the link");
+        ("addr", po::value<std::vector<std::string>>(), "packet/tap: our address A/len on the link (one per --ifname)");
     app::add_stack_options(desc);
     app::add_common_options(desc, "warning");
     return desc;

@@ -159,7 +159,7 @@ app::po::options_description options() {
     namespace po = app::po;
     po::options_description desc("Options");
     desc.add_options()
-        ("addr", po::value<std::string>()->default_value("0.0.0.0"), "local address to listen on (0.0.0.0: all); packet/tap: our address A/len")
+        ("addr", po::value<std::vector<std::string>>()->default_value({"0.0.0.0"}, "0.0.0.0"), "local address to listen on (0.0.0.0: all); packet/tap: our address A/len (one per --ifname; with several we listen on all)")
         ("port", po::value<unsigned>()->default_value(8080), "echo port")
         ("discard", po::value<unsigned>(), "also serve discard (RFC 863) on this port")
         ("daytime", po::value<unsigned>(), "also serve daytime (RFC 867) on this port")
@@ -176,7 +176,8 @@ app::po::options_description options() {
 Config config(const app::Program& prog, const app::po::variables_map& vm, const std::string& link) {
     Config c;
     // In packet/tap mode --addr is A/len: we listen on A.
-    const std::string text = vm["addr"].as<std::string>();
+    const auto all = vm["addr"].as<std::vector<std::string>>();
+    const std::string text = all.size() > 1 ? "0.0.0.0" : all.front();
     const auto addr = app::parse_host(text.substr(0, text.find('/')));
     if (!addr) prog.usage_error("bad address '" + text + "' (use a dotted quad like 127.0.0.1)");
     c.addr = *addr;

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include "ip/ipv4.hpp"
 #include "ip/route.hpp"
@@ -25,12 +26,19 @@ void add_link_options(po::options_description& desc, bool firewall) {
                            "raw mode: do not install the nftables table that stops the kernel's RSTs");
     // Packet and tap mode; --addr A/len is the program's own option.
     desc.add_options()
-        ("ifname", po::value<std::string>(),
-         "packet: the interface to use; tap: the name of the TAP to create (default ustk0)")
+        ("ifname", po::value<std::vector<std::string>>(),
+         "packet: the interface to use; tap: the name of the TAP to create (default ustk0); "
+         "repeat it, each with its --addr in the same order, for several interfaces")
         ("gateway", po::value<std::string>(), "packet/tap: default gateway (on --addr's network)")
+        ("route", po::value<std::vector<std::string>>(),
+         "packet/tap: 'NET/LEN via GW', a route through a gateway on one of our networks "
+         "(repeatable; quote it)")
+        ("forward", po::bool_switch(),
+         "packet/tap: route IPv4 between our interfaces (RFC 1812); off: a datagram for "
+         "another address is dropped")
         ("tap-host-addr", po::value<std::string>(),
-         "tap (required): the address H/len given to the kernel's side of the TAP, by which "
-         "the kernel reaches --addr")
+         "tap (required): the address H/len given to the kernel's side of the (first) TAP, by "
+         "which the kernel reaches --addr")
         ("mac", po::value<std::string>(),
          "packet/tap: our MAC (packet: the interface's by default; tap: a random one)");
 }
@@ -58,25 +66,51 @@ void add_stack_options(po::options_description& desc) {
 namespace {
 
 template <class Bad>
-stack::InterfaceOptions interface_options(const po::variables_map& vm, const std::string& link, Bad bad) {
-    stack::InterfaceOptions io;
-    io.link = link;
-    if (vm.count("ifname")) io.ifname = vm["ifname"].as<std::string>();
-    if (link == "packet" && io.ifname.empty()) bad("--link packet needs --ifname (see `ip link`)");
-    if (!vm.count("addr") || vm["addr"].defaulted())
-        bad("--link " + link + " needs --addr A/len, our address on the link (e.g. 10.0.0.2/24)");
-    const auto text = vm["addr"].as<std::string>();
+ip::InterfaceAddress parse_addr_len(const std::string& text, Bad bad) {
     const auto a = ip::parse_interface_address(text);
     if (!a || text.find('/') == std::string::npos || a->addr == 0)
         bad("bad --addr '" + text + "' (use A/len, like 10.0.0.2/24)");
-    io.addr = *a;
+    return *a;
+}
+
+std::vector<std::string> strings(const po::variables_map& vm, const char* name) {
+    if (!vm.count(name) || vm[name].defaulted()) return {};
+    return vm[name].as<std::vector<std::string>>();
+}
+
+// One interface per --ifname, each with the --addr given in the same place
+// (tap mode may leave the one name out: ustk0).
+template <class Bad>
+std::vector<stack::InterfaceOptions> interface_options(const po::variables_map& vm,
+                                                       const std::string& link, Bad bad) {
+    const auto names = strings(vm, "ifname");
+    const auto addrs = strings(vm, "addr");
+    if (link == "packet" && names.empty()) bad("--link packet needs --ifname (see `ip link`)");
+    if (addrs.empty())
+        bad("--link " + link + " needs --addr A/len, our address on the link (e.g. 10.0.0.2/24)");
+    if (names.size() != addrs.size() && !(link == "tap" && names.empty() && addrs.size() == 1))
+        bad(std::to_string(names.size()) + " --ifname but " + std::to_string(addrs.size()) +
+            " --addr: give one --addr per --ifname, in the same order");
+    std::vector<stack::InterfaceOptions> out;
+    for (std::size_t i = 0; i < addrs.size(); ++i) {
+        stack::InterfaceOptions io;
+        io.link = link;
+        if (i < names.size()) io.ifname = names[i];
+        io.addr = parse_addr_len(addrs[i], bad);
+        for (const auto& o : out) {
+            if (o.ifname == io.ifname) bad("--ifname " + io.ifname + " given twice");
+            if (o.addr.addr == io.addr.addr) bad("--addr " + ip::addr_to_string(io.addr.addr) + " given twice");
+        }
+        out.push_back(std::move(io));
+    }
+    auto& first = out.front();
     if (vm.count("tap-host-addr")) {
         if (link != "tap") bad("--tap-host-addr is for --link tap");
         const auto t = vm["tap-host-addr"].as<std::string>();
         const auto h = ip::parse_interface_address(t);
         if (!h || t.find('/') == std::string::npos) bad("bad --tap-host-addr '" + t + "' (use A/len)");
-        if (h->addr == io.addr.addr) bad("--tap-host-addr and --addr must differ (both ends would answer ARP for it)");
-        io.tap_host = *h;
+        if (h->addr == first.addr.addr) bad("--tap-host-addr and --addr must differ (both ends would answer ARP for it)");
+        first.tap_host = *h;
     } else if (link == "tap") {
         // Without an address on its side the kernel has no route to our
         // network, so nothing it sends would ever reach the TAP.
@@ -85,29 +119,58 @@ stack::InterfaceOptions interface_options(const po::variables_map& vm, const std
     }
     // RFC 826: the owner of an address answers requests for it; with two
     // owners on one link the peer's entry flips between two MACs.
-    if (link == "packet" && os::kernel_has_address(io.ifname, io.addr.addr))
-        bad("--addr " + ip::addr_to_string(io.addr.addr) + " is already the kernel's address on " +
-            io.ifname + ": both would answer ARP for it (pick another address, or `ip addr del " +
-            ip::addr_to_string(io.addr.addr) + "/" + std::to_string(io.addr.prefix_len) + " dev " + io.ifname + "`)");
+    for (const auto& io : out)
+        if (link == "packet" && os::kernel_has_address(io.ifname, io.addr.addr))
+            bad("--addr " + ip::addr_to_string(io.addr.addr) + " is already the kernel's address on " +
+                io.ifname + ": both would answer ARP for it (pick another address, or `ip addr del " +
+                ip::addr_to_string(io.addr.addr) + "/" + std::to_string(io.addr.prefix_len) + " dev " +
+                io.ifname + "`)");
     if (vm.count("mac")) {
+        if (out.size() > 1) bad("--mac is for one interface (each of several keeps its own MAC)");
         const auto m = l2::MacAddr::parse(vm["mac"].as<std::string>());
         if (!m || m->is_multicast() || *m == l2::MacAddr{})
             bad("bad --mac '" + vm["mac"].as<std::string>() + "' (a unicast MAC like 02:00:00:00:00:02)");
-        io.mac = *m;
+        first.mac = *m;
     }
-    return io;
+    return out;
+}
+
+// --route 'NET/LEN via GW': RFC 1122 3.3.1.1, the gateway must be on one of
+// our connected networks.
+template <class Bad>
+std::vector<stack::RouteOption> route_options(const po::variables_map& vm,
+                                              const std::vector<stack::InterfaceOptions>& ifs, Bad bad) {
+    std::vector<stack::RouteOption> out;
+    for (const auto& text : strings(vm, "route")) {
+        std::istringstream in(text);
+        std::string net, via, gw, extra;
+        in >> net >> via >> gw >> extra;
+        const auto n = ip::parse_interface_address(net);
+        const auto g = ip::parse_addr(gw);
+        if (!n || net.find('/') == std::string::npos || via != "via" || !g || !extra.empty())
+            bad("bad --route '" + text + "' (use 'NET/LEN via GW', like '10.3.0.0/16 via 10.2.0.9')");
+        bool connected = false;
+        for (const auto& io : ifs) connected = connected || (*g & io.addr.mask()) == io.addr.network();
+        if (!connected)
+            bad("--route " + net + ": gateway " + gw +
+                " is not on the network of any --addr (RFC 1122 3.3.1.1)");
+        out.push_back({n->network(), n->prefix_len, *g});
+    }
+    return out;
 }
 
 // Raw mode: the kernel owns the address, the interfaces and the routes, so
 // the flags that name them cannot work; say so rather than ignore them.
 template <class Bad>
 void check_raw_flags(const po::variables_map& vm, RawAddr raw_addr, Bad bad) {
-    for (const char* f : {"ifname", "gateway", "tap-host-addr", "mac"})
+    for (const char* f : {"ifname", "gateway", "route", "forward", "tap-host-addr", "mac"})
         if (given(vm, f))
             bad(std::string("--") + f + " is for --link packet or tap (in raw mode the kernel "
                 "owns the interfaces and routes)");
     if (!given(vm, "addr")) return;
-    const auto text = vm["addr"].as<std::string>();
+    const auto all = vm["addr"].as<std::vector<std::string>>();
+    if (all.size() > 1) bad("one --addr in raw mode (several are for --link packet or tap)");
+    const auto& text = all.front();
     if (raw_addr == RawAddr::NotTaken)
         bad("--addr is for --link packet or tap (in raw mode our address is the kernel's)");
     if (text.find('/') != std::string::npos)
@@ -148,7 +211,9 @@ stack::StackOptions stack_options(const po::variables_map& vm, const std::string
     } else {
         if (vm.count("no-firewall") && vm["no-firewall"].as<bool>())
             bad("--no-firewall is for raw mode (in packet and tap mode the kernel never sees our segments)");
-        o.interfaces.push_back(interface_options(vm, o.link, bad));
+        o.interfaces = interface_options(vm, o.link, bad);
+        o.routes = route_options(vm, o.interfaces, bad);
+        o.forward = vm["forward"].as<bool>();
     }
     if (vm.count("gateway")) {
         const auto gw = ip::parse_addr(vm["gateway"].as<std::string>());

@@ -1,5 +1,7 @@
-// libFuzzer target: the whole input path of a host::Host with one Ethernet
-// interface. Each input gets a fresh pair of hosts, A (10.0.0.1, the one
+// libFuzzer target: the whole input path of a host::Host, A, that routes
+// (Config::forward) between two Ethernet interfaces, 10.0.0.1/24 and
+// 10.0.1.1/24 (what it forwards out of the second is checked like the
+// rest, and never delivered). Each input gets a fresh pair of hosts, A (10.0.0.1, the one
 // fuzzed) and B (10.0.0.2), on a tiny in-memory link; a scripted start gives
 // A a listener on port 80, a UDP socket on 53, a ping socket, and a live
 // connection from B:40000 with data of A's in flight. Then B is unplugged
@@ -24,7 +26,7 @@
 //   time          advance the clock (see advance()) and poll()
 //
 // Every frame A sends is parsed back: it must be Ethernet + (ARP | IPv4 with
-// a valid header checksum, and a valid transport checksum when whole).
+// a valid header checksum, and a valid transport checksum when whole and A's own).
 // After every record: the reassembler holds no more than its bound, and the
 // connection table stays small.
 #include <algorithm>
@@ -54,8 +56,10 @@ using host::SocketId;
 using host::Time;
 
 constexpr std::uint32_t kA = 0x0a000001, kB = 0x0a000002;
+constexpr std::uint32_t kA2 = 0x0a000101;  // A's second interface: A routes (--forward)
 const l2::MacAddr kMacA{{0x02, 0, 0, 0, 0, 0x01}};
 const l2::MacAddr kMacB{{0x02, 0, 0, 0, 0, 0x02}};
+const l2::MacAddr kMacA2{{0x02, 0, 0, 0, 0, 0x03}};
 constexpr std::uint16_t kTcpPort = 80, kUdpPort = 53, kPeerPort = 40000;
 constexpr std::size_t kMaxConnections = 2000;
 constexpr std::size_t kMaxBody = 2048;
@@ -69,7 +73,9 @@ struct Said {
 
 void check_transport(const ip::Ipv4View& v) {
     const auto& h = v.header;
-    if (h.is_fragment()) return;
+    // A datagram A forwarded (RFC 1812) keeps the transport checksum it came
+    // with: a router does not check or fix it. Only A's own are checked.
+    if (h.is_fragment() || (h.src != kA && h.src != kA2)) return;
     if (h.protocol == ip::kProtoTcp)
         FUZZ_CHECK(ip::transport_checksum_ok(h.src, h.dst, ip::kProtoTcp, v.payload));
     if (h.protocol == ip::kProtoUdp && v.payload.size() >= ip::kUdpHeaderLen &&
@@ -110,8 +116,9 @@ struct Sink final : host::FrameSink {
     }
 };
 
-host::Config config() {
+host::Config config(bool forward = false) {
     host::Config c;
+    c.forward = forward;
     c.isn_key = {0x0123456789abcdefull, 0xfedcba9876543210ull};
     c.tcp.msl = 1s;
     // Small buffers: each input builds its connections afresh, and zeroing
@@ -130,10 +137,11 @@ host::InterfaceConfig iface(std::uint32_t addr, const l2::MacAddr& mac) {
 }
 
 struct Rig {
-    Sink wa, wb;
-    host::Host a{config()}, b{config()};
+    Sink wa, wb, wa2;
+    host::Host a{config(true)}, b{config()};
     int ia = a.add_interface(iface(kA, kMacA), wa);
     int ib = b.add_interface(iface(kB, kMacB), wb);
+    int ia2 = a.add_interface(iface(kA2, kMacA2), wa2);  // frames checked, never delivered
     Time now{1000000};
     SocketId listener = 0, udp = 0, ping = 0, conn = 0;
     std::vector<SocketId> accepted;
@@ -165,6 +173,8 @@ void Rig::pump() {
 
 // The scripted start: sockets on A, B connects, A accepts and sends.
 bool Rig::start() {
+    wa2.deliver = false;
+    wa2.frames.clear();
     auto l = a.listen(0, kTcpPort, 16, {});
     auto u = a.udp_open(0, kUdpPort, {});
     auto p = a.ping_open(now);

@@ -33,7 +33,15 @@ struct Counters {
     // Packet/tap mode: the stack as a whole host.
     std::uint64_t frames_not_ours = 0;         // Ethernet frames to another MAC, other EtherTypes
     std::uint64_t arp_in = 0;                  // ARP packets handed to the cache
-    std::uint64_t not_for_us = 0;              // IPv4 to an address that is not ours (a host does not forward)
+    std::uint64_t not_for_us = 0;              // IPv4 to an address that is not ours, not forwarding
+    // --forward (RFC 1812): datagrams routed between our interfaces.
+    std::uint64_t forwarded = 0;               // sent on toward their destination
+    std::uint64_t forward_fragmented = 0;      // of those, fragmented to the next link's MTU (5.2.6)
+    std::uint64_t forward_ttl_exceeded = 0;    // TTL ran out: Time Exceeded (5.3.1)
+    std::uint64_t forward_no_route = 0;        // Network Unreachable (5.2.7.1)
+    std::uint64_t forward_frag_needed = 0;     // DF and too big: Fragmentation Needed (RFC 1191 4)
+    std::uint64_t forward_host_unreachable = 0;  // the next hop did not answer ARP (5.2.7.1)
+    std::uint64_t forward_refused = 0;         // martians and broadcasts (5.3.4, 5.3.5, 5.3.7)
     std::uint64_t no_route = 0;                // datagrams we could not route
     std::uint64_t arp_dropped = 0;             // refused by a full ARP queue
     std::uint64_t arp_unresolved = 0;          // waited for a neighbour that never answered
@@ -71,6 +79,12 @@ inline std::ostream& operator<<(std::ostream& os, const Counters& c) {
        << c.syn_dropped_backlog << ", SYN cookies sent " << c.syn_cookies_sent << " (valid "
        << c.syn_cookies_valid << ", invalid " << c.syn_cookies_invalid << "); connections opened " << c.connections_opened
        << ", closed " << c.connections_closed << " (TIME-WAIT reused " << c.time_wait_reused << "); malformed " << c.malformed_total();
+    if (c.forwarded || c.forward_ttl_exceeded || c.forward_no_route || c.forward_frag_needed ||
+        c.forward_host_unreachable || c.forward_refused)
+        os << "; forwarded " << c.forwarded << " (fragmented " << c.forward_fragmented
+           << "), TTL exceeded " << c.forward_ttl_exceeded << ", without a route " << c.forward_no_route
+           << ", frag needed " << c.forward_frag_needed << ", host unreachable "
+           << c.forward_host_unreachable << ", not forwarded " << c.forward_refused;
     if (c.arp_in || c.icmp_in || c.icmp_out || c.udp_in || c.udp_out || c.not_for_us)
         os << "; frames not ours " << c.frames_not_ours << ", ARP in " << c.arp_in
            << ", not for us " << c.not_for_us << ", no route " << c.no_route << ", ARP dropped "

@@ -26,7 +26,8 @@ Host::Host(Config cfg)
       tx_(kBufferSize),
       icmp_(kBufferSize),
       frag_(kBufferSize),
-      arp_(kBufferSize) {}
+      arp_(kBufferSize),
+      fwd_(cfg_.forward ? kBufferSize : 0) {}
 
 Host::~Host() = default;
 
@@ -50,6 +51,10 @@ int Host::add_interface(const InterfaceConfig& ic, FrameSink& sink) {
 }
 
 bool Host::set_default_gateway(std::uint32_t gateway) { return routes_.set_default_gateway(gateway); }
+
+bool Host::add_route_via(std::uint32_t dst, std::uint8_t len, std::uint32_t gateway) {
+    return routes_.add_via(dst, len, gateway);
+}
 
 void Host::add_route(std::uint32_t dst, std::uint8_t len, std::uint32_t gateway, int ifindex) {
     routes_.add_route(dst, len, gateway, ifindex);

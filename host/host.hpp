@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -71,8 +72,42 @@ struct InterfaceConfig {
     bool loopback = false;         // 127.0.0.1/8
 };
 
+// RFC 1812 5: what became of one datagram the host, as a router, was asked
+// to forward (for the trace; the counters count them all the same).
+struct ForwardEvent {
+    enum class What : std::uint8_t {
+        Forwarded,        // out of `out` with TTL `ttl` (already decremented)
+        Fragmented,       // forwarded as fragments to fit `mtu` (RFC 1812 5.2.6)
+        TimeExceeded,     // TTL ran out: ICMP Time Exceeded (RFC 1812 5.3.1)
+        NoRoute,          // ICMP Network Unreachable (RFC 1812 5.2.7.1)
+        FragNeeded,       // DF and larger than `mtu`: ICMP Fragmentation Needed (RFC 1191 4)
+        HostUnreachable,  // the next hop never answered ARP (RFC 1812 5.2.7.1)
+        NotForwarded,     // a martian or broadcast (RFC 1812 5.3.4, 5.3.5, 5.3.7): `why`
+    };
+    What what = What::Forwarded;
+    std::string_view in, out;  // interface names ("" when not known)
+    std::uint32_t src = 0, dst = 0;
+    std::uint8_t ttl = 0;      // as it leaves (Forwarded), else as it came
+    std::size_t length = 0;    // the datagram's total length
+    std::size_t mtu = 0;       // Fragmented, FragNeeded: the next link's
+    std::string_view why;      // NotForwarded
+};
+// One line for a trace: "forward r1 -> r2 ttl 63, 84 bytes".
+std::string describe(const ForwardEvent& e);
+
+class ForwardObserver {
+public:
+    virtual ~ForwardObserver() = default;
+    virtual void on_forward(const ForwardEvent& e, Time now) = 0;
+};
+
 struct Config {
     tcp::Config tcp;
+    // RFC 1812: route IPv4 between the interfaces (a router). Off: a
+    // datagram to an address not ours is dropped and counted, as RFC 1122
+    // 3.3.4.2 asks of a host.
+    bool forward = false;
+    ForwardObserver* forward_observer = nullptr;  // the trace's "forward" lines
     // Raw mode: the kernel owns the address, reassembles, routes and hands
     // us only TCP. Everything leaves by interface 0, and we answer only for
     // ports we hold (the kernel answers for the rest).
@@ -130,6 +165,9 @@ public:
     // (RFC 1122 3.3.1.1).
     bool set_default_gateway(std::uint32_t gateway);
     void add_route(std::uint32_t dst, std::uint8_t prefix_len, std::uint32_t gateway, int ifindex);
+    // dst/prefix_len via `gateway`, on the interface whose network holds it;
+    // false if none does (RFC 1122 3.3.1.1).
+    bool add_route_via(std::uint32_t dst, std::uint8_t prefix_len, std::uint32_t gateway);
 
     // ---- the wire and the clock ----
     // One frame from interface `ifindex` (a bare IPv4 packet on a link
@@ -210,8 +248,23 @@ private:
                 bool bcast, Time now);
     void deliver_icmp_error(const ip::IcmpErrorReport& r, Time now);
     void packet_too_big(const ip::IcmpErrorReport& r, SocketId conn, Time now);
+    // From the address `offending` was sent to (ours), or, when `from` is
+    // set, from that address (a router's error about a datagram in transit).
     void send_icmp_error(const Interface* nif, std::uint8_t type, std::uint8_t code,
-                         base::Bytes offending, bool link_bcast, Time now);
+                         base::Bytes offending, bool link_bcast, Time now, std::uint32_t from = 0,
+                         std::uint16_t next_hop_mtu = 0);
+
+    // forward.cpp: RFC 1812 forwarding
+    void forward(Interface& in, const ip::Ipv4View& v, base::Bytes packet, bool link_bcast, Time now);
+    void forward_error(Interface& in, const ip::Ipv4View& v, base::Bytes packet, ForwardEvent ev,
+                       std::uint8_t type, std::uint8_t code, Time now);
+    void forward_out(Interface& in, const ip::Ipv4View& v, base::Bytes packet,
+                     const ip::NextHop& hop, Time now);
+    void forward_unresolved(const ip::Ipv4View& v, base::Bytes packet);
+    void tell(const ForwardEvent& e, Time now) {
+        if (cfg_.forward_observer) cfg_.forward_observer->on_forward(e, now);
+    }
+    bool is_our_address(std::uint32_t a) const;
 
     // output.cpp: datagrams and frames out, built in place
     int send_datagram(std::uint32_t src, std::uint32_t dst, base::Bytes packet, Time now);
@@ -295,6 +348,7 @@ private:
     std::vector<std::uint8_t> icmp_;  // ICMP replies and errors, UDP datagrams
     std::vector<std::uint8_t> frag_;  // one fragment at a time
     std::vector<std::uint8_t> arp_;   // ARP packets and packets ARP released
+    std::vector<std::uint8_t> fwd_;   // a datagram being forwarded
 };
 
 }  // namespace host

@@ -82,6 +82,10 @@ void Host::on_ipv4(Interface& nif, base::Bytes packet, bool trusted, bool link_b
         return;
     }
     if (d.verdict == ip::InputVerdict::NotForUs) {
+        if (cfg_.forward) {
+            forward(nif, *v, packet, link_bcast, now);  // RFC 1812 5.2.1: not ours, so a router forwards it
+            return;
+        }
         ++counters_.not_for_us;
         LOG(ip, trace) << "not for us: " << ip::addr_to_string(ih.src) << " -> "
                        << ip::addr_to_string(ih.dst);
@@ -260,7 +264,8 @@ void Host::on_udp(Interface& nif, const ip::Ipv4View& v, base::Bytes packet, boo
 }
 
 void Host::send_icmp_error(const Interface* nif, std::uint8_t type, std::uint8_t code,
-                           base::Bytes offending, bool link_bcast, Time now) {
+                           base::Bytes offending, bool link_bcast, Time now, std::uint32_t from,
+                           std::uint16_t next_hop_mtu) {
     ip::ReceivedOn how;
     how.directed_broadcast = nif ? addrs_[static_cast<std::size_t>(nif->index)].directed_broadcast() : 0;
     how.link_broadcast = link_bcast;
@@ -279,10 +284,11 @@ void Host::send_icmp_error(const Interface* nif, std::uint8_t type, std::uint8_t
     if (!off) off = ip::parse_ipv4_quoted(offending);  // a quote of header + 8 bytes
     if (!off) return;
     // From the address the offending datagram was sent to (it was ours),
-    // back to its source.
-    const std::uint32_t src = off->header.dst, dst = off->header.src;
+    // back to its source; a router's error comes from `from`.
+    const std::uint32_t src = from ? from : off->header.dst, dst = off->header.src;
     base::MutBytes out(icmp_.data() + kHeadroom, icmp_.size() - kHeadroom);
-    const std::size_t n = ip::build_icmp_error(out, type, code, offending, src, next_ip_id_++);
+    const std::size_t n =
+        ip::build_icmp_error(out, type, code, offending, src, next_ip_id_++, next_hop_mtu);
     if (n == 0) return;
     ++counters_.icmp_errors_sent;
     ++counters_.icmp_out;

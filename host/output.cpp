@@ -164,12 +164,17 @@ void Host::send_ipv4(const l2::MacAddr& eth_dst, base::Bytes packet) {
                    {arp_.data(), kHeadroom + packet.size()}, packet.size());
 }
 
-// A packet of ours waited for a neighbour that never answered. A host does
-// not forward, so it was ours: tell its sender (RFC 1122 2.3.2.2).
+// A packet waited for a neighbour that never answered. Ours: tell its
+// sender (RFC 1122 2.3.2.2); one we forwarded: Host Unreachable to its
+// source (RFC 1812 5.2.7.1).
 void Host::unresolved(std::uint32_t, base::Bytes packet) {
     ++counters_.arp_unresolved;
     const auto v = ip::parse_ipv4(packet, false);
     if (!v) return;
+    if (cfg_.forward && !is_our_address(v->header.src)) {
+        forward_unresolved(*v, packet);
+        return;
+    }
     const auto r = ip::local_host_unreachable(*v);
     LOG(arp, info) << ip::addr_to_string(r.remote_ip) << " did not answer ARP: host unreachable";
     deliver_icmp_error(r, now_);

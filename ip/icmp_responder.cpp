@@ -81,12 +81,14 @@ IcmpErrorVerdict icmp_error_verdict(base::Bytes offending, const ReceivedOn& how
 }
 
 std::size_t build_icmp_error(base::MutBytes out, std::uint8_t type, std::uint8_t code,
-                             base::Bytes offending, std::uint32_t source, std::uint16_t ip_id) {
+                             base::Bytes offending, std::uint32_t source, std::uint16_t ip_id,
+                             std::uint16_t next_hop_mtu) {
     auto v = parse_offending(offending);
     if (!v || out.size() < kIpv4HeaderLen) return 0;
     IcmpMessage m;
     m.type = type;
     m.code = code;
+    m.next_hop_mtu = next_hop_mtu;
     // RFC 792 / RFC 1122 3.2.2: the Internet header and at least the first
     // 8 data octets; 8 is what every host understands.
     m.data = icmp_error_quote(offending);

@@ -63,7 +63,9 @@ IcmpErrorVerdict icmp_error_verdict(base::Bytes offending, const ReceivedOn& how
 // offending header and the first 64 bits of its data. RFC 1349 5.1: sent
 // with TOS 0. Returns the packet length; 0 if `offending` has no IPv4
 // header or `out` is too small. Check icmp_error_verdict() first.
+// `next_hop_mtu`: Fragmentation Needed's MTU field (RFC 1191 4).
 std::size_t build_icmp_error(base::MutBytes out, std::uint8_t type, std::uint8_t code,
-                             base::Bytes offending, std::uint32_t source, std::uint16_t ip_id);
+                             base::Bytes offending, std::uint32_t source, std::uint16_t ip_id,
+                             std::uint16_t next_hop_mtu = 0);
 
 }  // namespace ip

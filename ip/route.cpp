@@ -36,12 +36,14 @@ void RouteTable::add_route(std::uint32_t destination, std::uint8_t prefix_len,
     routes_.push_back(Route{destination & prefix_mask(prefix_len), prefix_len, gateway, ifindex});
 }
 
-bool RouteTable::set_default_gateway(std::uint32_t gateway) {
+bool RouteTable::set_default_gateway(std::uint32_t gateway) { return add_via(0, 0, gateway); }
+
+bool RouteTable::add_via(std::uint32_t destination, std::uint8_t prefix_len, std::uint32_t gateway) {
     // Only a connected route may carry the gateway: reaching it through yet
     // another gateway would need a recursive lookup a host does not do.
     const Route* via = best_match(gateway, /*connected_only=*/true);
     if (!via) return false;
-    add_route(0, 0, gateway, via->ifindex);
+    add_route(destination, prefix_len, gateway, via->ifindex);
     return true;
 }
 

@@ -69,6 +69,8 @@ public:
     // the gateway (RFC 1122 3.3.1.1: a gateway must be on a connected
     // network). False, and nothing added, if no connected network holds it.
     bool set_default_gateway(std::uint32_t gateway);
+    // destination/prefix_len via `gateway`, the same way (a static route).
+    bool add_via(std::uint32_t destination, std::uint8_t prefix_len, std::uint32_t gateway);
 
     // RFC 1812 5.2.4.3 (and RFC 1122 3.3.1.1 for hosts): of the routes whose
     // prefix contains dst, the longest prefix wins; among equals, the first

@@ -10,7 +10,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "lab-down: needs root: run with sudo" >&2; exit 1; }
-for ns in "$NAME-k" "$NAME-s"; do
+for ns in "$NAME-k" "$NAME-s" "$NAME-h1" "$NAME-r" "$NAME-h2"; do  # the routed lab's too
     # Processes still in the namespace would keep a TAP alive: say so.
     pids=$(ip netns pids "$ns" 2>/dev/null)
     [ -n "$pids" ] && echo "lab-down: stopping what still runs in $ns: $pids" && kill $pids 2>/dev/null

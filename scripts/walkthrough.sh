@@ -35,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for c in ip nft tshark python3 ping nc ethtool; do
+for c in ip nft tshark python3 ping nc ethtool traceroute; do
     command -v "$c" >/dev/null || { echo "walkthrough: needs $c: run 'make deps' (scripts/deps.sh)"; exit 1; }
 done
 [ -x ./server ] && [ -x ./client ] || { echo "walkthrough: build first: make"; exit 1; }
@@ -174,4 +174,7 @@ sleep 0.3
 printf '\n==== 15-lab-trace: what the server saw on the wire (its --trace)\n'
 sed "s/$LAB/lsn/g" "$WORK/lab-server.err" | tee "$WORK/15-lab-trace.txt"
 [ -n "$OUT" ] && cp "$WORK/15-lab-trace.txt" "$OUT/15-lab-trace.txt"
+
+# ---- 9. a router of our own: the routed lab -------------------------------
+source scripts/walkthrough_router.bash
 exit 0

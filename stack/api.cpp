@@ -32,6 +32,10 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
         auto& first = ifaces.front().device;
         watched = watch_device(std::move(first), opts.watch);
         first = std::move(watched.device);
+        // A router's other interfaces are traced too, in the same trace.
+        for (std::size_t i = 1; i < ifaces.size(); ++i)
+            if (!ifaces[i].config.loopback)
+                ifaces[i].device = watch_more(std::move(ifaces[i].device), opts.watch, watched);
     } catch (const l2::DeviceError& e) {
         throw StackError(e.what());
     }
@@ -48,7 +52,7 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
     std::unique_ptr<Stack> st(new Stack);
     try {
         st->core_ = std::make_shared<Core>(std::move(ifaces), opts.gateway, raw, fw, opts,
-                                           watched.observer);
+                                           watched.observer, watched.forward);
     } catch (const std::system_error& e) {
         if (fw) fw->remove();
         throw StackError(std::string("starting the event loop: ") + e.what());

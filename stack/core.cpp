@@ -10,11 +10,14 @@ namespace stack {
 
 namespace {
 
-host::Config host_config(const StackOptions& opts, bool kernel_owns, tcp::Observer* observer) {
+host::Config host_config(const StackOptions& opts, bool kernel_owns, tcp::Observer* observer,
+                         host::ForwardObserver* forward_trace) {
     host::Config c;
     c.tcp = opts.tcp;
     c.kernel_owns_addresses = kernel_owns;
     c.observer = observer;
+    c.forward = opts.forward && !kernel_owns;
+    c.forward_observer = forward_trace;
     // RFC 6528: the ISN function's secret key, fresh for every run.
     std::random_device rd;
     for (auto& k : c.isn_key) k = (std::uint64_t{rd()} << 32) | rd();
@@ -24,12 +27,14 @@ host::Config host_config(const StackOptions& opts, bool kernel_owns, tcp::Observ
 }  // namespace
 
 Core::Core(std::vector<Attached> ifaces, std::uint32_t gateway, bool kernel_owns,
-           std::shared_ptr<Firewall> fw, const StackOptions& opts, tcp::Observer* observer)
+           std::shared_ptr<Firewall> fw, const StackOptions& opts, tcp::Observer* observer,
+           std::shared_ptr<host::ForwardObserver> forward_trace)
     : kernel_owns_addresses(kernel_owns),
       firewall(std::move(fw)),
       ports(PortTable::create(kernel_owns, firewall)),
       udp_ports(PortTable::create(false, nullptr)),
-      host_(host_config(opts, kernel_owns, observer)),
+      forward_trace_(std::move(forward_trace)),
+      host_(host_config(opts, kernel_owns, observer, forward_trace_.get())),
       rx_budget_(opts.rx_budget),
       rx_buf_(65536 + 256) {
     for (auto& a : ifaces) {
@@ -41,6 +46,11 @@ Core::Core(std::vector<Attached> ifaces, std::uint32_t gateway, bool kernel_owns
     if (gateway != 0 && !host_.set_default_gateway(gateway))
         throw StackError("gateway " + ip::addr_to_string(gateway) +
                          " is not on the network of any interface (RFC 1122 3.3.1.1)");
+    for (const auto& r : opts.routes)
+        if (!host_.add_route_via(r.destination, r.prefix_len, r.gateway))
+            throw StackError("route " + ip::addr_to_string(r.destination) + "/" +
+                             std::to_string(r.prefix_len) + ": gateway " + ip::addr_to_string(r.gateway) +
+                             " is not on the network of any interface (RFC 1122 3.3.1.1)");
     loop.on_timer([this] { on_timer(); });
 }
 

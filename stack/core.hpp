@@ -62,7 +62,8 @@ class Core {
 public:
     // `routes_gateway`: packet/tap mode's default gateway (0: none).
     Core(std::vector<Attached> ifaces, std::uint32_t gateway, bool kernel_owns_addresses,
-         std::shared_ptr<Firewall> fw, const StackOptions& opts, tcp::Observer* observer);
+         std::shared_ptr<Firewall> fw, const StackOptions& opts, tcp::Observer* observer,
+         std::shared_ptr<host::ForwardObserver> forward_trace = nullptr);
     ~Core();
 
     EventLoop loop;
@@ -138,6 +139,7 @@ private:
     void rearm();
 
     std::vector<std::unique_ptr<DeviceSink>> devices_;  // by interface index
+    std::shared_ptr<host::ForwardObserver> forward_trace_;  // outlives host_
     host::Host host_;
     std::size_t rx_budget_;
     bool stopping_ = false;

@@ -60,6 +60,13 @@ struct InterfaceOptions {
     std::unique_ptr<l2::Device> device; // handed in (tests): Ethernet or bare IPv4
 };
 
+// --route NET/LEN via GW.
+struct RouteOption {
+    std::uint32_t destination = 0;
+    std::uint8_t prefix_len = 0;
+    std::uint32_t gateway = 0;
+};
+
 struct StackOptions {
     std::string link = "raw";    // raw, packet, tap
     bool firewall = true;        // raw mode: install the nftables guard
@@ -75,6 +82,8 @@ struct StackOptions {
     // loopback 127.0.0.1/8 is added to them.
     std::vector<InterfaceOptions> interfaces;
     std::uint32_t gateway = 0;
+    std::vector<RouteOption> routes;  // each gateway on one of the interfaces' networks
+    bool forward = false;             // RFC 1812: route between the interfaces
     // --pcap, --trace, faults...: wrappers around the device.
     WatchOptions watch;
 };

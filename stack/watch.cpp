@@ -12,6 +12,25 @@
 
 namespace stack {
 
+namespace {
+
+// The host's forwarding decisions as trace lines between the packets.
+class ForwardTrace final : public host::ForwardObserver {
+public:
+    explicit ForwardTrace(trace::TraceDevice& t) : t_(t) {}
+    void on_forward(const host::ForwardEvent& e, tcp::Time now) override {
+        using W = host::ForwardEvent::What;
+        const bool alarm = e.what != W::Forwarded && e.what != W::Fragmented;
+        t_.note(trace::Dir::Out, now, ip::addr_to_string(e.src), ip::addr_to_string(e.dst),
+                host::describe(e), alarm);
+    }
+
+private:
+    trace::TraceDevice& t_;
+};
+
+}  // namespace
+
 Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) {
     l2::PcapDevice* pcap = nullptr;
     if (!opts.pcap.empty()) {
@@ -40,11 +59,27 @@ Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) 
     w.device = std::move(dev);
     w.observer = trace_dev ? &trace_dev->observer() : nullptr;
     w.faults = faults;
+    if (trace_dev) {
+        w.forward = std::make_shared<ForwardTrace>(*trace_dev);
+        w.tracer = trace_dev->tracer();
+    }
     w.set_receive_filter = [pcap, trace_dev](l2::ReceiveFilter f) {
         if (pcap) pcap->set_receive_filter(f);
         if (trace_dev) trace_dev->set_receive_filter(f);
     };
     return w;
+}
+
+std::unique_ptr<l2::Device> watch_more(std::unique_ptr<l2::Device> dev, const WatchOptions& opts,
+                                       const Watched& first) {
+    if (!opts.tracing() || !first.tracer) return dev;
+    trace::TraceOptions to;
+    to.colour = opts.colour;
+    to.diagram = opts.diagram;
+    return std::make_unique<trace::TraceDevice>(std::move(dev), nullptr,
+                                                opts.out ? *opts.out : std::cerr, to, opts.verbose,
+                                                &EventLoop::now,
+                                                std::static_pointer_cast<trace::Tracer>(first.tracer));
 }
 
 l2::ReceiveFilter own_ports_filter(std::shared_ptr<const os::PortTable> ports) {

@@ -23,6 +23,7 @@
 #include "link/device.hpp"
 #include "link/faults.hpp"
 #include "link/pcap_device.hpp"
+#include "host/host.hpp"
 #include "tcp/connection.hpp"
 
 namespace os {
@@ -50,6 +51,9 @@ struct Watched {
     std::unique_ptr<l2::Device> device;  // the outermost wrapper (or the device)
     tcp::Observer* observer = nullptr;   // for every connection; null without a trace
     const l2::FaultDevice* faults = nullptr;  // the injector, for its counts; null without one
+    // --forward's lines in the trace (null without a trace).
+    std::shared_ptr<host::ForwardObserver> forward;
+    std::shared_ptr<void> tracer;        // to share with other interfaces (watch_more)
     // Which received packets the pcap and the trace keep (all by default).
     std::function<void(l2::ReceiveFilter)> set_receive_filter;
 };
@@ -57,6 +61,12 @@ struct Watched {
 // Wraps `dev` as `opts` asks; returns it unchanged when nothing is asked.
 // Throws l2::DeviceError when the pcap file cannot be written.
 Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts);
+
+// Another interface of the same host (a router's second): only the trace,
+// sharing `first`'s tracer so both print as one; --pcap and the faults stay
+// on the first interface.
+std::unique_ptr<l2::Device> watch_more(std::unique_ptr<l2::Device> dev, const WatchOptions& opts,
+                                       const Watched& first);
 
 // Raw mode: the raw socket hands us every TCP packet of the host (raw(7)),
 // the kernel's own connections and, on loopback, our own packets coming back

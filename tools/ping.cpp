@@ -204,7 +204,7 @@ app::po::options_description options() {
         ("ttl,t", po::value<long>()->default_value(64)->value_name("TTL"), "IPv4 time to live of our requests (1 to 255)")
         ("interface,I", po::value<std::string>()->value_name("ADDR|IFNAME"),
          "the source: one of our addresses, or the interface to leave by")
-        ("addr", po::value<std::string>(), "packet/tap: our address A/len on the link");
+        ("addr", po::value<std::vector<std::string>>(), "packet/tap: our address A/len on the link (one per --ifname)");
     app::add_link_options(desc, false);
     app::add_watch_options(desc, false);
     app::add_common_options(desc, "warning");

@@ -36,14 +36,15 @@ bool checksum_verifies(base::Bytes p, l2::Framing framing) {
 }  // namespace
 
 TraceDevice::TraceDevice(std::unique_ptr<l2::Device> inner, const l2::FaultDevice* faults,
-                         std::ostream& out, TraceOptions opts, bool verbose, Clock clock)
+                         std::ostream& out, TraceOptions opts, bool verbose, Clock clock,
+                         std::shared_ptr<Tracer> shared)
     : inner_(std::move(inner)),
       faults_(faults),
       now_(std::move(clock)),
-      tracer_(out, opts),
+      tracer_(shared ? std::move(shared) : std::make_shared<Tracer>(out, opts)),
       verbose_(verbose) {}
 
-TraceDevice::~TraceDevice() { tracer_.finish(); }
+TraceDevice::~TraceDevice() { tracer_->finish(); }
 
 tcp::Time TraceDevice::clock(tcp::Time t) {
     last_ = std::max(last_, t);
@@ -51,14 +52,14 @@ tcp::Time TraceDevice::clock(tcp::Time t) {
 }
 
 void TraceDevice::on_event(const tcp::Tuple& t, const tcp::TraceEvent& e, tcp::Time now) {
-    tracer_.on_event(t, e, clock(now));
+    tracer_->on_event(t, e, clock(now));
 }
 
 void TraceDevice::trace(const Captured& c) {
     if (inner_->framing() == l2::Framing::Ethernet)
-        trace_frame(tracer_, c, verbose_);
+        trace_frame(*tracer_, c, verbose_);
     else
-        trace_ipv4(tracer_, c, verbose_);
+        trace_ipv4(*tracer_, c, verbose_);
 }
 
 std::optional<l2::Received> TraceDevice::receive(base::MutBytes buf) {
@@ -83,12 +84,12 @@ int TraceDevice::send(base::Bytes packet) {
                    .bytes = packet,
                    .checksum_not_ready = false,  // we fill in every checksum ourselves
                    .lost = fate.lost});
-    if (fate.duplicated) tracer_.detail("^ sent twice (fault injector: --duplicate)");
+    if (fate.duplicated) tracer_->detail("^ sent twice (fault injector: --duplicate)");
     if (fate.corrupted)
-        tracer_.detail("^ a byte flipped on the way (fault injector: --corrupt); the receiver's "
+        tracer_->detail("^ a byte flipped on the way (fault injector: --corrupt); the receiver's "
                        "checksum will catch it");
     if (err != 0)
-        tracer_.detail(std::string("^ not sent: ") + std::strerror(err) + " (TCP will retransmit)");
+        tracer_->detail(std::string("^ not sent: ") + std::strerror(err) + " (TCP will retransmit)");
     return err;
 }
 

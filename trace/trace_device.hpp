@@ -31,8 +31,11 @@ public:
 
     // `faults` (may be null) is the injector below us, asked what became of
     // each packet sent.
+    // `shared`: the Tracer of another interface's TraceDevice, so that a
+    // host with several interfaces (a router) prints one trace, one clock.
     TraceDevice(std::unique_ptr<l2::Device> inner, const l2::FaultDevice* faults,
-                std::ostream& out, TraceOptions opts, bool verbose, Clock clock);
+                std::ostream& out, TraceOptions opts, bool verbose, Clock clock,
+                std::shared_ptr<Tracer> shared = nullptr);
     ~TraceDevice() override;
 
     std::string_view name() const override { return inner_->name(); }
@@ -49,6 +52,12 @@ public:
     // at the start of its work; a segment line the time it was sent).
     tcp::Observer& observer() { return *this; }
     void set_receive_filter(l2::ReceiveFilter f) { keep_ = std::move(f); }
+    const std::shared_ptr<Tracer>& tracer() const { return tracer_; }
+    // A line of the host's own (a datagram it forwarded), in the same columns.
+    void note(Dir dir, tcp::Time at, std::string_view src, std::string_view dst,
+              std::string_view text, bool alarm) {
+        tracer_->note(dir, clock(at), src, dst, text, alarm);
+    }
 
 private:
     void on_event(const tcp::Tuple& t, const tcp::TraceEvent& e, tcp::Time now) override;
@@ -58,7 +67,7 @@ private:
     std::unique_ptr<l2::Device> inner_;
     const l2::FaultDevice* faults_;
     Clock now_;
-    Tracer tracer_;
+    std::shared_ptr<Tracer> tracer_;
     bool verbose_;
     l2::ReceiveFilter keep_;
     tcp::Time last_{0};

@@ -49,6 +49,14 @@ expect listen-host 2 '^client: -l PORT takes no HOST' ./client -l 9000 127.0.0.1
 expect ping-count-0 2 '^ping: -c must be 1 or more' ./ping -c 0 127.0.0.1
 expect packet-no-ifname 2 '^server: --link packet needs --ifname' ./server --link packet --addr 10.9.0.2/24
 expect no-such-interface 1 '^server: ' ./server --link packet --ifname nosuch0 --addr 10.9.0.2/24
+# Several interfaces: one --addr per --ifname; a route's gateway on one of their networks.
+expect ifname-addr-count 2 '^server: 2 --ifname but 1 --addr: give one --addr per --ifname' \
+    ./server --link packet --ifname a0 --addr 10.9.0.2/24 --ifname b0
+expect route-syntax 2 "^client: bad --route '10.3.0.0/16' \(use 'NET/LEN via GW'" \
+    ./client --link packet --ifname a0 --addr 10.9.0.2/24 --route 10.3.0.0/16 10.9.0.1
+expect route-gateway 2 '^server: --route 10.3.0.0/16: gateway 10.8.0.1 is not on the network of any --addr' \
+    ./server --link packet --ifname a0 --addr 10.9.0.2/24 --route '10.3.0.0/16 via 10.8.0.1'
+expect forward-raw 2 '^server: --forward is for --link packet or tap' ./server --forward
 expect timeout-range 2 '^client: --connect-timeout must be between 0 and 3600 seconds' ./client --connect-timeout -1
 expect shared-port 2 '^server: discard and echo cannot share port 9' ./server --port 9 --discard 9
 

@@ -20,13 +20,14 @@ package_of() {
         ip|ss|tc) echo iproute2 ;;
         nft) echo nftables ;;
         ping) echo iputils-ping ;;
+        tracepath) echo iputils-tracepath ;;
         nc) echo netcat-openbsd ;;
         python3) echo python3 ;;
         setpriv) echo util-linux ;;
         script) echo bsdutils ;;
         timeout|sha256sum|mktemp) echo coreutils ;;
         pgrep|pkill|ps|sysctl) echo procps ;;
-        *) echo "$1" ;;  # tcpdump, tshark, socat, ethtool, curl, wget: named as the command
+        *) echo "$1" ;;  # tcpdump, tshark, socat, ethtool, curl, wget, traceroute: named as the command
     esac
 }
 

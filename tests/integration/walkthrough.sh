@@ -5,7 +5,7 @@
 # must be, fast retransmit on the third duplicate ACK, TIME-WAIT and its
 # expiry, the RST of a refused connection, a pcap tshark reads. Times, ISNs
 # and ports change from run to run and are never compared.
-source "$(dirname "$0")/common.bash" python3 tshark ping nc ethtool
+source "$(dirname "$0")/common.bash" python3 tshark ping nc ethtool traceroute
 OUT="$TMP/lesson"
 LESSON_NS="$NS" timeout 120 scripts/walkthrough.sh "$OUT" >"$TMP/lesson.txt" 2>"$TMP/lesson.err" ||
     fail "scripts/walkthrough.sh exited $?: $(tail -n 5 "$TMP/lesson.txt")"
@@ -107,6 +107,19 @@ in_order "$(step 15-lab-trace)" "ARP Request who-has 10.0.0.2? tell 10.0.0.2" \
     "ARP Request who-has 10.0.0.2? tell 10.0.0.1" "ARP Reply 10.0.0.2 is-at" \
     "ICMP Echo id=" "ICMP EchoReply id=" "LISTEN -> SYN-RECEIVED" "LAST-ACK -> CLOSED"
 echo "packet mode: ARP, ping, nc and the neighbour entry"
+
+# 9. the router: ttl=63 across it, our hop in traceroute, Time Exceeded
+# and Fragmentation Needed from 10.1.0.1, and its trace.
+grep -q "^64 bytes from 10.2.0.2: icmp_seq=1 ttl=63 " "$(step 31-routed-ping)" || fail "31-routed-ping: no ttl=63 reply"
+grep -Eq "^ *1 +10\.1\.0\.1 " "$(step 32-traceroute)" || fail "32-traceroute: no hop 10.1.0.1"
+grep -Eq "^ *2 +10\.2\.0\.2 " "$(step 32-traceroute)" || fail "32-traceroute: 10.2.0.2 not reached"
+grep -q "From 10.1.0.1 icmp_seq=1 Time to live exceeded" "$(step 33-ttl1)" || fail "33-ttl1: no Time Exceeded"
+grep -q "From 10.1.0.1 icmp_seq=1 Frag needed and DF set (mtu = 1000)" "$(step 34-frag-needed)" ||
+    fail "34-frag-needed: no Fragmentation Needed with mtu 1000"
+in_order "$(step 35-router-trace)" "ARP Request who-has 10.1.0.1? tell 10.1.0.2" \
+    "ICMP Echo id=" "forward rtr-r1 -> rtr-r2 ttl 63" "ARP Request who-has 10.2.0.2? tell 10.2.0.1" \
+    "forward rtr-r2 -> rtr-r1 ttl 63" "TTL 1 runs out here" "ICMP Fragmentation Needed"
+echo "router: ttl=63, traceroute hop, Time Exceeded, Fragmentation Needed, its trace"
 
 # Nothing left behind: the server is gone, no nftables table of ours.
 assert_no_tables "after the walkthrough"

@@ -74,10 +74,23 @@ Node::Node(Lan& l, int i, std::uint32_t a, std::uint8_t mac_last, host::Config c
       index(i),
       addr(a),
       mac{{0x02, 0, 0, 0, 0, mac_last}},
-      host(std::move(cfg)),
+      own(std::make_unique<host::Host>(std::move(cfg))),
+      host(*own),
       tx(std::move(faults), "node" + std::to_string(i)) {
     host::InterfaceConfig ic;
     ic.name = "sim" + std::to_string(i);
+    ic.framing = l2::Framing::Ethernet;
+    ic.mtu = mtu;
+    ic.addr = {a, 24};
+    ic.mac = mac;
+    ifindex = host.add_interface(ic, *this);
+}
+
+Node::Node(Lan& l, int i, host::Host& h, std::uint32_t a, std::uint8_t mac_last, std::size_t mtu)
+    : lan(l), index(i), addr(a), mac{{0x02, 0, 0, 0, 0, mac_last}}, host(h),
+      tx(l2::FaultConfig{.seed = 2000u + static_cast<unsigned>(i)}, "node" + std::to_string(i)) {
+    host::InterfaceConfig ic;
+    ic.name = "sim" + std::to_string(mac_last);
     ic.framing = l2::Framing::Ethernet;
     ic.mtu = mtu;
     ic.addr = {a, 24};
@@ -105,6 +118,44 @@ Node& Lan::add(std::uint32_t addr, std::uint8_t mac_last, host::Config cfg, l2::
     const int i = static_cast<int>(nodes.size());
     nodes.push_back(std::make_unique<Node>(*this, i, addr, mac_last, std::move(cfg), std::move(faults), mtu));
     return *nodes.back();
+}
+
+Node& Lan::attach(host::Host& h, std::uint32_t addr, std::uint8_t mac_last, std::size_t mtu) {
+    const int i = static_cast<int>(nodes.size());
+    nodes.push_back(std::make_unique<Node>(*this, i, h, addr, mac_last, mtu));
+    return *nodes.back();
+}
+
+std::optional<Time> Lan::next_event() const {
+    std::optional<Time> next;
+    auto earlier = [&next](std::optional<Time> t) {
+        if (t && (!next || *t < *next)) next = t;
+    };
+    for (auto& n : nodes) {
+        earlier(n->tx.next_deadline());
+        earlier(n->host.next_deadline());
+    }
+    return next;
+}
+
+bool run_lans_until(const std::vector<Lan*>& lans, const std::function<bool()>& done,
+                    host::Duration limit) {
+    const Time end = lans.front()->now + limit;
+    for (Lan* l : lans) l->step();
+    while (!done()) {
+        std::optional<Time> next;
+        for (Lan* l : lans)
+            if (auto t = l->next_event(); t && (!next || *t < *next)) next = t;
+        if (!next || *next > end) {
+            for (Lan* l : lans) l->now = end;
+            return done();
+        }
+        for (Lan* l : lans) {
+            l->now = std::max(l->now, *next);
+            l->step();
+        }
+    }
+    return true;
 }
 
 void Lan::sent(Node& n, base::Bytes frame) {

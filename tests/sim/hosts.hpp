@@ -1,6 +1,7 @@
 // Whole hosts on a simulated Ethernet segment, on a virtual clock: the sim
 // ring for everything around TCP (ARP, IPv4, fragments, ICMP, UDP, the
-// listener). Each host is a host::Host with one Ethernet interface; the
+// listener). Each host is a host::Host with one Ethernet interface (a
+// router: one host attached to two Lans, driven by run_lans_until); the
 // segment is a hub: what one port sends goes, through that port's own
 // FaultInjector (loss, delay, reordering...), to every other port. No
 // thread, no socket, no wall clock: a scenario of minutes of virtual time
@@ -54,13 +55,16 @@ class Lan;
 struct Node final : host::FrameSink {
     Node(Lan& lan, int index, std::uint32_t addr, std::uint8_t mac_last, host::Config cfg,
          l2::FaultConfig faults, std::size_t mtu);
+    // Another interface of a host that is on another Lan already (a router).
+    Node(Lan& lan, int index, host::Host& h, std::uint32_t addr, std::uint8_t mac_last, std::size_t mtu);
     int transmit(base::Bytes frame) override;
 
     Lan& lan;
     int index;
     std::uint32_t addr;
     l2::MacAddr mac;
-    host::Host host;
+    std::unique_ptr<host::Host> own;  // null for a second interface of another node's host
+    host::Host& host;
     int ifindex = 0;
     l2::FaultInjector tx;  // what this node sends goes through here
     bool unplugged = false;  // frames to and from it are lost
@@ -76,6 +80,12 @@ public:
     Node& add(std::uint32_t addr, std::uint8_t mac_last, host::Config cfg = default_config(),
               l2::FaultConfig faults = {}, std::size_t mtu = 1514);
     static host::Config default_config();
+    // `h` (a host already on another Lan) joins this one with another
+    // interface, 10.x.y.z/24 at `addr`: a router between the two. Drive the
+    // two Lans together with run_lans_until.
+    Node& attach(host::Host& h, std::uint32_t addr, std::uint8_t mac_last, std::size_t mtu = 1514);
+    // The earliest frame delivery or host timer on this Lan.
+    std::optional<Time> next_event() const;
 
     // Delivers what is due and runs what timers are due, at `now`.
     void step();
@@ -98,6 +108,11 @@ private:
     void sent(Node& n, base::Bytes frame);
     std::vector<std::uint8_t> buf_;
 };
+
+// Runs several Lans on one clock (a host attached to two of them routes
+// between them) until `done()` or `limit` of virtual time has passed.
+bool run_lans_until(const std::vector<Lan*>& lans, const std::function<bool()>& done,
+                    host::Duration limit);
 
 // Small builders for the tests.
 std::vector<std::uint8_t> bytes_of(const std::string& s);

@@ -86,3 +86,13 @@ TEST_CASE("route: host bits of an added destination are ignored; equal prefixes:
     CHECK(t.routes()[0].destination == A("10.1.0.0"));
     CHECK(t.lookup(A("10.1.200.1")) == ip::NextHop{1, A("10.0.0.2")});
 }
+
+TEST_CASE("route: RFC 1122 3.3.1.1 a static route's gateway must be on a connected network") {
+    ip::RouteTable t;
+    t.add_connected(*ip::parse_interface_address("10.1.0.1/24"), 0);
+    t.add_connected(*ip::parse_interface_address("10.2.0.1/24"), 1);
+    CHECK(t.add_via(0x0a030000, 16, 0x0a020009));   // 10.3.0.0/16 via 10.2.0.9
+    CHECK(!t.add_via(0x0a040000, 16, 0x0a050001));  // 10.5.0.1 is on no network of ours
+    CHECK(t.lookup(0x0a030102) == ip::NextHop{1, 0x0a020009});
+    CHECK(!t.lookup(0x0a040001));
+}
