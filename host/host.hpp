@@ -143,6 +143,7 @@ public:
     // changed since the last call, each once: readable, writable,
     // established, closed, a connection to accept, a datagram to read.
     void take_changed(std::vector<SocketId>& out);
+    bool has_changes() const { return !changed_.empty(); }
 
     // ---- TCP ----
     // addr 0: every local address. AddrInUse if another listener has it.

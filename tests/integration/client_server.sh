@@ -3,7 +3,7 @@
 # messages echoed byte-exact, one of them a 64 KiB line; and the prompt on a
 # terminal.
 source "$(dirname "$0")/common.bash" python3 script
-start_server srv --log-level info
+start_server srv --log-level debug
 
 python3 - "$TMP/in.txt" <<'PY'
 import random, string, sys
