@@ -266,6 +266,10 @@ private:
     std::uint16_t next_ip_id_ = 1;
     std::uint16_t next_ping_id_ = 0;
     Time now_{0};  // the latest time handed in; for callbacks that carry none
+    // When the buffers of idle connections are next given back (none while
+    // no connection holds any).
+    std::optional<Time> trim_at_;
+    void trim_buffers(Time now);
 
     std::unordered_map<SocketId, std::unique_ptr<Conn>> conns_;
     std::unordered_map<tcp::Tuple, SocketId, tcp::TupleHash> by_tuple_;

@@ -221,6 +221,13 @@ std::size_t ConnectionImpl::writable() const {
     return sndbuf_.free();
 }
 
+void ConnectionImpl::trim_buffers() {
+    // RFC 9293 3.8.6: the window offered stays offered, since it is computed
+    // from capacity(), not from the memory behind it.
+    if (sndbuf_.empty()) sndbuf_.release_if_idle();
+    if (rcvbuf_.empty() && ooo_.empty()) rcvbuf_.release_if_idle();
+}
+
 bool ConnectionImpl::eof() const { return fin_received_ && rcvbuf_.empty(); }
 
 void ConnectionImpl::shutdown_send(Time now) {

@@ -41,6 +41,10 @@ public:
     bool accepts_new_syn(const SegmentView& syn) const override;
     std::size_t readable() const override;
     std::size_t writable() const override;
+    std::size_t buffer_bytes() const override {
+        return sndbuf_.allocated_bytes() + rcvbuf_.allocated_bytes();
+    }
+    void trim_buffers() override;
     bool eof() const override;
     void shutdown_send(Time now) override;
     void close(Time now) override;
