@@ -20,10 +20,10 @@ std::size_t EchoSession::produce(base::MutBytes out) {
     std::memcpy(out.data(), buf_.data() + off_, n);
     off_ += n;
     if (off_ == buf_.size()) {
+        // Emptied: the capacity stays (at most kMaxPending plus one read),
+        // so a busy connection does not allocate per chunk.
         buf_.clear();
         off_ = 0;
-        // A large burst is not kept for the rest of a long, quiet connection.
-        if (buf_.capacity() > 4096) buf_.shrink_to_fit();
     }
     return n;
 }
