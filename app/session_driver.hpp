@@ -24,6 +24,8 @@ namespace app {
 
 using SessionFactory = std::function<std::unique_ptr<Session>()>;
 
+// The loop thread calls it: it must outlive the stack's loop (destroy it
+// after Stack::shutdown()).
 class SessionServer final : public stack::Events {
 public:
     // `name` prefixes the per-connection log lines ("discard: connection

@@ -82,6 +82,7 @@ TEST_CASE("events: echo through the Session driver, 300 KB byte-exact, then both
     for (int i = 0; i < 200 && live(*n.b, echo) != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     CHECK(live(*n.b, echo) == 0);
+    n.b->shutdown();  // the loop stops before `echo`, which it calls, is destroyed
 }
 
 TEST_CASE("events: daytime speaks first and closes; discard answers nothing; no thread each") {
@@ -125,6 +126,7 @@ TEST_CASE("events: daytime speaks first and closes; discard answers nothing; no 
         CHECK(r.value == 0);
         d.close();
     }
+    n.b->shutdown();  // the loop stops before the servers it calls are destroyed
 }
 
 TEST_CASE("sessions: echo stops wanting input at its limit; daytime ends after its line") {
