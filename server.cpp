@@ -5,148 +5,40 @@
 //   sudo ./server --discard 9 --daytime 13 --log-level debug
 //   sudo ./server --http 80 --http-root /srv/www  # HTTP/1.1 static files
 //
-// Prints "listening on ADDR:PORT" on stdout when ready (tests wait for it),
-// one thread per connection on the blocking socket API.
+// Prints "listening on ADDR:PORT" on stdout when ready (tests wait for it).
+// Every service is an app::Session driven on the stack's loop thread by
+// app::SessionServer (stack/events.hpp): no thread per connection; the
+// threads are the loop, the signal watcher and main.
 #include <climits>
 #include <condition_variable>
 #include <csignal>
-#include <cstring>
-#include <ctime>
 #include <iostream>
+#include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
-#include "base/log.hpp"
-#include "ip/ipv4.hpp"
 #include "app/http.hpp"
 #include "app/program.hpp"
+#include "app/services.hpp"
+#include "app/session_driver.hpp"
+#include "base/log.hpp"
+#include "ip/ipv4.hpp"
+#include "stack/events.hpp"
 
 namespace {
 
 using stack::Err;
 
-// Tracks the per-connection threads so that main() can wait for them.
-struct Workers {
-    std::mutex mu;
-    std::condition_variable cv;
-    int active = 0;
-    bool stopping = false;
-
-    template <class Fn>
-    void spawn(Fn fn) {
-        {
-            std::lock_guard lk(mu);
-            ++active;
-        }
-        std::thread([this, fn = std::move(fn)]() mutable {
-            fn();
-            std::lock_guard lk(mu);
-            --active;
-            cv.notify_all();
-        }).detach();
-    }
-};
-
-void log_close(stack::Socket& s, const std::string& peer, Err why) {
-    const Err e = s.close();
-    if (why == Err::None) why = e;
-    if (why == Err::None || why == Err::Shutdown) {
-        LOG(app, info) << "closed " << peer;
-    } else {
-        LOG(app, info) << "closed " << peer << " (" << stack::to_string(why) << ")";
-    }
-}
-
-// Echo: every byte received is sent back.
-void echo(stack::Socket s) {
-    const std::string peer = s.peer();
-    LOG(app, info) << "connection from " << peer;
-    std::vector<std::uint8_t> buf(64 * 1024);
-    Err why = Err::None;
-    for (;;) {
-        auto r = s.recv(buf);
-        if (!r) { why = r.err; break; }
-        if (r.value == 0) break;  // the peer's FIN: close our side too
-        if (Err e = s.send({buf.data(), r.value}); e != Err::None) { why = e; break; }
-    }
-    log_close(s, peer, why);
-}
-
-// RFC 863: "simply throw away any data it receives".
-void discard(stack::Socket s) {
-    const std::string peer = s.peer();
-    LOG(app, info) << "discard: connection from " << peer;
-    std::vector<std::uint8_t> buf(64 * 1024);
-    Err why = Err::None;
-    for (;;) {
-        auto r = s.recv(buf);
-        if (!r) { why = r.err; break; }
-        if (r.value == 0) break;
-    }
-    log_close(s, peer, why);
-}
-
-// RFC 867: "send the current date and time as an ASCII character string"
-// and close; the server closes first, so it walks FIN-WAIT and TIME-WAIT.
-void daytime(stack::Socket s) {
-    const std::string peer = s.peer();
-    LOG(app, info) << "daytime: connection from " << peer;
-    char line[128];
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&now, &tm);
-    // The RFC's suggested shape: "Weekday, Month Day, Year HH:MM:SS-Zone".
-    std::size_t n = std::strftime(line, sizeof line, "%A, %B %d, %Y %H:%M:%S-%Z\r\n", &tm);
-    const Err e = s.send({reinterpret_cast<const std::uint8_t*>(line), n});
-    log_close(s, peer, e);
-}
-
-// ---- Session adapter (temporary) -------------------------------------------
-// Serves an app::Session over the blocking socket, in this connection's
-// thread: recv -> feed, produce -> send, finished -> close. Everything the
-// session has to send goes out before more is read, which is all the
-// back-pressure a blocking socket needs. The event-loop Session driver
-// replaces this function (and http() below calls that driver instead).
-void serve_session(stack::Socket s, app::Session& session, const char* name) {
-    const std::string peer = s.peer();
-    LOG(app, info) << name << ": connection from " << peer;
-    std::vector<std::uint8_t> buf(64 * 1024);
-    Err why = Err::None;
-    bool eof = false;
-    for (;;) {
-        while (std::size_t n = session.produce(buf)) {
-            if (Err e = s.send({buf.data(), n}); e != Err::None) { why = e; break; }
-        }
-        if (why != Err::None || session.finished() || eof) break;
-        auto r = s.recv(buf);
-        if (!r) { why = r.err; break; }
-        if (r.value == 0) {  // the peer's FIN: answer what it sent, then close
-            session.peer_closed();
-            eof = true;
-            continue;
-        }
-        session.feed({buf.data(), r.value});
-    }
-    log_close(s, peer, why);
-}
-// ---- end of the Session adapter ---------------------------------------------
-
-std::string http_root;  // realpath of --http-root, set by config() before any thread
-
-// HTTP/1.1 static files under --http-root (app/http.hpp).
-void http(stack::Socket s) {
-    app::http::Config cfg;
-    cfg.root = http_root;
-    app::http::Server session(std::move(cfg));
-    serve_session(std::move(s), session, "http");
-}
-
 struct Service {
     const char* name;
     std::uint16_t port;
-    void (*serve)(stack::Socket);
+    app::SessionFactory make;
 };
+
+template <class S>
+app::SessionFactory factory() {
+    return [] { return std::make_unique<S>(); };
+}
 
 struct Config {
     std::uint32_t addr = 0;
@@ -186,15 +78,16 @@ Config config(const app::Program& prog, const app::po::variables_map& vm, const 
         if (p == 0 || p > 65535) prog.usage_error(std::string("--") + name + " must be a port between 1 and 65535");
         return static_cast<std::uint16_t>(p);
     };
-    c.services.push_back({"echo", port_of("port"), echo});
-    if (vm.count("discard")) c.services.push_back({"discard", port_of("discard"), discard});
-    if (vm.count("daytime")) c.services.push_back({"daytime", port_of("daytime"), daytime});
+    c.services.push_back({"echo", port_of("port"), factory<app::EchoSession>()});
+    if (vm.count("discard")) c.services.push_back({"discard", port_of("discard"), factory<app::DiscardSession>()});
+    if (vm.count("daytime")) c.services.push_back({"daytime", port_of("daytime"), factory<app::DaytimeSession>()});
     if (vm.count("http")) {
         const std::string root = vm["http-root"].as<std::string>();
         if (auto why = app::http::check_root(root)) prog.usage_error(*why);
         char real[PATH_MAX];
-        http_root = ::realpath(root.c_str(), real) ? real : root;
-        c.services.push_back({"http", port_of("http"), http});
+        app::http::Config hc;
+        hc.root = ::realpath(root.c_str(), real) ? real : root;
+        c.services.push_back({"http", port_of("http"), [hc] { return std::make_unique<app::http::Server>(hc); }});
     } else if (app::given(vm, "http-root")) {
         prog.usage_error("--http-root needs --http PORT");
     }
@@ -211,31 +104,56 @@ Config config(const app::Program& prog, const app::po::variables_map& vm, const 
     return c;
 }
 
-// Opens every listener (and the UDP socket) before any thread starts, so a
-// failure leaves nothing running: one line, and the stack shut down.
-std::vector<stack::Listener> listen_all(app::Program& prog, stack::Stack& st, const Config& c) {
-    std::vector<stack::Listener> listeners;
-    for (const auto& svc : c.services) {
-        auto l = st.listen(c.addr, svc.port, c.backlog);
-        if (l.err == Err::AddrInUse) prog.fail("port " + std::to_string(svc.port) + " is already in use");
-        if (l.err == Err::AddrNotAvail) prog.fail(ip::addr_to_string(c.addr) + " is not an address of this host");
-        if (!l) prog.fail("cannot listen on port " + std::to_string(svc.port) + ": " + std::string(stack::to_string(l.err)));
-        if (svc.serve != echo) {
-            LOG(app, info) << svc.name << " on " << ip::addr_to_string(c.addr) << ":" << svc.port;
-        }
-        listeners.push_back(std::move(l.value));
-    }
-    return listeners;
-}
-
 // UDP echo (RFC 862): every datagram goes back to its sender.
-void udp_echo(stack::DatagramSocket sock) {
-    std::vector<std::uint8_t> buf(65536);
-    for (;;) {
-        auto d = sock.recv_from(buf);
-        if (d.err == Err::Shutdown || d.err == Err::Closed) break;
-        if (!d) continue;  // an ICMP error about an earlier reply
-        sock.send_to(d.value.addr, d.value.port, {buf.data(), d.value.length});
+struct UdpEcho final : stack::Events {
+    void on_event(stack::Loop& loop, stack::SocketId id) override {
+        while (auto d = loop.recv_from(id)) {
+            if (d->err != Err::None) continue;  // an ICMP error about an earlier reply
+            loop.send_to(id, d->addr, d->port, d->data);
+        }
+    }
+};
+
+// Everything the loop thread serves, opened there before "listening on":
+// a failure is one line, and the stack shut down (Program::fail).
+struct Servers {
+    std::vector<std::unique_ptr<app::SessionServer>> tcp;
+    UdpEcho udp;
+    std::size_t failed = 0;  // index of the service that failed, if any
+    Err err = Err::None;
+    Err udp_err = Err::None;
+};
+
+void open_all(app::Program& prog, stack::Stack& st, const Config& c, Servers& sv) {
+    for (const auto& svc : c.services)
+        sv.tcp.push_back(std::make_unique<app::SessionServer>(
+            svc.port == c.services[0].port ? "" : svc.name, svc.make));
+    const bool ran = st.run_on_loop([&](stack::Loop& loop) {
+        for (std::size_t i = 0; i < c.services.size(); ++i) {
+            auto r = sv.tcp[i]->listen(loop, c.addr, c.services[i].port, c.backlog);
+            if (!r) {
+                sv.failed = i;
+                sv.err = r.err;
+                return;
+            }
+        }
+        if (c.udp) sv.udp_err = loop.udp_open(c.addr, c.services[0].port, &sv.udp).err;
+    });
+    if (!ran) sv.err = Err::Shutdown;
+    if (sv.err != Err::None) {
+        const std::string port = std::to_string(c.services[sv.failed].port);
+        if (sv.err == Err::AddrInUse) prog.fail("port " + port + " is already in use");
+        if (sv.err == Err::AddrNotAvail) prog.fail(ip::addr_to_string(c.addr) + " is not an address of this host");
+        prog.fail("cannot listen on port " + port + ": " + std::string(stack::to_string(sv.err)));
+    }
+    if (sv.udp_err != Err::None)
+        prog.fail("cannot open UDP port " + std::to_string(c.services[0].port) + ": " +
+                  std::string(stack::to_string(sv.udp_err)));
+    for (std::size_t i = 1; i < c.services.size(); ++i) {
+        LOG(app, info) << c.services[i].name << " on " << ip::addr_to_string(c.addr) << ":" << c.services[i].port;
+    }
+    if (c.udp) {
+        LOG(app, info) << "UDP echo on " << ip::addr_to_string(c.addr) << ":" << c.services[0].port;
     }
 }
 
@@ -248,49 +166,27 @@ int main(int argc, char** argv) {
     auto opts = prog.stack_options(vm, app::RawAddr::Listen);
     const Config cfg = config(prog, vm, opts.link);
 
-    Workers workers;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool stopping = false;
     prog.on_signal([&](int) {
-        std::lock_guard wl(workers.mu);
-        workers.stopping = true;
-        workers.cv.notify_all();
+        std::lock_guard lk(mu);
+        stopping = true;
+        cv.notify_all();
     });
     stack::Stack& st = prog.open(std::move(opts));
-    std::vector<stack::Listener> listeners = listen_all(prog, st, cfg);
-    stack::DatagramSocket udp;
-    if (cfg.udp) {
-        auto u = st.udp_open(cfg.addr, cfg.services[0].port);
-        if (!u) prog.fail("cannot open UDP port " + std::to_string(cfg.services[0].port) + ": " + std::string(stack::to_string(u.err)));
-        LOG(app, info) << "UDP echo on " << ip::addr_to_string(cfg.addr) << ":" << cfg.services[0].port;
-        udp = std::move(u.value);
-    }
-
-    std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < cfg.services.size(); ++i) {
-        threads.emplace_back([&, i] {
-            for (;;) {
-                auto s = listeners[i].accept();
-                if (!s) break;  // shutting down
-                workers.spawn([serve = cfg.services[i].serve, sock = std::move(s.value)]() mutable {
-                    serve(std::move(sock));
-                });
-            }
-        });
-    }
-    if (udp.valid()) threads.emplace_back(udp_echo, std::move(udp));
+    // Declared after the stack is open and destroyed before it is freed,
+    // once the loop thread has stopped (st.shutdown() below).
+    Servers servers;
+    open_all(prog, st, cfg, servers);
     prog.ready();
     std::cout << "listening on " << ip::addr_to_string(cfg.addr) << ":" << cfg.services[0].port << std::endl;
 
     {
-        std::unique_lock lk(workers.mu);
-        workers.cv.wait(lk, [&] { return workers.stopping; });
+        std::unique_lock lk(mu);
+        cv.wait(lk, [&] { return stopping; });
     }
     st.shutdown();
-    for (auto& t : threads) t.join();
-    {
-        std::unique_lock lk(workers.mu);
-        workers.cv.wait(lk, [&] { return workers.active == 0; });
-    }
-    listeners.clear();
     prog.print_stats();  // --stats
     prog.close_stack();
     return 0;

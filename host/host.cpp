@@ -135,6 +135,7 @@ std::optional<Time> Host::next_deadline() const {
         if (d && (!t || *d < *t)) t = d;
     };
     if (!timers_.empty()) earlier(timers_.begin()->first);
+    earlier(trim_at_);
     for (const auto& [dst, p] : pmtu_) earlier(p.expires);
     for (const auto& n : ifaces_)
         if (n->arp) earlier(n->arp->next_deadline());
@@ -145,6 +146,7 @@ void Host::poll(Time now) {
     now_ = now;
     if (auto d = reassembler_.next_deadline(); d && *d <= now) reassembler_.on_timer(now);
     age_path_mtus(now);
+    if (trim_at_ && *trim_at_ <= now) trim_buffers(now);
     for (auto& n : ifaces_)
         if (n->arp)
             if (auto d = n->arp->next_deadline(); d && *d <= now) n->arp->on_timer(now);
@@ -178,6 +180,7 @@ void Host::shutdown(Time now) {
     listeners_.clear();
     dgrams_.clear();
     timers_.clear();
+    trim_at_.reset();
     local_ports_.clear();
     changed_.clear();
     LOG(stack, debug) << "host stopped: " << counters_;

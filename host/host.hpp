@@ -182,6 +182,7 @@ public:
     // changed since the last call, each once: readable, writable,
     // established, closed, a connection to accept, a datagram to read.
     void take_changed(std::vector<SocketId>& out);
+    bool has_changes() const { return !changed_.empty(); }
 
     // ---- TCP ----
     // addr 0: every local address. AddrInUse if another listener has it.
@@ -322,6 +323,10 @@ private:
     std::uint16_t next_ip_id_ = 1;
     std::uint16_t next_ping_id_ = 0;
     Time now_{0};  // the latest time handed in; for callbacks that carry none
+    // When the buffers of idle connections are next given back (none while
+    // no connection holds any).
+    std::optional<Time> trim_at_;
+    void trim_buffers(Time now);
 
     std::unordered_map<SocketId, std::unique_ptr<Conn>> conns_;
     std::unordered_map<tcp::Tuple, SocketId, tcp::TupleHash> by_tuple_;

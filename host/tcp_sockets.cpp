@@ -16,6 +16,9 @@ namespace {
 // e.g. a peer that never sends its FIN, is reset after this long, like
 // Linux's tcp_fin_timeout for FIN-WAIT-2 orphans.
 constexpr Duration kOrphanTimeout = std::chrono::seconds(60);
+// How often the memory of idle connections' empty buffers is given back: a
+// buffer unused for one to two periods is freed.
+constexpr Duration kTrimPeriod = std::chrono::seconds(1);
 
 
 }  // namespace
@@ -68,6 +71,7 @@ void Host::settle(Conn& e) {
     // comes with no event of its own.
     if (ev != 0 || st != e.reported) changed(e.id);
     e.reported = st;
+    if (!trim_at_ && e.conn->buffer_bytes() > 0) trim_at_ = now_ + kTrimPeriod;
     if ((ev & tcp::event::Established) && !e.established) {
         e.established = true;
         if (e.deadline_kind == Conn::Deadline::Connect) {
@@ -321,6 +325,14 @@ ConnectionList Host::connection_list() const {
     l.closed = counters_.connections_closed;
     l.closed_stats = closed_stats_;
     return l;
+}
+
+void Host::trim_buffers(Time now) {
+    trim_at_.reset();
+    for (auto& [id, e] : conns_) {
+        e->conn->trim_buffers();
+        if (!trim_at_ && e->conn->buffer_bytes() > 0) trim_at_ = now + kTrimPeriod;
+    }
 }
 
 }  // namespace host

@@ -92,6 +92,9 @@ void Core::settle() {
         if (changed_.empty()) break;
         for (SocketId id : changed_) serve(id);
     }
+    // Still changing: come round again once the devices and timers have had
+    // their turn, so no change is left unheard until the next packet.
+    if (host_.has_changes()) loop.post([this] { settle(); });
     rearm();
 }
 
@@ -108,6 +111,8 @@ void Core::serve(SocketId id) {
         serve_dgram(id, it->second);
         if (it->second.empty()) dgram_.erase(it);
     }
+    // The iterator is not used after the call: the callback may unwatch.
+    if (auto it = events_.find(id); it != events_.end()) it->second->on_event(api_, id);
 }
 
 void Core::serve_tcp(SocketId id, TcpWaiters& w) {

@@ -19,6 +19,7 @@
 #include "os/firewall.hpp"
 #include "os/ports.hpp"
 #include "stack/event_loop.hpp"
+#include "stack/events.hpp"
 #include "stack/stack.hpp"
 
 namespace stack {
@@ -102,8 +103,11 @@ public:
     Counters counters() const { return host_.counters(); }
     host::ConnectionList connection_list() const { return host_.connection_list(); }
     const l2::FaultDevice* faults = nullptr;  // set before the loop starts; read on it
+    // Runs an application's function with the loop-thread API, then settles.
+    void run_app(const std::function<void(Loop&)>& fn);
 
 private:
+    friend class Loop;
     struct TcpWaiters {
         struct Recv {
             base::MutBytes buf;
@@ -149,6 +153,10 @@ private:
     std::unordered_map<SocketId, TcpWaiters> tcp_;
     std::unordered_map<SocketId, std::deque<Reply<Result<Opened>>>> accepts_;
     std::unordered_map<SocketId, std::deque<DgramRecv>> dgram_;
+    // The event-driven API (stack/events.hpp): its handle, and the
+    // callbacks registered per socket.
+    Loop api_{*this};
+    std::unordered_map<SocketId, Events*> events_;
 };
 
 }  // namespace stack

@@ -150,6 +150,7 @@ void Core::do_shutdown() {
         for (auto& r : q) r.reply->set_value({{}, Err::Shutdown});
     accepts_.clear();
     tcp_.clear();
+    events_.clear();
     dgram_.clear();
     host_.shutdown(loop.now());
     loop.set_deadline(std::nullopt);

@@ -14,6 +14,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -40,6 +41,7 @@ using base::to_string;
 using host::Counters;
 
 class Core;
+class Loop;
 
 struct TcpReport {
     host::ConnectionList connections;
@@ -227,6 +229,13 @@ public:
     // Idempotent and thread-safe (a signal-watching thread may call it);
     // blocked calls return Err::Shutdown.
     void shutdown();
+
+    // The event-driven API (stack/events.hpp): runs fn on the loop thread.
+    // run_on_loop() waits until it has run (never call it from the loop
+    // thread); post_on_loop() does not. Both return false once the loop has
+    // stopped, and fn does not run.
+    bool run_on_loop(std::function<void(Loop&)> fn);
+    bool post_on_loop(std::function<void(Loop&)> fn);
 
     Counters counters();
     // What --stats prints (app/stats.hpp): every live connection as `ss -ti`

@@ -100,6 +100,7 @@ ConnectionImpl::ConnectionImpl(const Tuple& t, const Config& cfg, Seq iss, Time 
       snd_max_(iss),
       sndbuf_(std::max<std::uint32_t>(cfg.send_buffer, 1)),
       rcvbuf_(std::max<std::uint32_t>(cfg.recv_buffer, 1)),
+      rcv_space_(std::min<std::uint32_t>(std::max<std::uint32_t>(cfg.recv_buffer, 1), kRcvSpaceInitial)),
       tx_log_(std::max<std::uint32_t>(cfg.send_buffer, 1) / 536 + 16),
       rtt_(cfg.rto_initial, cfg.rto_min, cfg.rto_max),
       cc_(make_congestion_control(cfg.congestion, 536)),
@@ -200,8 +201,9 @@ std::size_t ConnectionImpl::recv(base::MutBytes out, Time now) {
     if (n == 0) return 0;
     // RFC 9293 3.8.6.2.2: tell the peer when the window has grown by
     // min(RCV.BUFF/2, MSS) or more (or opened from zero), not for every byte.
+    tune_rcv_space(n, now);
     const std::uint32_t after = window_to_advertise_preview();
-    const std::uint32_t threshold = std::min<std::uint32_t>(rcvbuf_.capacity() / 2, cfg_.mss);
+    const std::uint32_t threshold = std::min<std::uint32_t>(rcv_space_ / 2, cfg_.mss);
     if (established_or_later() && !fin_received_ &&
         (before < threshold || after - before >= threshold) && after > before)
         send_ack(now);
@@ -219,6 +221,33 @@ std::size_t ConnectionImpl::writable() const {
         state_ != State::SynSent && state_ != State::SynReceived)
         return 0;
     return sndbuf_.free();
+}
+
+void ConnectionImpl::tune_rcv_space(std::size_t n, Time now) {
+    // Receive-buffer auto-tuning in the manner of Linux's
+    // tcp_rcv_space_adjust: if the application read three quarters of the
+    // window or more within about one RTT, the window, not the reader,
+    // limits the peer: double it, up to the configured maximum. The window
+    // scale was chosen at SYN time for that maximum (RFC 7323 2.2), and only
+    // growing happens here, so the window never shrinks (RFC 9293 3.8.6).
+    if (rcv_space_ >= rcvbuf_.capacity()) return;
+    rcvq_copied_ += static_cast<std::uint32_t>(std::min<std::size_t>(n, rcv_space_));
+    if (rcvq_copied_ >= rcv_space_ / 4 * 3) {
+        rcv_space_ = static_cast<std::uint32_t>(
+            std::min<std::size_t>(std::size_t{rcv_space_} * 2, rcvbuf_.capacity()));
+    } else {
+        const Duration rtt = rtt_.srtt() > Duration{0} ? rtt_.srtt() : rtt_.rto();
+        if (now - rcvq_start_ < rtt) return;
+    }
+    rcvq_copied_ = 0;
+    rcvq_start_ = now;
+}
+
+void ConnectionImpl::trim_buffers() {
+    // RFC 9293 3.8.6: the window offered stays offered, since it is computed
+    // from capacity(), not from the memory behind it.
+    if (sndbuf_.empty()) sndbuf_.release_if_idle();
+    if (rcvbuf_.empty() && ooo_.empty()) rcvbuf_.release_if_idle();
 }
 
 bool ConnectionImpl::eof() const { return fin_received_ && rcvbuf_.empty(); }
@@ -309,12 +338,13 @@ std::uint16_t ConnectionImpl::window_to_advertise() {
 std::uint32_t ConnectionImpl::window_to_advertise_preview() const {
     // Free space beyond the unread bytes; out-of-order data already sits
     // inside this window, so it needs no extra room.
-    const std::uint32_t free = static_cast<std::uint32_t>(rcvbuf_.capacity() - rcvbuf_.size());
+    const std::uint32_t held = static_cast<std::uint32_t>(rcvbuf_.size());
+    const std::uint32_t free = rcv_space_ > held ? rcv_space_ - held : 0;
     const std::uint32_t cur = seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0;
     std::uint32_t wnd = cur;
     // RFC 9293 3.8.6.2.2 (receiver SWS avoidance): move the right edge only
     // by at least min(RCV.BUFF/2, Eff.snd.MSS).
-    const std::uint32_t step = std::min<std::uint32_t>(rcvbuf_.capacity() / 2, cfg_.mss);
+    const std::uint32_t step = std::min<std::uint32_t>(rcv_space_ / 2, cfg_.mss);
     if (free > cur && free - cur >= step) wnd = free;
     if (free < cur) wnd = cur;  // never shrink the window (3.8.6)
     return std::min<std::uint32_t>(wnd >> rcv_wscale_, 0xffff);

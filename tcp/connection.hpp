@@ -227,6 +227,12 @@ public:
     virtual std::size_t writable() const = 0;  // bytes send() would take now
     // The peer has sent FIN and every byte before it has been read.
     virtual bool eof() const = 0;
+    // Memory behind the send and receive buffers now (they grow on demand).
+    virtual std::size_t buffer_bytes() const = 0;
+    // Gives back the memory of a buffer that is empty and has taken no bytes
+    // since the last call (the receive one also with no out-of-order data
+    // held); the next byte allocates it again.
+    virtual void trim_buffers() = 0;
     // No more sends: FIN after the queued data (RFC 9293 3.10.4, CLOSE call).
     virtual void shutdown_send(Time now) = 0;
     // The application is done reading and writing: like shutdown_send, but if

@@ -41,6 +41,10 @@ public:
     bool accepts_new_syn(const SegmentView& syn) const override;
     std::size_t readable() const override;
     std::size_t writable() const override;
+    std::size_t buffer_bytes() const override {
+        return sndbuf_.allocated_bytes() + rcvbuf_.allocated_bytes();
+    }
+    void trim_buffers() override;
     bool eof() const override;
     void shutdown_send(Time now) override;
     void close(Time now) override;
@@ -181,6 +185,14 @@ private:
     // FIN take sequence space but no buffer bytes)
     RingBuffer sndbuf_;
     RingBuffer rcvbuf_;   // readable bytes, then out-of-order bytes ahead
+    // The receive buffer in use (RCV.BUFF), which the window is offered
+    // from: kRcvSpaceInitial at first, doubled up to rcvbuf_.capacity() when
+    // the application reads about a whole window within one RTT.
+    static constexpr std::uint32_t kRcvSpaceInitial = 64 * 1024;
+    std::uint32_t rcv_space_;
+    std::uint32_t rcvq_copied_ = 0;  // read since rcvq_start_
+    Time rcvq_start_{0};
+    void tune_rcv_space(std::size_t n, Time now);
     SeqRanges ooo_;       // out-of-order ranges held ahead of rcv_nxt
     SeqRanges sacked_;    // SACK scoreboard of what the peer holds above snd_una
     TxLog tx_log_;        // what is in flight and when it was sent (RFC 8985)

@@ -1,9 +1,13 @@
-// A fixed-capacity byte ring: the send buffer (bytes from SND.UNA on) and the
-// receive buffer (bytes from the application's read point on, including
-// out-of-order data written ahead of RCV.NXT). One allocation, at the first
-// write (a half-open connection holds no buffer: RFC 4987 3.1's point that
-// SYN-RECEIVED state should be cheap), none per segment; bytes are handed
-// out as at most two spans.
+// A byte ring of bounded capacity: the send buffer (bytes from SND.UNA on)
+// and the receive buffer (bytes from the application's read point on,
+// including out-of-order data written ahead of RCV.NXT). capacity() is the
+// configured maximum, what the windows are computed from; the memory behind
+// it is allocated at the first write (a half-open or idle connection holds
+// none: RFC 4987 3.1's point that a connection should be cheap until it is
+// used), doubled from kInitial as the data needs it, never zero-filled, and
+// given back by release_if_idle() once empty and unused. No allocation per segment once a
+// connection's traffic has reached its size. Bytes are handed out as at
+// most two spans.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -18,9 +22,12 @@ namespace tcp {
 
 class RingBuffer {
 public:
+    static constexpr std::size_t kInitial = 4096;
+
     explicit RingBuffer(std::size_t capacity) : cap_(capacity) {}
 
     bool allocated() const { return buf_ != nullptr; }
+    std::size_t allocated_bytes() const { return phys_; }
 
     std::size_t capacity() const { return cap_; }
     std::size_t size() const { return len_; }  // bytes held from the read point
@@ -39,9 +46,10 @@ public:
     // used for out-of-order data. The caller guarantees offset+size <= capacity.
     void write_at(std::size_t offset, base::Bytes data) {
         if (data.empty()) return;  // memcpy from an empty span's null pointer is UB
-        if (!buf_) buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(cap_);
-        std::size_t pos = (head_ + offset) % cap_;
-        std::size_t first = std::min(data.size(), cap_ - pos);
+        reserve(offset + data.size());
+        written_ = true;
+        std::size_t pos = (head_ + offset) % phys_;
+        std::size_t first = std::min(data.size(), phys_ - pos);
         std::memcpy(buf_.get() + pos, data.data(), first);
         std::memcpy(buf_.get(), data.data() + first, data.size() - first);
     }
@@ -53,8 +61,8 @@ public:
     std::pair<base::Bytes, base::Bytes> peek(std::size_t offset, std::size_t len) const {
         if (offset >= len_) return {};
         len = std::min(len, len_ - offset);
-        std::size_t pos = (head_ + offset) % cap_;
-        std::size_t first = std::min(len, cap_ - pos);
+        std::size_t pos = (head_ + offset) % phys_;
+        std::size_t first = std::min(len, phys_ - pos);
         return {base::Bytes(buf_.get() + pos, first), base::Bytes(buf_.get(), len - first)};
     }
 
@@ -70,15 +78,47 @@ public:
 
     void consume(std::size_t n) {
         n = std::min(n, len_);
-        head_ = (head_ + n) % cap_;
+        if (n == 0) return;
+        head_ = (head_ + n) % phys_;
         len_ -= n;
     }
 
+    // Gives the memory back if empty() and nothing was written since the
+    // last call (so a busy connection keeps its memory). The caller knows
+    // that nothing written ahead is still wanted (out-of-order data).
+    void release_if_idle() {
+        if (std::exchange(written_, false) || len_ != 0) return;
+        buf_.reset();
+        phys_ = 0;
+        head_ = 0;
+    }
+
 private:
+    // Room for `need` bytes from the read point: doubles the memory (up to
+    // capacity()) and moves what it holds, read point first, to the front.
+    void reserve(std::size_t need) {
+        if (need <= phys_) return;
+        std::size_t n = std::max(phys_, std::min(kInitial, cap_));
+        while (n < need) n = std::min(n * 2, cap_);
+        auto next = std::make_unique_for_overwrite<std::uint8_t[]>(n);
+        if (phys_) {
+            // Every byte from the read point on, written or not: out-of-order
+            // data ahead of size() must keep its offset.
+            const std::size_t first = phys_ - head_;
+            std::memcpy(next.get(), buf_.get() + head_, first);
+            std::memcpy(next.get() + first, buf_.get(), head_);
+        }
+        buf_ = std::move(next);
+        phys_ = n;
+        head_ = 0;
+    }
+
     std::unique_ptr<std::uint8_t[]> buf_;
     std::size_t cap_;
+    std::size_t phys_ = 0;  // bytes allocated (0: none)
     std::size_t head_ = 0;
     std::size_t len_ = 0;
+    bool written_ = false;  // since the last release_if_idle()
 };
 
 }  // namespace tcp

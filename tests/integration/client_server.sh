@@ -3,7 +3,7 @@
 # messages echoed byte-exact, one of them a 64 KiB line; the prompt on a
 # terminal, and a server's close noticed there at once (daytime).
 source "$(dirname "$0")/common.bash" python3 script
-start_server srv --log-level info --daytime 13
+start_server srv --log-level debug --daytime 13
 
 python3 - "$TMP/in.txt" <<'PY'
 import random, string, sys

@@ -49,6 +49,7 @@ checks() {
     [ "$(code "${run[@]}" curl -z "$WWW/hello.txt" "$base/hello.txt")" = 304 ] || fail "$name: If-Modified-Since was not 304"
     [ ! -s "$TMP/body" ] || fail "$name: the 304 carried a body"
     echo "$name: If-Modified-Since of the file's own time: 304, no body"
+    # "connection from" is a debug line: the servers run with --log-level debug
 
     local before after
     before=$(grep -c "http: connection from" "$log")
@@ -85,21 +86,21 @@ for bad in "$TMP/none" "$WWW/hello.txt"; do
 done
 
 # Raw mode: the kernel owns lo's address, our stack the port.
-start_server srv --http 8081 --http-root "$WWW"
+start_server srv --http 8081 --http-root "$WWW" --log-level debug
 checks raw 127.0.0.1 8081 "$TMP/srv.err" in_ns
 stop_server "$SERVER_PID" INT || fail "server exit status $? after SIGINT"
 assert_no_tables "after the raw-mode HTTP checks"
 
 # Packet mode: the stack is a whole host on the veth; the kernel fetches.
 lab_up --net 10.42.0
-start_in "$SNS" psrv ./server --link packet --ifname "$SIF" --addr 10.42.0.2/24 --http 80 --http-root "$WWW" --stats
+start_in "$SNS" psrv ./server --link packet --ifname "$SIF" --addr 10.42.0.2/24 --http 80 --http-root "$WWW" --stats --log-level debug
 checks packet 10.42.0.2 80 "$TMP/psrv.err" in_k
 stop_server "$BG_PID" INT || fail "packet-mode server exited with $?"
 grep -q "malformed 0" "$TMP/psrv.err" || fail "the packet-mode server saw malformed packets"
 
 # Tap mode: the stack makes a TAP in the kernel's namespace and answers on it.
 start_in "$KNS" tsrv ./server --link tap --ifname "$LAB-t" --tap-host-addr 10.43.0.1/24 \
-    --addr 10.43.0.2/24 --http 80 --http-root "$WWW"
+    --addr 10.43.0.2/24 --http 80 --http-root "$WWW" --log-level debug
 checks tap 10.43.0.2 80 "$TMP/tsrv.err" in_k
 stop_server "$BG_PID" INT || fail "tap-mode server exited with $?"
 echo "http: ok"

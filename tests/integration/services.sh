@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # RFC 863 discard and RFC 867 daytime, answered to nc and to our client.
 source "$(dirname "$0")/common.bash" nc
-start_server srv --discard 9 --daytime 13 --log-level info
+start_server srv --discard 9 --daytime 13 --log-level debug
 
 date_re='^[A-Z][a-z]+day, [A-Z][a-z]+ [0-9]{2}, [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}-'
 

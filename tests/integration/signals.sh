@@ -5,7 +5,7 @@
 source "$(dirname "$0")/common.bash" python3
 
 for sig in INT TERM; do
-    start_server "srv-$sig" --log-level info
+    start_server "srv-$sig" --log-level debug
     [ "$(our_tables)" = 1 ] || fail "server is running but has no nftables table"
     grep -q "firewall: installed nftables table inet ustack_$SERVER_PID" "$TMP/srv-$sig.err" ||
         fail "no one-line log of what was installed"

@@ -135,7 +135,8 @@ TEST_CASE("no heap allocation per segment in the steady state") {
 
 TEST_CASE("a half-open connection (SYN-RECEIVED) holds no send or receive buffer") {
     // RFC 4987 3.1: SYN-RECEIVED state is what a SYN flood exhausts; keep it
-    // small. The 256 KiB rings and the RACK log come at the first byte.
+    // small. The rings and the RACK log come at the first byte, the rings
+    // only as large as the data needs (they double up to their capacity).
     FixedWire a_out, b_out;
     const Tuple ta{0x0a000001, 1000, 0x0a000002, 2000}, tb{0x0a000002, 2000, 0x0a000001, 1000};
     auto a = Connection::connect(ta, {}, 1, Time{0}, a_out);
@@ -149,8 +150,15 @@ TEST_CASE("a half-open connection (SYN-RECEIVED) holds no send or receive buffer
     MESSAGE("sizeof(ConnectionImpl) = " << sizeof(ConnectionImpl) << ", heap of a SYN-RECEIVED connection = "
             << half_open << " bytes");
     CHECK(half_open < 4096);
-    // Data makes the buffers appear, once.
+    // Data makes the send buffer appear, at its first size, not its capacity.
     static std::array<std::uint8_t, 1000> data{};
     CHECK(b->send(data, Time{0}) == data.size());
-    CHECK(alloc_count::live_bytes() - before > 256 * 1024);
+    const std::int64_t first = alloc_count::live_bytes() - before;
+    MESSAGE("after 1000 bytes queued: " << first << " bytes, " << b->buffer_bytes() << " of them the rings");
+    CHECK(b->buffer_bytes() == RingBuffer::kInitial);
+    CHECK(first < 64 * 1024);
+    // 100 KB queued: it doubles to hold them.
+    static std::array<std::uint8_t, 100000> more{};
+    CHECK(b->send(more, Time{0}) == more.size());
+    CHECK(b->buffer_bytes() == 128 * 1024);
 }

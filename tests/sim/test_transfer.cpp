@@ -62,6 +62,30 @@ TEST_CASE("1 MB each way with loss, reordering, duplication and corruption at on
                   seed);
 }
 
+TEST_CASE("receive-window auto-tuning: a reader that keeps up opens B's window to its buffer, and it never shrinks") {
+    Pair p;
+    std::uint32_t first = 0, largest = 0;
+    Seq edge = 0;
+    bool shrank = false;
+    p.on_received = [&](l2::Side to, const SegmentView& seg) {
+        if (to != l2::Side::A || (seg.header.flags & flag::SYN) || !(seg.header.flags & flag::ACK)) return;
+        const std::uint32_t w = std::uint32_t{seg.header.window} << 3;  // B's scale for 256 KiB
+        if (first == 0) first = w;
+        largest = std::max(largest, w);
+        const Seq e = seg.header.ack + w;
+        if (edge != 0 && seq_lt(e, edge)) shrank = true;  // RFC 9293 3.8.6
+        if (edge == 0 || seq_gt(e, edge)) edge = e;
+    };
+    REQUIRE(p.open());
+    auto up = random_bytes(kMB, 5), down = random_bytes(1000, 6);
+    CHECK(p.transfer(up, down, 60s));
+    MESSAGE("B's window: " << first << " bytes at first, " << largest << " at most");
+    CHECK(first <= 64 * 1024);
+    CHECK(largest > 128 * 1024);  // doubled at least twice
+    CHECK(largest <= 256 * 1024);
+    CHECK_FALSE(shrank);
+}
+
 TEST_CASE("a transfer across the 2^32 sequence wrap") {
     Pair p;
     p.iss_a = 0xffffffffu - 5000;

@@ -1,0 +1,155 @@
+// The event-driven API (stack/events.hpp) and the server's generic Session
+// driver (app/session_driver.hpp), end to end: two stacks joined by a
+// datagram socketpair (tests/unit/pair_device.hpp); the client side uses the
+// blocking API, the server side runs every connection on its loop thread.
+#include <doctest/doctest.h>
+
+#include <thread>
+#include <vector>
+
+#include "app/services.hpp"
+#include "app/session_driver.hpp"
+#include "pair_device.hpp"
+#include "stack/events.hpp"
+#include "stack/stack.hpp"
+
+namespace {
+
+constexpr std::uint32_t kA = 0x0a000001;  // 10.0.0.1
+constexpr std::uint32_t kB = 0x0a000002;  // 10.0.0.2
+
+struct TwoStacks {
+    std::unique_ptr<stack::Stack> a, b;
+    TwoStacks() {
+        auto [da, db] = testdev::make_pair();
+        REQUIRE(da);
+        stack::StackOptions oa, ob;
+        oa.device = std::move(da);
+        oa.address = kA;
+        ob.device = std::move(db);
+        ob.address = kB;
+        oa.tcp.msl = ob.tcp.msl = std::chrono::milliseconds(50);
+        a = stack::Stack::open(std::move(oa));
+        b = stack::Stack::open(std::move(ob));
+    }
+};
+
+std::vector<std::uint8_t> pattern(std::size_t n) {
+    std::vector<std::uint8_t> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(i * 7 + i / 251);
+    return v;
+}
+
+template <class S>
+app::SessionFactory factory() {
+    return [] { return std::make_unique<S>(); };
+}
+
+// The driver's connection count, read on its loop thread.
+std::size_t live(stack::Stack& st, const app::SessionServer& s) {
+    std::size_t n = 0;
+    st.run_on_loop([&](stack::Loop&) { n = s.connections(); });
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("events: echo through the Session driver, 300 KB byte-exact, then both FINs") {
+    TwoStacks n;
+    app::SessionServer echo("", factory<app::EchoSession>());
+    base::Err err = base::Err::Failed;
+    REQUIRE(n.b->run_on_loop([&](stack::Loop& l) { err = echo.listen(l, 0, 7, 8).err; }));
+    REQUIRE(err == base::Err::None);
+
+    auto c = n.a->connect(kB, 7, stack::Millis(2000));
+    REQUIRE(c);
+    const auto data = pattern(300 * 1024);  // more than the send buffer: back-pressure both ways
+    std::thread writer([&] {
+        CHECK(c.value.send(data) == base::Err::None);
+        CHECK(c.value.shutdown_write() == base::Err::None);
+    });
+    std::vector<std::uint8_t> got, buf(8192);
+    for (;;) {
+        auto r = c.value.recv(buf);
+        REQUIRE(r);
+        if (r.value == 0) break;  // the server's FIN: it closed after ours
+        got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(r.value));
+    }
+    writer.join();
+    CHECK(got == data);
+    CHECK(c.value.close() == base::Err::None);
+    // The driver forgets the connection once both FINs are acknowledged.
+    for (int i = 0; i < 200 && live(*n.b, echo) != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(live(*n.b, echo) == 0);
+    n.b->shutdown();  // the loop stops before `echo`, which it calls, is destroyed
+}
+
+TEST_CASE("events: daytime speaks first and closes; discard answers nothing; no thread each") {
+    TwoStacks n;
+    app::SessionServer daytime("daytime", factory<app::DaytimeSession>());
+    app::SessionServer discard("discard", factory<app::DiscardSession>());
+    REQUIRE(n.b->run_on_loop([&](stack::Loop& l) {
+        REQUIRE(daytime.listen(l, 0, 13, 64));
+        REQUIRE(discard.listen(l, 0, 9, 64));
+    }));
+    std::vector<stack::Socket> held;
+    for (int i = 0; i < 20; ++i) {  // 20 open at once on one loop thread
+        auto d = n.a->connect(kB, 9, stack::Millis(2000));
+        REQUIRE(d);
+        const std::uint8_t junk[100] = {1, 2, 3};
+        CHECK(d.value.send(junk) == base::Err::None);
+        held.push_back(std::move(d.value));
+    }
+    for (int i = 0; i < 200 && live(*n.b, discard) != 20; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(live(*n.b, discard) == 20);
+
+    auto t = n.a->connect(kB, 13, stack::Millis(2000));
+    REQUIRE(t);
+    std::string line;
+    std::uint8_t buf[256];
+    for (;;) {
+        auto r = t.value.recv(buf);
+        REQUIRE(r);
+        if (r.value == 0) break;
+        line.append(reinterpret_cast<char*>(buf), r.value);
+    }
+    REQUIRE(line.size() > 2);
+    CHECK(line.substr(line.size() - 2) == "\r\n");
+    t.value.close();
+
+    for (auto& d : held) {
+        CHECK(d.shutdown_write() == base::Err::None);
+        auto r = d.recv(buf);  // discard closes after our FIN, having sent nothing
+        CHECK(r);
+        CHECK(r.value == 0);
+        d.close();
+    }
+    n.b->shutdown();  // the loop stops before the servers it calls are destroyed
+}
+
+TEST_CASE("sessions: echo stops wanting input at its limit; daytime ends after its line") {
+    app::EchoSession e;
+    const auto chunk = pattern(app::EchoSession::kMaxPending);
+    CHECK(e.wants_input());
+    e.feed(chunk);
+    CHECK_FALSE(e.wants_input());  // the peer is not reading: stop reading from it
+    std::vector<std::uint8_t> out(1000);
+    CHECK(e.produce(out) == 1000);
+    CHECK(e.wants_input());
+    CHECK_FALSE(e.finished());
+    e.peer_closed();
+    CHECK_FALSE(e.finished());  // still owes the rest
+    std::vector<std::uint8_t> rest(chunk.size());
+    CHECK(e.produce(rest) == chunk.size() - 1000);
+    CHECK(e.finished());
+
+    app::DaytimeSession d;
+    CHECK_FALSE(d.finished());
+    std::vector<std::uint8_t> line(128);
+    const std::size_t n = d.produce(line);
+    CHECK(n > 2);
+    CHECK(d.finished());
+    CHECK(d.produce(line) == 0);
+}
