@@ -7,6 +7,7 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in g++ make libboost-program-options-dev libboost-log-dev doctest-dev iputils-ping \
          iproute2 nftables tcpdump tshark socat netcat-openbsd ethtool python3 procps \
+         librsvg2-bin libxml2-utils \
          clang libclang-rt-14-dev; do
     have_pkg "$p" || need+=("$p")
 done

@@ -8,6 +8,7 @@
 #include "os/ports.hpp"
 #include "stack/event_loop.hpp"
 #include "tcp/segment.hpp"
+#include "trace/plot_device.hpp"
 #include "trace/trace_device.hpp"
 
 namespace stack {
@@ -36,13 +37,24 @@ Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) 
         trace_dev = t.get();
         dev = std::move(t);
     }
+    tcp::Observer* observer = trace_dev ? &trace_dev->observer() : nullptr;
+    trace::PlotDevice* plot_dev = nullptr;
+    if (!opts.plot.empty()) {
+        auto p = std::make_unique<trace::PlotDevice>(std::move(dev), faults, opts.plot, observer,
+                                                     &EventLoop::now);
+        plot_dev = p.get();
+        observer = &p->observer();
+        dev = std::move(p);
+    }
     Watched w;
     w.device = std::move(dev);
-    w.observer = trace_dev ? &trace_dev->observer() : nullptr;
-    w.set_receive_filter = [pcap, trace_dev](l2::ReceiveFilter f) {
+    w.observer = observer;
+    w.set_receive_filter = [pcap, trace_dev, plot_dev](l2::ReceiveFilter f) {
         if (pcap) pcap->set_receive_filter(f);
         if (trace_dev) trace_dev->set_receive_filter(f);
+        if (plot_dev) plot_dev->set_receive_filter(f);
     };
+    if (plot_dev) w.finish = [plot_dev] { plot_dev->finish(); };
     return w;
 }
 
