@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "base/bytes.hpp"
+#include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "link/fault_device.hpp"
 #include "os/ports.hpp"
@@ -31,6 +32,7 @@ Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) 
         trace::TraceOptions to;
         to.colour = opts.colour;
         to.diagram = opts.diagram;
+        to.origin = logx::origin();  // one clock: the log's, since the program started
         auto t = std::make_unique<trace::TraceDevice>(std::move(dev), faults,
                                                       opts.out ? *opts.out : std::cerr, to,
                                                       opts.verbose, &EventLoop::now);

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "base/log.hpp"
 #include "link/packet.hpp"
 #include "app/cli.hpp"
 #include "trace/packet_trace.hpp"
@@ -134,7 +135,8 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
 
-    trace::Tracer tracer(std::cout, trace::TraceOptions{.colour = isatty(STDOUT_FILENO) == 1});
+    trace::Tracer tracer(std::cout, trace::TraceOptions{.colour = isatty(STDOUT_FILENO) == 1,
+                                                        .origin = logx::origin()});
     std::cerr << "dump: listening on " << ifname << (iface.ethernet ? " (Ethernet)" : " (IP)")
               << ", Ctrl-C to stop" << std::endl;
 

@@ -24,7 +24,7 @@ tcp::Tuple tuple_of(const TracedSegment& s) {
 }  // namespace
 
 Tracer::Tracer(std::ostream& out, TraceOptions opts)
-    : out_(out), opts_(opts), style_(opts.colour) {}
+    : out_(out), opts_(opts), style_(opts.colour), start_(opts.origin) {}
 
 tcp::Duration Tracer::since_start(tcp::Time at) {
     if (!start_) start_ = at;
