@@ -226,7 +226,7 @@ Result compare_one(const Settings& s, const std::string& cc) {
 }
 
 void print_table(const Settings& s, const std::vector<Result>& rs) {
-    std::printf("%llu bytes A -> B, %.3g Mbit/s bottleneck, RTT %lld ms, %.3g%% loss on the data "
+    std::printf("%llu bytes A -> B, %.6g Mbit/s bottleneck, RTT %lld ms, %.3g%% loss on the data "
                 "path, seed %llu\n",
                 static_cast<unsigned long long>(s.bytes), s.bandwidth * 8 / 1e6,
                 static_cast<long long>(2 * s.delay.count() / 1000), s.loss,

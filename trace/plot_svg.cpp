@@ -13,7 +13,7 @@ namespace trace {
 
 namespace {
 
-constexpr double kWidth = 1280, kLeft = 90, kPlotRight = 1010, kLegendX = 1030;
+constexpr double kWidth = 1290, kLeft = 104, kPlotRight = 1020, kLegendX = 1040;
 constexpr double kSeqTop = 70, kSeqBottom = 560;
 constexpr double kWinTop = 600, kWinBottom = 800;
 constexpr double kRtoTop = 840, kRtoBottom = 940;
@@ -113,8 +113,8 @@ void frame(Svg& g, const Axis& x, const Axis& y, std::string_view y_title, bool 
         g.text(kLeft - 6, y.at(v) + 4, grouped(v), 12, "end");
     }
     const double mid = (y.px_lo + y.px_hi) / 2;
-    g.text(18, mid, y_title, 14, "middle", "#222",
-           " transform=\"rotate(-90 18 " + num(mid) + ")\"");
+    g.text(16, mid, y_title, 14, "middle", "#222",
+           " transform=\"rotate(-90 16 " + num(mid) + ")\"");
 }
 
 // A step line: the value holds until the next point.
