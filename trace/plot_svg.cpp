@@ -255,8 +255,10 @@ void draw_events(Svg& g, const ConnectionPlot& p, const Axis& x) {
     for (const auto& l : labels) {
         row = l.px - last_px < 60 ? (row + 1) % 4 : 0;
         last_px = l.px;
-        g.text(l.px + 3, kSeqTop + 14 + 14 * row, l.text, 12, "start", l.loud ? "#c00000" : "#333",
-               " font-weight=\"bold\"");
+        // Near the right edge the label goes to the left of its line.
+        const bool right = l.px > kPlotRight - 70;
+        g.text(right ? l.px - 3 : l.px + 3, kSeqTop + 14 + 14 * row, l.text, 12,
+               right ? "end" : "start", l.loud ? "#c00000" : "#333", " font-weight=\"bold\"");
     }
 }
 
