@@ -55,7 +55,7 @@ include fuzz/fuzz.mk
 NPROC    := $(shell nproc 2>/dev/null || echo 2)
 
 .SECONDARY:
-.PHONY: all test test-unit test-integration test-asan test-tsan bench demo run-server run-client deps clean
+.PHONY: all test test-unit test-integration test-asan test-tsan bench demo run-server run-client deps clean cc-compare
 all: $(APPS)
 
 $(BUILD)/%.o: %.cpp
@@ -125,6 +125,13 @@ bench: deps $(BENCH_BINS) $(BENCH_TOOLS) all
 
 demo: deps all
 	@scripts/demo.sh
+
+# The congestion controllers side by side on the simulated link (a virtual
+# clock: no root, no network); the plots go to build/cc-compare/.
+cc-compare: cc_compare
+	@mkdir -p $(BUILD)/cc-compare
+	./cc_compare --plot-dir $(BUILD)/cc-compare $(ARGS)
+	@echo "plots: $(BUILD)/cc-compare/cc-*.svg"
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run-server: all

@@ -12,6 +12,7 @@
 #include "ip/route.hpp"
 #include "app/watch_cli.hpp"
 #include "os/kernel_addresses.hpp"
+#include "tcp/congestion.hpp"
 
 namespace app {
 
@@ -51,7 +52,7 @@ void add_tcp_options(po::options_description& desc) {
          "do not offer SACK (RFC 2018): loss is then found by three duplicate ACKs alone "
          "(RFC 5681 3.2), as in the textbooks")
         ("cc", po::value<std::string>()->default_value("newreno"),
-         "congestion control: newreno (RFC 5681/6582) or cubic (RFC 9438)")
+         "congestion control: newreno (RFC 5681/6582), cubic (RFC 9438) or highspeed (RFC 3649)")
         ("msl-ms", po::value<unsigned>()->default_value(2000),
          "maximum segment lifetime in ms; TIME-WAIT lasts 2*MSL")
         ("stats", po::bool_switch(), "print the stack's counters and every TCP connection's at exit, and on SIGUSR1");
@@ -190,8 +191,8 @@ void tcp_options(const po::variables_map& vm, stack::StackOptions& o, Bad bad) {
     o.tcp.nodelay = vm["nodelay"].as<bool>();
     o.tcp.sack = !vm["no-sack"].as<bool>();
     o.tcp.congestion = vm["cc"].as<std::string>();
-    if (o.tcp.congestion != "newreno" && o.tcp.congestion != "cubic")
-        bad("--cc must be newreno or cubic");
+    if (!tcp::make_congestion_control(o.tcp.congestion, o.tcp.mss))
+        bad("--cc must be newreno, cubic or highspeed");
     const unsigned msl = vm["msl-ms"].as<unsigned>();
     if (msl > 600000) bad("--msl-ms must be at most 600000");
     o.tcp.msl = std::chrono::milliseconds(msl);

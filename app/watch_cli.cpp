@@ -42,7 +42,11 @@ void add_watch_options(po::options_description& desc, bool tcp) {
     watch.add_options()
         ("verbose", po::bool_switch(),
          "every header field (Ethernet, ARP, IP, ICMP, TCP) under each trace line "
-         "(implies the trace)");
+         "(implies the trace)")
+        ("plot", po::value<std::string>()->value_name("FILE.svg"),
+         "draw each connection when it closes: a time-sequence graph (segments, "
+         "retransmissions, ACKs, window, SACK) over cwnd, ssthresh, bytes in flight and RTO, "
+         "as an SVG file FILE-<local port>-<peer port>.svg");
     desc.add(watch);
 
     po::options_description faults("Fault injection, on the packets we send");
@@ -58,7 +62,7 @@ void add_watch_options(po::options_description& desc, bool tcp) {
 
 std::vector<std::string> given_watch_flags(const po::variables_map& vm) {
     std::vector<std::string> out;
-    for (const char* f : {"pcap", "trace", "diagram", "verbose"})
+    for (const char* f : {"pcap", "trace", "diagram", "verbose", "plot"})
         if (vm.count(f) && !vm[f].defaulted()) out.push_back(std::string("--") + f);
     for (const auto& f : l2::kFaultOptions)
         if (given(vm, std::string(f.name).c_str())) out.push_back("--" + std::string(f.name));
@@ -76,6 +80,14 @@ stack::WatchOptions watch_options(const po::variables_map& vm, const std::string
         if (!vm.count(flag) || vm[flag].defaulted()) continue;
         if (auto err = l2::set_fault_option(w.faults, flag, vm[flag].as<std::string>()); !err.empty())
             usage_error(name, err);
+    }
+    if (vm.count("plot")) {
+        w.plot = vm["plot"].as<std::string>();
+        if (w.plot.empty()) usage_error(name, "--plot needs a file name");
+        const auto slash = w.plot.find_last_of('/');
+        const std::string dir = slash == std::string::npos ? "." : w.plot.substr(0, slash + 1);
+        if (::access(dir.c_str(), W_OK) != 0)
+            usage_error(name, "--plot: cannot write in '" + dir + "' (no such directory, or not writable)");
     }
     w.trace = vm.count("trace") && vm["trace"].as<bool>();
     w.diagram = vm.count("diagram") && vm["diagram"].as<bool>();

@@ -16,6 +16,8 @@
 #include <boost/date_time/posix_time/posix_time_types.hpp>
 
 #include <array>
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <mutex>
 
@@ -35,7 +37,24 @@ constexpr std::array<std::string_view, static_cast<int>(Channel::Count)> kChanne
 
 BOOST_LOG_ATTRIBUTE_KEYWORD(a_channel, "Channel", std::string)
 BOOST_LOG_ATTRIBUTE_KEYWORD(a_level, "Level", std::string)
-BOOST_LOG_ATTRIBUTE_KEYWORD(a_time, "TimeStamp", boost::posix_time::ptime)
+BOOST_LOG_ATTRIBUTE_KEYWORD(a_uptime, "Uptime", std::string)
+
+// The one clock of the logs and the traces: the monotonic clock (the event
+// loop's, CLOCK_MONOTONIC), counted from the start of the program. Taken
+// at static initialisation, before main() runs.
+const std::chrono::steady_clock::time_point g_origin = std::chrono::steady_clock::now();
+
+// "   1.234567": the trace's time column (trace/trace_text.hpp), so that a
+// log line and a trace line of the same moment show the same number.
+std::string uptime() {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - g_origin)
+                        .count();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%4lld.%06lld", static_cast<long long>(us / 1000000),
+                  static_cast<long long>(us % 1000000));
+    return buf;
+}
 
 std::once_flag g_once;
 boost::log::sources::logger_mt& source() {
@@ -51,12 +70,10 @@ void setup_sink() {
     backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, boost::null_deleter()));
     backend->auto_flush(true);
     auto sink = boost::make_shared<bl::sinks::synchronous_sink<backend_t>>(backend);
-    // "12:34:56.789012 [debug] tcp: message"
-    sink->set_formatter(expr::stream
-                        << expr::format_date_time(a_time, "%H:%M:%S.%f") << " ["
-                        << a_level << "] " << a_channel << ": " << expr::smessage);
+    // "   0.012345 [debug] tcp: message": seconds since the program started
+    sink->set_formatter(expr::stream << a_uptime << " [" << a_level << "] " << a_channel << ": "
+                                     << expr::smessage);
     bl::core::get()->add_sink(sink);
-    bl::core::get()->add_global_attribute("TimeStamp", bl::attributes::local_clock());
 }
 }  // namespace
 
@@ -77,6 +94,10 @@ void set_level(Channel c, Level level) {
     g_threshold[static_cast<int>(c)].store(static_cast<int>(level), std::memory_order_relaxed);
 }
 
+std::chrono::microseconds origin() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(g_origin.time_since_epoch());
+}
+
 void init(Level level) {
     std::call_once(g_once, setup_sink);
     set_level(level);
@@ -91,6 +112,7 @@ void write(Channel c, Level l, const std::string& msg) {
     if (!r) return;
     r.attribute_values().insert("Channel", bl::attributes::make_attribute_value(std::string(to_string(c))));
     r.attribute_values().insert("Level", bl::attributes::make_attribute_value(std::string(to_string(l))));
+    r.attribute_values().insert("Uptime", bl::attributes::make_attribute_value(uptime()));
     bl::record_ostream strm(r);
     strm << msg;
     strm.flush();

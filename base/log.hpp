@@ -7,6 +7,7 @@
 // costs one relaxed atomic load and a compare on the packet path.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <sstream>
@@ -21,6 +22,12 @@ enum class Channel : int { link = 0, arp, ip, icmp, udp, tcp, stack, app, Count 
 std::string_view to_string(Level);
 std::string_view to_string(Channel);
 std::optional<Level> parse_level(std::string_view);  // "debug", "info", ...
+
+// Log lines are stamped with the seconds since the program started, on the
+// monotonic clock (std::chrono::steady_clock, which the event loop reads
+// too): origin() is that start, as steady_clock's microseconds since its
+// epoch, so a trace (stack/watch.cpp) can count from the same instant.
+std::chrono::microseconds origin();
 
 // One threshold per channel; all equal unless set separately.
 extern std::atomic<int> g_threshold[static_cast<int>(Channel::Count)];

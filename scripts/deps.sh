@@ -7,7 +7,7 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in gcc g++ make libboost-program-options-dev libboost-log-dev doctest-dev iputils-ping \
          iproute2 nftables tcpdump tshark socat netcat-openbsd ethtool python3 procps util-linux curl wget \
-         traceroute iputils-tracepath \
+         traceroute iputils-tracepath librsvg2-bin libxml2-utils \
          clang libclang-rt-14-dev libpcap-dev; do
     have_pkg "$p" || need+=("$p")
 done

@@ -62,6 +62,7 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
     }
     st->core_->faults = watched.faults;
     st->firewall_off_ = raw && !opts.firewall;
+    st->finish_watch_ = std::move(watched.finish);
     // Raw mode: the raw socket sees the whole host's TCP; record only ours.
     if (raw) watched.set_receive_filter(own_ports_filter(st->core_->ports));
     st->loop_thread_ = std::thread([c = st->core_.get()] { c->loop.run(); });
@@ -77,6 +78,7 @@ void Stack::shutdown() {
         core_->loop.stop();
         if (loop_thread_.joinable()) loop_thread_.join();
         if (core_->firewall) core_->firewall->remove();
+        if (finish_watch_) finish_watch_();  // the loop is gone: no other caller
     });
 }
 

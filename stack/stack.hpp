@@ -12,6 +12,7 @@
 // A Socket or Listener is a handle: moving it is cheap; destroying it without
 // close() closes in the background (a connection still sends its FIN).
 #pragma once
+#include <functional>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -252,6 +253,7 @@ private:
     std::thread loop_thread_;
     std::once_flag shutdown_once_;
     bool firewall_off_ = false;  // raw mode with --no-firewall
+    std::function<void()> finish_watch_;  // Watched::finish, after the loop stops
 };
 
 }  // namespace stack

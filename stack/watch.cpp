@@ -3,11 +3,13 @@
 #include <iostream>
 
 #include "base/bytes.hpp"
+#include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "link/fault_device.hpp"
 #include "os/ports.hpp"
 #include "stack/event_loop.hpp"
 #include "tcp/segment.hpp"
+#include "trace/plot_device.hpp"
 #include "trace/trace_device.hpp"
 
 namespace stack {
@@ -49,24 +51,36 @@ Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) 
         trace::TraceOptions to;
         to.colour = opts.colour;
         to.diagram = opts.diagram;
+        to.origin = logx::origin();  // one clock: the log's, since the program started
         auto t = std::make_unique<trace::TraceDevice>(std::move(dev), faults,
                                                       opts.out ? *opts.out : std::cerr, to,
                                                       opts.verbose, &EventLoop::now);
         trace_dev = t.get();
         dev = std::move(t);
     }
+    tcp::Observer* observer = trace_dev ? &trace_dev->observer() : nullptr;
+    trace::PlotDevice* plot_dev = nullptr;
+    if (!opts.plot.empty()) {
+        auto p = std::make_unique<trace::PlotDevice>(std::move(dev), faults, opts.plot, observer,
+                                                     &EventLoop::now);
+        plot_dev = p.get();
+        observer = &p->observer();
+        dev = std::move(p);
+    }
     Watched w;
     w.device = std::move(dev);
-    w.observer = trace_dev ? &trace_dev->observer() : nullptr;
+    w.observer = observer;
     w.faults = faults;
     if (trace_dev) {
         w.forward = std::make_shared<ForwardTrace>(*trace_dev);
         w.tracer = trace_dev->tracer();
     }
-    w.set_receive_filter = [pcap, trace_dev](l2::ReceiveFilter f) {
+    w.set_receive_filter = [pcap, trace_dev, plot_dev](l2::ReceiveFilter f) {
         if (pcap) pcap->set_receive_filter(f);
         if (trace_dev) trace_dev->set_receive_filter(f);
+        if (plot_dev) plot_dev->set_receive_filter(f);
     };
+    if (plot_dev) w.finish = [plot_dev] { plot_dev->finish(); };
     return w;
 }
 

@@ -2,10 +2,10 @@
 // device the stack opened, so that every link mode (raw, packet, tap) gets
 // them the same way:
 //
-//   stack (Core) -> TraceDevice -> FaultDevice -> PcapDevice -> the real device
-//                   --trace        --drop...      --pcap
-//                   --diagram      --delay...
-//                   --verbose
+//   stack (Core) -> PlotDevice -> TraceDevice -> FaultDevice -> PcapDevice -> the real device
+//                   --plot        --trace        --drop...      --pcap
+//                                 --diagram      --delay...
+//                                 --verbose
 //
 // Outgoing packets meet the fault injector before the pcap writer, so the
 // file holds what really went on the wire; the trace sits above both, so it
@@ -42,6 +42,7 @@ struct WatchOptions {
     bool diagram = false;    // --diagram: a ladder when each connection ends
     bool verbose = false;    // --verbose: every header field under each line
     bool colour = false;     // ANSI colours in the trace (the CLI checks isatty)
+    std::string plot;        // --plot FILE.svg: each connection's graph (trace/plot_device)
     std::ostream* out = nullptr;  // where the trace goes; null: std::cerr
 
     bool tracing() const { return trace || diagram || verbose; }
@@ -49,13 +50,16 @@ struct WatchOptions {
 
 struct Watched {
     std::unique_ptr<l2::Device> device;  // the outermost wrapper (or the device)
-    tcp::Observer* observer = nullptr;   // for every connection; null without a trace
+    tcp::Observer* observer = nullptr;   // for every connection; null without a trace or plot
     const l2::FaultDevice* faults = nullptr;  // the injector, for its counts; null without one
     // --forward's lines in the trace (null without a trace).
     std::shared_ptr<host::ForwardObserver> forward;
     std::shared_ptr<void> tracer;        // to share with other interfaces (watch_more)
     // Which received packets the pcap and the trace keep (all by default).
     std::function<void(l2::ReceiveFilter)> set_receive_filter;
+    // At shutdown, once the loop has stopped: writes what is still pending
+    // (the plots of connections not yet closed). Empty when nothing is.
+    std::function<void()> finish;
 };
 
 // Wraps `dev` as `opts` asks; returns it unchanged when nothing is asked.

@@ -41,7 +41,8 @@ public:
     virtual void set_smss(std::uint32_t smss) = 0;
 };
 
-// "newreno" (RFC 5681 + RFC 6582) or "cubic" (RFC 9438); nullptr if unknown.
+// "newreno" (RFC 5681 + RFC 6582), "cubic" (RFC 9438) or "highspeed"
+// (RFC 3649); nullptr if unknown.
 // `smss` is the sender MSS; the initial window follows RFC 6928.
 std::unique_ptr<CongestionControl> make_congestion_control(std::string_view name,
                                                            std::uint32_t smss);

@@ -58,7 +58,7 @@ struct Config {
     bool window_scale = true;                // RFC 7323 2
     bool timestamps = true;                  // RFC 7323 3
     bool sack = true;                        // RFC 2018
-    std::string congestion = "newreno";      // "newreno" or "cubic"
+    std::string congestion = "newreno";      // "newreno", "cubic" or "highspeed"
 
     // Timers. RFC 6298 2.1: initial RTO 1 s. The 200 ms minimum RTO is
     // Linux's (RFC 6298 2.4 says 1 s SHOULD; every major stack uses less and
@@ -147,12 +147,17 @@ struct TraceEvent {
         ChallengeAck,     // RFC 5961
         TailLossProbe,    // RFC 8985 7: seq = the probe's first byte
         RackLoss,         // RFC 8985 6.2: seq = a segment deemed lost by time
+        Sample,           // the sender's numbers after an ACK, a loss or a timeout, for
+                          // plots: value = cwnd, value2 = ssthresh, flight, rto_us
+                          // (the text trace leaves these out)
     };
     Kind kind;
     State from = State::Closed, to = State::Closed;
     std::uint32_t seq = 0;      // relative to the ISS
     std::uint64_t value = 0, value2 = 0;
     std::uint32_t count = 0;
+    std::uint32_t flight = 0;  // Sample: bytes in flight (RFC 6675 pipe with SACK)
+    std::uint32_t rto_us = 0;  // Sample: the current RTO, backoff included
 };
 std::string_view to_string(TraceEvent::Kind);
 

@@ -26,12 +26,21 @@ std::string_view to_string(TraceEvent::Kind k) {
         case K::ChallengeAck: return "challenge-ack";
         case K::TailLossProbe: return "tail-loss-probe";
         case K::RackLoss: return "rack-loss";
+        case K::Sample: return "sample";
     }
     return "?";
 }
 
 void ConnectionImpl::note_congestion(Time now) {
     const std::uint32_t c = cc_->cwnd(), t = cc_->ssthresh();
+    if (observer_)
+        emit({.kind = TraceEvent::Kind::Sample,
+              .value = c,
+              .value2 = t,
+              .flight = in_flight(),
+              .rto_us = static_cast<std::uint32_t>(
+                  std::min<std::int64_t>(rtt_.rto().count(), 0xffffffff))},
+             now);
     const std::uint32_t moved = c > traced_cwnd_ ? c - traced_cwnd_ : traced_cwnd_ - c;
     if (moved < smss_ && t == traced_ssthresh_) return;
     traced_cwnd_ = c;

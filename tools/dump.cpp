@@ -145,7 +145,8 @@ public:
         : opts_(o),
           linktype_(linktype),
           tracer_(std::cout, trace::TraceOptions{.colour = isatty(STDOUT_FILENO) == 1,
-                                                 .diagram = o.diagram}) {
+                                                 .diagram = o.diagram,
+                                                 .origin = std::nullopt}) {  // from the first packet
         std::string why;
         if (!filter_.compile(o.filter, linktype, why))
             app::usage_error("dump", "bad filter '" + o.filter + "': " + why);

@@ -24,7 +24,7 @@ tcp::Tuple tuple_of(const TracedSegment& s) {
 }  // namespace
 
 Tracer::Tracer(std::ostream& out, TraceOptions opts)
-    : out_(out), opts_(opts), style_(opts.colour) {}
+    : out_(out), opts_(opts), style_(opts.colour), start_(opts.origin) {}
 
 tcp::Duration Tracer::since_start(tcp::Time at) {
     if (!start_) start_ = at;
@@ -116,6 +116,8 @@ void Tracer::segment(const TracedSegment& s) {
 }
 
 void Tracer::on_event(const tcp::Tuple& t, const tcp::TraceEvent& e, tcp::Time now) {
+    // One on every ACK: for plots (trace/plot.hpp), too many for a person.
+    if (e.kind == tcp::TraceEvent::Kind::Sample) return;
     Conn& c = conn(t);
     const std::string text = event_text(e, c.congestion);
     if (e.kind == tcp::TraceEvent::Kind::Congestion)

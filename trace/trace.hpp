@@ -45,6 +45,10 @@ struct TraceOptions {
     bool diagram = false;  // draw a ladder when a connection ends
     std::size_t max_connections = 256;      // state kept, least recently used dropped
     std::size_t max_diagram_rows = 500;     // per connection; the rest are counted
+    // Where the time column counts from: the stack gives the program's
+    // start (logx::origin(), the log's own zero) so that trace and log lines
+    // agree; without one, the first line is 0.000000.
+    std::optional<tcp::Time> origin;
 };
 
 struct TracedSegment {

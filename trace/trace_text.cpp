@@ -144,6 +144,12 @@ std::string event_text(const tcp::TraceEvent& e, const std::optional<CongestionS
         case K::ChallengeAck: s = "challenge ACK (RFC 5961)"; break;
         case K::TailLossProbe: append(s, "tail loss probe at seq %u (RFC 8985)", e.seq); break;
         case K::RackLoss: append(s, "RACK: seq %u deemed lost (RFC 8985)", e.seq); break;
+        case K::Sample:
+            append(s, "cwnd %llu, ssthresh %s, in flight %u, RTO %u ms",
+                   static_cast<unsigned long long>(e.value),
+                   bytes_or_max(static_cast<std::uint32_t>(e.value2)).c_str(), e.flight,
+                   e.rto_us / 1000);
+            break;
     }
     return s;
 }

@@ -27,6 +27,8 @@ package_of() {
         script) echo bsdutils ;;
         timeout|sha256sum|mktemp) echo coreutils ;;
         pgrep|pkill|ps|sysctl) echo procps ;;
+        rsvg-convert) echo librsvg2-bin ;;
+        xmllint) echo libxml2-utils ;;
         *) echo "$1" ;;  # tcpdump, tshark, socat, ethtool, curl, wget, traceroute: named as the command
     esac
 }

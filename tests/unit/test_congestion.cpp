@@ -37,9 +37,10 @@ TEST_CASE("RFC 5681 3.1: the initial ssthresh is arbitrarily high") {
     CHECK(NewReno(kSmss).ssthresh() == kMaxCwnd);
 }
 
-TEST_CASE("make_congestion_control knows newreno and cubic, and nothing else") {
+TEST_CASE("make_congestion_control knows newreno, cubic and highspeed, and nothing else") {
     CHECK(make_congestion_control("newreno", kSmss)->name() == "newreno");
     CHECK(make_congestion_control("cubic", kSmss)->name() == "cubic");
+    CHECK(make_congestion_control("highspeed", kSmss)->name() == "highspeed");
     CHECK(make_congestion_control("vegas", kSmss) == nullptr);
 }
 
