@@ -7,6 +7,7 @@
 //      0.000000  192.0.2.1:48188       --> 192.0.2.2:5000        [SYN] Seq=0 (ISN 3858687651) Win=64240 ...
 //   sudo ./dump -i veth0 -w /tmp/v.pcap -c 100        # also writes what it shows
 //   ./dump -r /tmp/c.pcap --diagram 'not arp'         # a file: ours, tcpdump's, Wireshark's
+//   ./dump -r /tmp/c.pcap --plot /tmp/c.svg           # time-sequence graphs, one per connection
 //
 // Live capture is read-only: an AF_PACKET socket (packet(7)) that never
 // sends. Frames this host sent are "-->", frames it received "<--". On the
@@ -25,6 +26,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -33,9 +35,15 @@
 #include "app/cli.hpp"
 #include "capture/filter.hpp"
 #include "capture/pcap_file.hpp"
+#include "ip/ipv4.hpp"
+#include "link/ethernet.hpp"
 #include "link/packet.hpp"
 #include "link/pcap.hpp"
+#include "tcp/segment.hpp"
 #include "trace/packet_trace.hpp"
+#include "trace/plot.hpp"
+#include "trace/plot_device.hpp"
+#include "trace/plot_svg.hpp"
 #include "trace/sides.hpp"
 
 namespace {
@@ -98,7 +106,7 @@ int open_capture(const std::string& ifname, Interface& iface) {
 }
 
 struct Options {
-    std::string ifname, read, write, filter;
+    std::string ifname, read, write, filter, plot;
     std::uint64_t count = 0;
     bool verbose = false, diagram = false;
 };
@@ -114,6 +122,9 @@ Options parse(int argc, char** argv) {
         "stop after this many packets (0: until Ctrl-C, or the end of the file)")(
         "verbose,v", po::bool_switch(), "print every header field under each line")(
         "diagram", po::bool_switch(), "draw each TCP connection's ladder diagram at the end")(
+        "plot", po::value<std::string>(),
+        "write each TCP connection's time-sequence graph to FILE-<port>-<port>.svg at the end "
+        "(from packets alone: the sender's cwnd, ssthresh and RTO are not in them)")(
         "filter", po::value<std::vector<std::string>>(),
         "a capture filter as tcpdump takes it (pcap-filter(7)), the last arguments");
     po::positional_options_description pos;
@@ -130,6 +141,7 @@ Options parse(int argc, char** argv) {
     o.count = vm["count"].as<std::uint64_t>();
     o.verbose = vm["verbose"].as<bool>();
     o.diagram = vm["diagram"].as<bool>();
+    if (vm.count("plot")) o.plot = vm["plot"].as<std::string>();
     if (o.ifname.empty() == o.read.empty())
         app::usage_error("dump", "give one of --ifname IF (live) or -r FILE");
     if (!o.write.empty() && o.write == o.read)
@@ -192,21 +204,47 @@ public:
                                 .checksum_not_ready = checksum_not_ready};
         if (ethernet) trace::trace_frame(tracer_, c, opts_.verbose);
         else trace::trace_ipv4(tracer_, c, opts_.verbose);
+        if (!opts_.plot.empty()) plot(c, ethernet);
     }
 
-    // The ladder diagrams (--diagram), and the -w file closed.
+    // The ladder diagrams (--diagram), the plots (--plot), the -w file closed.
     void finish() {
         tracer_.finish();
         writer_.close();
+        for (const auto& p : plots_.finish()) {
+            if (p.sent.empty() && p.acks.empty()) continue;
+            const std::string name = trace::plot_file_name(opts_.plot, p.tuple);
+            std::ofstream f(name, std::ios::trunc);
+            f << trace::render_plot_svg(p);
+            if (!f) die("cannot write " + name);
+            std::cerr << "dump: plot: wrote " << name << std::endl;
+        }
     }
 
 private:
+    // A TCP segment, as the packet shows it, into the plot recorder; what
+    // does not parse is left out of the picture (the trace line says why).
+    void plot(const trace::Captured& c, bool ethernet) {
+        base::Bytes p = c.bytes;
+        if (ethernet) {
+            auto eth = l2::parse_ethernet(p);
+            if (!eth || eth->header.type != l2::ethertype::IPv4) return;
+            p = eth->payload;
+        }
+        auto v = ip::parse_ipv4(p, /*verify=*/false);
+        if (!v || v->header.protocol != ip::kProtoTcp || v->header.is_fragment()) return;
+        auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, /*verify=*/false);
+        if (!seg) return;
+        plots_.segment(c.dir, c.at, v->header.src, v->header.dst, seg->header, seg->payload.size());
+    }
+
     const Options& opts_;
     std::uint32_t linktype_;
     capture::Filter filter_;
     l2::PcapWriter writer_;
     trace::Tracer tracer_;
     trace::Sides sides_;
+    trace::PlotRecorder plots_;
     std::uint64_t shown_ = 0;
 };
 

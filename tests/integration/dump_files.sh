@@ -12,7 +12,7 @@
 #  3. --stats: the client under --drop 5 shows retransmissions and the
 #     injector's drops at exit; the server prints its live connections on
 #     SIGUSR1 and goes on serving.
-source "$(dirname "$0")/common.bash" tcpdump tshark
+source "$(dirname "$0")/common.bash" tcpdump tshark xmllint rsvg-convert
 [ -x ./dump ] || fail "./dump is not built (make dump)"
 
 start_server srv --pcap "$TMP/srv.pcap" --stats --log-level warning
@@ -97,6 +97,16 @@ tshark -F pcapng -r "$TMP/srv.pcap" -w "$TMP/srv.pcapng" 2>/dev/null || fail "ts
 expect "$TMP/ng.out" "dump: $all packets"
 expect "$TMP/ng.out" "<-- 127.0.0.1:8080        [SYN,ACK] Seq=0 (ISN "
 echo "-r: handshake shown, filters applied, -c and -w and --diagram work"
+# --plot from the file: one SVG per connection, from the packets alone.
+./dump -r "$TMP/srv.pcap" --plot "$TMP/fromfile.svg" >/dev/null 2>"$TMP/plot.err" || fail "-r --plot exited $?"
+svgs=("$TMP"/fromfile-*.svg)
+[ -s "${svgs[0]}" ] || fail "-r --plot wrote no SVG: $(cat "$TMP/plot.err")"
+for f in "${svgs[@]}"; do
+    xmllint --noout "$f" || fail "$f is not well-formed XML"
+    rsvg-convert -o "$f.png" "$f" && [ -s "$f.png" ] || fail "rsvg-convert could not render $f"
+    grep -q "are not in the packets" "$f" || fail "$f: the legend does not say the sender's values are missing"
+done
+echo "-r --plot: ${#svgs[@]} SVGs, well-formed and rendered"
 ./dump -r "$TMP/srv.pcap" 'tcp prot 80' >"$TMP/bad.out" 2>&1
 rc=$?
 [ "$rc" = 2 ] || fail "a bad filter exited $rc, want 2"
