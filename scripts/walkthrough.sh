@@ -35,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for c in ip nft tshark python3 ping nc ethtool traceroute; do
+for c in ip nft tshark python3 ping nc ethtool traceroute rsvg-convert; do
     command -v "$c" >/dev/null || { echo "walkthrough: needs $c: run 'make deps' (scripts/deps.sh)"; exit 1; }
 done
 [ -x ./server ] && [ -x ./client ] || { echo "walkthrough: build first: make"; exit 1; }
@@ -49,7 +49,7 @@ fi
 run() {
     local shown=$1 cmd=$1
     cmd=${cmd//sudo /$SUDO ip netns exec $NS }
-    cmd=${cmd//\/tmp\/lesson.pcap/$WORK/lesson.pcap}
+    cmd=${cmd//\/tmp\/lesson/$WORK/lesson}
     printf '$ %s\n' "$shown"
     # tshark warns on stderr when run as root; a teacher reading a file as
     # a user does not see that line, so neither does the lesson.
@@ -177,4 +177,12 @@ sed "s/$LAB/lsn/g" "$WORK/lab-server.err" | tee "$WORK/15-lab-trace.txt"
 
 # ---- 9. a router of our own: the routed lab -------------------------------
 source scripts/walkthrough_router.bash
+
+# ---- 10. pictures: --plot and the controllers side by side ----------------
+step 40-plot "--plot: the client draws its connection; 10% of its packets are lost" \
+    "head -c 300000 /dev/zero | sudo ./client --plot /tmp/lesson.svg --drop 10 --seed 4 127.0.0.1 8080 | wc -c"
+step 41-plot-render "each SVG renders (rsvg-convert), retransmissions marked R" \
+    'for f in /tmp/lesson-*.svg; do rsvg-convert -o "$f.png" "$f" && echo "rendered $(basename "$f") to PNG; retransmissions marked: $(grep -c ">R<" "$f")"; done'
+step 42-cc-compare "one lossy path (1%, seed 1), three congestion controllers, on the simulated link" \
+    "mkdir -p /tmp/lesson-cc && ./cc_compare --bytes 1000000 --plot-dir /tmp/lesson-cc && ls /tmp/lesson-cc"
 exit 0

@@ -5,7 +5,7 @@
 # must be, fast retransmit on the third duplicate ACK, TIME-WAIT and its
 # expiry, the RST of a refused connection, a pcap tshark reads. Times, ISNs
 # and ports change from run to run and are never compared.
-source "$(dirname "$0")/common.bash" python3 tshark ping nc ethtool traceroute
+source "$(dirname "$0")/common.bash" python3 tshark ping nc ethtool traceroute rsvg-convert
 OUT="$TMP/lesson"
 LESSON_NS="$NS" timeout 120 scripts/walkthrough.sh "$OUT" >"$TMP/lesson.txt" 2>"$TMP/lesson.err" ||
     fail "scripts/walkthrough.sh exited $?: $(tail -n 5 "$TMP/lesson.txt")"
@@ -120,6 +120,16 @@ in_order "$(step 35-router-trace)" "ARP Request who-has 10.1.0.1? tell 10.1.0.2"
     "ICMP Echo id=" "forward rtr-r1 -> rtr-r2 ttl 63" "ARP Request who-has 10.2.0.2? tell 10.2.0.1" \
     "forward rtr-r2 -> rtr-r1 ttl 63" "TTL 1 runs out here" "ICMP Fragmentation Needed"
 echo "router: ttl=63, traceroute hop, Time Exceeded, Fragmentation Needed, its trace"
+
+# 10. pictures: the client's plot renders and marks its retransmissions;
+# the three controllers each have a row and a plot.
+grep -qx "300000" "$(step 40-plot)" || fail "40-plot: the echo did not bring 300000 bytes back"
+grep -Eq "^rendered lesson-[0-9]+-8080.svg to PNG; retransmissions marked: [1-9]" "$(step 41-plot-render)" ||
+    fail "41-plot-render: no rendered plot with retransmissions: $(cat "$(step 41-plot-render)")"
+for cc in newreno cubic highspeed; do
+    grep -Eq "^$cc +[0-9.]+ " "$(step 42-cc-compare)" || fail "42-cc-compare: no row for $cc"
+done
+echo "pictures: the client's plot renders, three controllers compared"
 
 # Nothing left behind: the server is gone, no nftables table of ours.
 assert_no_tables "after the walkthrough"
