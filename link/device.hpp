@@ -53,6 +53,13 @@ public:
     // Sends one packet/frame. Returns 0, or the errno value (ENETUNREACH,
     // EHOSTUNREACH, ENOBUFS...); a failed send is a lost packet to TCP.
     virtual int send(base::Bytes packet) = 0;
+    // A device that batches (AF_PACKET, raw sockets) may keep what send()
+    // took until flush(): the event loop calls it once at the end of every
+    // wake-up, so the frames of one wake-up leave in one system call. A
+    // packet that then fails is lost to TCP like any other; the device
+    // counts and logs it. Unbatched devices send at once and have nothing
+    // to do here; wrappers forward it to the device they wrap.
+    virtual void flush() {}
 
     // A device that holds packets back (the fault injector's --delay) says
     // when it next has work, and the event loop calls on_deadline() then, so

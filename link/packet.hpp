@@ -8,11 +8,19 @@
 // PACKET_AUXDATA's TP_STATUS_CSUMNOTREADY; they come up with
 // checksum_trusted, so TCP/UDP skip the check for those frames only. Frames
 // we sent ourselves (PACKET_OUTGOING) are skipped.
+//
+// Frames come in through a TPACKET_V3 ring mapped from the socket (blocks
+// the kernel fills and we hand back, link/batch's RingWalker): no system
+// call per frame. Frames go out batched: send() queues them, flush() hands
+// them over in one sendmmsg(2), past the qdisc (PACKET_QDISC_BYPASS: the
+// stack does its own pacing). If the ring cannot be set up the device says
+// so in one line and reads one recvmsg(2) per frame.
 #pragma once
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "link/batch.hpp"
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
 
@@ -44,13 +52,23 @@ public:
     std::size_t mtu() const override { return mtu_ + kEthHeaderLen; }
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes frame) override;
+    void flush() override;
 
     const MacAddr& mac() const { return mac_; }
     int ifindex() const { return ifindex_; }
+    bool has_ring() const { return walker_.has_value(); }
 
 private:
     PacketDevice() = default;
+    void setup_ring();
+    int send_now(base::Bytes frame);
+
     int fd_ = -1;
+    std::uint8_t* ring_ = nullptr;
+    std::size_t ring_bytes_ = 0;
+    std::optional<RingWalker> walker_;
+    TxBatch tx_;
+    std::uint64_t tx_dropped_ = 0;
     int ifindex_ = 0;
     std::size_t mtu_ = kEthMtu;
     std::string name_;

@@ -42,6 +42,10 @@ Core::Core(std::vector<Attached> ifaces, std::uint32_t gateway, bool kernel_owns
         throw StackError("gateway " + ip::addr_to_string(gateway) +
                          " is not on the network of any interface (RFC 1122 3.3.1.1)");
     loop.on_timer([this] { on_timer(); });
+    // What the devices batched during one wake-up leaves in one call.
+    loop.after_wake([this] {
+        for (auto& d : devices_) d->dev->flush();
+    });
 }
 
 Core::~Core() = default;
