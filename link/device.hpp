@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -60,6 +61,10 @@ public:
     // counts and logs it. Unbatched devices send at once and have nothing
     // to do here; wrappers forward it to the device they wrap.
     virtual void flush() {}
+    // Raw mode: the TCP ports the stack holds, each time the set changes
+    // (from any thread), so a device that can filter in the kernel lets in
+    // only segments to them. Other devices ignore it; wrappers forward it.
+    virtual void accept_ports(std::span<const std::uint16_t> /*ports*/) {}
 
     // A device that holds packets back (the fault injector's --delay) says
     // when it next has work, and the event loop calls on_deadline() then, so

@@ -43,6 +43,7 @@ public:
     // packet sent. The inner device's errors on held packets are counted.
     int send(base::Bytes packet) override;
     void flush() override { inner_->flush(); }
+    void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
     std::optional<Time> next_deadline() const override;
     void on_deadline(Time now) override;
 

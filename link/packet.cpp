@@ -82,10 +82,10 @@ std::unique_ptr<PacketDevice> PacketDevice::open(const std::string& ifname,
     if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof on) != 0)
         fail("setsockopt(PACKET_AUXDATA)", errno);
     // packet(7): our own frames need not come back to us at all (Linux 4.20;
-    // receive() still skips PACKET_OUTGOING where this is refused), and
-    // ours skip the qdisc: TCP paces itself, and the queue is per wake-up.
+    // receive() still skips PACKET_OUTGOING where this is refused). No
+    // PACKET_QDISC_BYPASS: it would also skip the taps, and tcpdump or
+    // ./dump on the interface would no longer see what we send.
     setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &on, sizeof on);
-    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &on, sizeof on);
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kSocketBuffer, sizeof kSocketBuffer) != 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kSocketBuffer, sizeof kSocketBuffer);
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &kSocketBuffer, sizeof kSocketBuffer) != 0)

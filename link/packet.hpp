@@ -12,8 +12,7 @@
 // Frames come in through a TPACKET_V3 ring mapped from the socket (blocks
 // the kernel fills and we hand back, link/batch's RingWalker): no system
 // call per frame. Frames go out batched: send() queues them, flush() hands
-// them over in one sendmmsg(2), past the qdisc (PACKET_QDISC_BYPASS: the
-// stack does its own pacing). If the ring cannot be set up the device says
+// them over in one sendmmsg(2). If the ring cannot be set up the device says
 // so in one line and reads one recvmsg(2) per frame.
 #pragma once
 #include <memory>

@@ -38,6 +38,7 @@ public:
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
     void flush() override { inner_->flush(); }
+    void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
     std::optional<Time> next_deadline() const override { return inner_->next_deadline(); }
     void on_deadline(Time now) override { inner_->on_deadline(now); }
 
