@@ -65,6 +65,11 @@ public:
     // (from any thread), so a device that can filter in the kernel lets in
     // only segments to them. Other devices ignore it; wrappers forward it.
     virtual void accept_ports(std::span<const std::uint16_t> /*ports*/) {}
+    // True when receive() may hand over IPv4 packets longer than the MTU:
+    // the kernel's GSO super-packets (a TAP with TUN_F_TSO4, a veth with
+    // offloads on), whose checksum is partial. The host takes packets
+    // longer than the MTU only from such a device.
+    virtual bool receives_gso() const { return false; }
 
     // A device that holds packets back (the fault injector's --delay) says
     // when it next has work, and the event loop calls on_deadline() then, so

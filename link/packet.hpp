@@ -52,6 +52,8 @@ public:
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes frame) override;
     void flush() override;
+    // A veth with its offloads on hands over the peer's GSO super-packets.
+    bool receives_gso() const override { return true; }
 
     const MacAddr& mac() const { return mac_; }
     int ifindex() const { return ifindex_; }

@@ -51,6 +51,7 @@ public:
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
     void flush() override;
+    bool receives_gso() const override { return true; }  // lo's 64 KiB, GRO
     // Any thread: from now on only TCP segments to these ports come in.
     void accept_ports(std::span<const std::uint16_t> ports) override;
 
