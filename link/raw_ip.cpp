@@ -122,6 +122,10 @@ std::optional<Received> RawIpDevice::receive(base::MutBytes buf) {
 }
 
 bool RawIpDevice::refill() {
+    // What this batch's segments made us send (their ACKs) leaves before
+    // the next batch is read: a sender on lo waits for them, and a whole
+    // wake-up of 64 KiB segments would hold back its window.
+    flush();
     got_n_ = got_i_ = 0;
     mmsghdr msgs[kRxBatch]{};
     iovec iov[kRxBatch];
