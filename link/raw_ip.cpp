@@ -111,17 +111,19 @@ std::optional<Received> RawIpDevice::receive(base::MutBytes buf) {
         icmp_next_ = !icmp_next_;
         if (icmp_first)
             if (auto r = receive_from(icmp_fd_, buf)) return r;
-        if (!refill()) return icmp_first ? std::nullopt : receive_from(icmp_fd_, buf);
+        if (!refill(buf)) return icmp_first ? std::nullopt : receive_from(icmp_fd_, buf);
+        ++got_i_;
+        return got_[0];  // the first of a batch is read straight into buf
     }
     Received r = got_[got_i_];
-    const std::uint8_t* slot = rx_slots_.data() + got_i_ * kRxSlot;
+    const std::uint8_t* slot = rx_slots_.data() + (got_i_ - 1) * kRxSlot;
     r.length = std::min(r.length, buf.size());
     std::memcpy(buf.data(), slot, r.length);
     ++got_i_;
     return r;
 }
 
-bool RawIpDevice::refill() {
+bool RawIpDevice::refill(base::MutBytes first) {
     // What this batch's segments made us send (their ACKs) leaves before
     // the next batch is read: a sender on lo waits for them, and a whole
     // wake-up of 64 KiB segments would hold back its window.
@@ -131,7 +133,8 @@ bool RawIpDevice::refill() {
     iovec iov[kRxBatch];
     alignas(cmsghdr) char control[kRxBatch][CMSG_SPACE(sizeof(in_pktinfo))];
     for (std::size_t i = 0; i < kRxBatch; ++i) {
-        iov[i] = {rx_slots_.data() + i * kRxSlot, kRxSlot};
+        iov[i] = i == 0 ? iovec{first.data(), first.size()}
+                        : iovec{rx_slots_.data() + (i - 1) * kRxSlot, kRxSlot};
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
         msgs[i].msg_hdr.msg_control = control[i];
@@ -150,7 +153,7 @@ bool RawIpDevice::refill() {
     for (int i = 0; i < n; ++i) {
         Received& r = got_[static_cast<std::size_t>(i)];
         r = {};
-        r.length = std::min<std::size_t>(msgs[i].msg_len, kRxSlot);
+        r.length = std::min<std::size_t>(msgs[i].msg_len, iov[i].iov_len);
         msghdr& m = msgs[i].msg_hdr;
         for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
             if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;

@@ -62,7 +62,9 @@ private:
     explicit RawIpDevice(int tx) : tx_fd_(tx) {}
     bool is_loopback(int ifindex);
     std::optional<Received> receive_from(int fd, base::MutBytes buf);
-    bool refill();  // one recvmmsg on the TCP socket; true if it got any
+    // One recvmmsg on the TCP socket, the first packet into `first`, the
+    // rest into rx_slots_; true if it got any.
+    bool refill(base::MutBytes first);
     int send_now(base::Bytes packet, std::uint32_t dst);
 
     int tx_fd_ = -1;
@@ -71,7 +73,7 @@ private:
     int epoll_fd_ = -1;   // both, for the event loop
     bool icmp_next_ = false;  // take turns, so neither starves the other
     std::unordered_map<int, bool> loopback_;  // ifindex -> IFF_LOOPBACK, cached
-    std::vector<std::uint8_t> rx_slots_ = std::vector<std::uint8_t>(kRxBatch * kRxSlot);
+    std::vector<std::uint8_t> rx_slots_ = std::vector<std::uint8_t>((kRxBatch - 1) * kRxSlot);
     std::array<Received, kRxBatch> got_{};
     std::size_t got_n_ = 0, got_i_ = 0;  // received by the last recvmmsg, handed over
     TxBatch tx_;
