@@ -181,7 +181,11 @@ std::optional<PacketFrame> recv_packet_frame(int fd, base::MutBytes buf) {
 
 std::optional<Received> PacketDevice::receive(base::MutBytes buf) {
     while (walker_) {
+        const auto released = walker_->blocks_released();
         const auto f = walker_->next();
+        // A block walked: what its frames made us send (ACKs) leaves now,
+        // not after a whole wake-up of 64 KiB super-packets.
+        if (walker_->blocks_released() != released) flush();
         if (!f) return std::nullopt;
         if (f->pkttype == PACKET_OUTGOING) continue;  // ours, as below
         Received r;

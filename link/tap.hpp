@@ -7,8 +7,8 @@
 //
 // With IFF_VNET_HDR and the offloads TUN_F_CSUM | TUN_F_TSO4 (link/vnet)
 // the kernel hands over TCP super-packets of up to 64 KiB with a partial
-// checksum; they come up checksum_trusted and longer than the MTU
-// (receives_gso()). What we write carries an all-zero header: whole frames.
+// checksum; the device completes it (as a NIC would), and they come up
+// longer than the MTU (receives_gso()). What we write carries an all-zero header: whole frames.
 //
 // The TAP is not persistent: it disappears when its file descriptor closes,
 // so it goes away on exit, on Ctrl-C and even on a crash.

@@ -34,4 +34,10 @@ struct VnetHdr {
 std::optional<VnetHdr> parse_vnet(base::Bytes hdr, std::size_t frame_len);
 void write_vnet(const VnetHdr& h, base::MutBytes out);  // kVnetHdrLen bytes
 
+// NEEDS_CSUM: what the NIC would have done. The field at csum_start +
+// csum_offset holds the pseudo-header's sum; the RFC 1071 sum from
+// csum_start to the end goes in its place, so the frame is whole again (in
+// a pcap, in the trace) before anything reads it. `h` passed parse_vnet().
+void complete_checksum(const VnetHdr& h, base::MutBytes frame);
+
 }  // namespace l2
