@@ -2,6 +2,7 @@
 
 #include <linux/if_packet.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -45,69 +46,80 @@ TxBatch::Flushed TxBatch::flush(const SendMany& send) {
     return f;
 }
 
-namespace {
+RxBatch::RxBatch() : slots_((kMaxFrames - 1) * kSlot), got_(kMaxFrames) {}
 
-template <typename T>
-T load(const std::uint8_t* p) {
-    T v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
-std::uint32_t block_status(std::uint8_t* block) {
-    auto* d = reinterpret_cast<tpacket_block_desc*>(block);
-    // The kernel fills the block, then sets its status: read it first.
-    return __atomic_load_n(&d->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
-}
-
-}  // namespace
-
-void RingWalker::release() {
-    auto* d = reinterpret_cast<tpacket_block_desc*>(block());
-    __atomic_store_n(&d->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-    ++released_;
-    open_ = false;
-    current_ = (current_ + 1) % count_;
-}
-
-std::optional<RingFrame> RingWalker::next() {
+std::optional<RxBatch::Frame> RxBatch::next(base::MutBytes buf, const RecvMany& recv) {
     for (;;) {
-        if (open_ && left_ == 0) release();
-        if (!open_) {
-            if ((block_status(block()) & TP_STATUS_USER) == 0) return std::nullopt;
-            const auto* d = reinterpret_cast<const tpacket_block_desc*>(block());
-            left_ = d->hdr.bh1.num_pkts;
-            offset_ = d->hdr.bh1.offset_to_first_pkt;
-            open_ = true;
-            continue;
+        if (got_i_ == got_n_) {
+            if (short_) {  // the socket was empty when the last batch was read
+                short_ = false;
+                last_error_ = EAGAIN;
+                return std::nullopt;
+            }
+            if (!refill(buf, recv)) return std::nullopt;
         }
-        const std::uint8_t* b = block();
-        constexpr std::size_t kHdr = TPACKET_ALIGN(sizeof(tpacket3_hdr));
-        if (offset_ < sizeof(tpacket_block_desc) || offset_ + kHdr + sizeof(sockaddr_ll) > block_size_) {
-            ++malformed_;
-            left_ = 0;
-            continue;
-        }
-        const auto h = load<tpacket3_hdr>(b + offset_);
-        if (h.tp_mac > block_size_ - offset_ || h.tp_snaplen > block_size_ - offset_ - h.tp_mac) {
-            ++malformed_;
-            left_ = 0;
-            continue;
-        }
-        RingFrame f;
-        f.bytes = base::Bytes(b + offset_ + h.tp_mac, h.tp_snaplen);
-        f.wire_len = h.tp_len;
-        f.status = h.tp_status;
-        f.pkttype = load<sockaddr_ll>(b + offset_ + kHdr).sll_pkttype;
-        --left_;
-        // The last frame's next offset is 0; a non-last one must move on.
-        if (left_ > 0 && h.tp_next_offset == 0) {
-            ++malformed_;
-            left_ = 0;
-        }
-        offset_ += h.tp_next_offset;
+        const std::size_t i = got_i_++;
+        const Got& g = got_[i];
+        if (g.skip) continue;
+        Frame f{std::min(g.length, buf.size()), g.checksum_not_ready};
+        if (i > 0) std::memcpy(buf.data(), slots_.data() + (i - 1) * kSlot, f.length);
         return f;
     }
+}
+
+bool RxBatch::refill(base::MutBytes first, const RecvMany& recv) {
+    got_n_ = got_i_ = 0;
+    mmsghdr msgs[kMaxFrames]{};
+    iovec iov[kMaxFrames];
+    sockaddr_ll from[kMaxFrames];
+    alignas(cmsghdr) char control[kMaxFrames][CMSG_SPACE(sizeof(tpacket_auxdata))];
+    for (std::size_t i = 0; i < kMaxFrames; ++i) {
+        iov[i] = i == 0 ? iovec{first.data(), first.size()}
+                        : iovec{slots_.data() + (i - 1) * kSlot, kSlot};
+        from[i] = {};
+        msghdr& m = msgs[i].msg_hdr;
+        m.msg_name = &from[i];
+        m.msg_namelen = sizeof from[i];
+        m.msg_iov = &iov[i];
+        m.msg_iovlen = 1;
+        m.msg_control = control[i];
+        m.msg_controllen = sizeof control[i];
+    }
+    int n;
+    do {
+        n = recv(msgs, kMaxFrames);
+    } while (n == -EINTR);
+    if (n <= 0) {
+        last_error_ = n < 0 ? -n : EAGAIN;
+        return false;
+    }
+    n = std::min(n, static_cast<int>(kMaxFrames));
+    ++batches_;
+    short_ = static_cast<std::size_t>(n) < kMaxFrames;
+    for (int i = 0; i < n; ++i) {
+        Got& g = got_[static_cast<std::size_t>(i)];
+        msghdr& m = msgs[i].msg_hdr;
+        g = {};
+        g.length = std::min<std::size_t>(msgs[i].msg_len, iov[i].iov_len);
+        // packet(7): an ETH_P_ALL socket also sees what this host sends on
+        // the interface, ours included (where PACKET_IGNORE_OUTGOING is not
+        // there). Those are not for us.
+        g.skip = from[i].sll_pkttype == PACKET_OUTGOING;
+        if (m.msg_flags & MSG_TRUNC) {  // longer than any IPv4 packet: not whole
+            ++truncated_;
+            g.skip = true;
+        }
+        for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+            tpacket_auxdata aux;
+            std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+            // With checksum offload the kernel hands the frame over before
+            // the transport checksum exists (what tcpdump does too).
+            g.checksum_not_ready = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+        }
+    }
+    got_n_ = static_cast<std::size_t>(n);
+    return true;
 }
 
 }  // namespace l2

@@ -1,9 +1,11 @@
 // The pure parts of moving packets in batches: what the devices queue
-// between two flushes, and the walk over a TPACKET_V3 receive ring
-// (packet(7), the kernel's Documentation/networking/packet_mmap.rst). Both
-// work on memory only; the devices (link/packet, link/raw_ip) make the
-// system calls, so the tests drive these with a fake sender and a fake ring.
+// between two flushes, and the frames one recvmmsg(2) read from an
+// AF_PACKET socket (packet(7)). The system calls come in as functions
+// (link/packet, link/raw_ip pass sendmmsg and recvmmsg), so the tests drive
+// these with a fake sender and a fake receiver.
 #pragma once
+#include <sys/socket.h>  // mmsghdr
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -56,44 +58,55 @@ private:
     std::vector<Item> items_;
 };
 
-// One frame found in a TPACKET_V3 block.
-struct RingFrame {
-    base::Bytes bytes;            // from the MAC header, tp_snaplen long
-    std::uint32_t wire_len = 0;   // tp_len: longer than bytes if cut
-    std::uint32_t status = 0;     // tp_status (TP_STATUS_CSUMNOTREADY...)
-    std::uint8_t pkttype = 0;     // sockaddr_ll.sll_pkttype (PACKET_OUTGOING...)
-};
-
-// A walk over the blocks of a TPACKET_V3 receive ring laid out at `base`:
-// `count` blocks of `block_size` bytes. A block is ours once the kernel sets
-// TP_STATUS_USER in its descriptor; we hand it back (TP_STATUS_KERNEL) when
-// every frame in it has been taken, on the next call of next(), so a frame's
-// bytes stay valid until then. Blocks come round in order.
-class RingWalker {
+// Frames read from an AF_PACKET socket by recvmmsg(2), up to 64 a call:
+// the first straight into the caller's buffer, the rest into slots of our
+// own, handed over one by one. Each message asks for its sockaddr_ll (the
+// packet type) and PACKET_AUXDATA (TP_STATUS_CSUMNOTREADY).
+class RxBatch {
 public:
-    RingWalker(std::uint8_t* base, std::size_t block_size, std::size_t count)
-        : base_(base), block_size_(block_size), count_(count) {}
+    static constexpr std::size_t kMaxFrames = 64;
+    // An IPv4 packet of 64 KiB (a GSO super-packet) and its Ethernet header.
+    static constexpr std::size_t kSlot = 65536 + 256;
 
-    // The next frame, or nullopt when the current block is still the
-    // kernel's. A frame whose offsets leave the block is not handed over:
-    // the rest of that block is skipped and counted in malformed().
-    std::optional<RingFrame> next();
-    std::uint64_t malformed() const { return malformed_; }
-    std::uint64_t blocks_released() const { return released_; }
+    // recvmmsg(fd, msgs, n, MSG_DONTWAIT): how many it filled, or -errno.
+    using RecvMany = std::function<int(mmsghdr* msgs, unsigned n)>;
+
+    struct Frame {
+        std::size_t length = 0;           // bytes in the caller's buffer
+        bool checksum_not_ready = false;  // TP_STATUS_CSUMNOTREADY
+    };
+
+    RxBatch();
+
+    // The next frame into `buf`: from the last batch, or from a new one read
+    // by `recv` when the last is used up. Frames we sent (PACKET_OUTGOING)
+    // are skipped; a frame longer than its slot (MSG_TRUNC) is dropped and
+    // counted. nullopt when nothing is waiting, errno-style reason in
+    // last_error() (EAGAIN). A batch shorter than kMaxFrames emptied the
+    // socket, so once it is handed over next() says nullopt without another
+    // call: the loop's epoll is level-triggered and wakes us for what comes
+    // later, so one wake-up of up to 64 frames is one recvmmsg.
+    std::optional<Frame> next(base::MutBytes buf, const RecvMany& recv);
+
+    std::uint64_t truncated() const { return truncated_; }
+    std::uint64_t batches() const { return batches_; }
+    int last_error() const { return last_error_; }
 
 private:
-    std::uint8_t* block() const { return base_ + current_ * block_size_; }
-    void release();
+    bool refill(base::MutBytes first, const RecvMany& recv);
 
-    std::uint8_t* base_;
-    std::size_t block_size_;
-    std::size_t count_;
-    std::size_t current_ = 0;
-    bool open_ = false;           // walking the current block
-    std::uint32_t left_ = 0;      // its frames not yet taken
-    std::size_t offset_ = 0;      // of the next one, from the block's start
-    std::uint64_t malformed_ = 0;
-    std::uint64_t released_ = 0;
+    struct Got {
+        std::size_t length = 0;
+        bool checksum_not_ready = false;
+        bool skip = false;  // ours, or cut short
+    };
+    std::vector<std::uint8_t> slots_;  // kMaxFrames - 1 of kSlot bytes
+    std::vector<Got> got_;
+    std::size_t got_n_ = 0, got_i_ = 0;
+    bool short_ = false;  // the last batch emptied the socket
+    std::uint64_t truncated_ = 0;
+    std::uint64_t batches_ = 0;
+    int last_error_ = 0;
 };
 
 }  // namespace l2

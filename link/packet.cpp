@@ -6,7 +6,6 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,14 +18,9 @@ namespace l2 {
 
 namespace {
 
+// Room for a burst while the loop is busy: about 2,700 frames of 1514
+// bytes, or 64 GSO super-packets of 64 KiB from a veth with offloads on.
 constexpr int kSocketBuffer = 4 << 20;
-// The receive ring: 16 blocks of 256 KiB (4 MiB, as the socket buffer was).
-// A block must hold the largest frame the kernel hands over (a GSO
-// super-packet of 64 KiB on a veth with offloads on); a block not yet full
-// is handed to us after 1 ms, so a lone frame waits no longer than that.
-constexpr unsigned kBlockSize = 1u << 18;
-constexpr unsigned kBlockCount = 16;
-constexpr unsigned kRetireMs = 1;
 
 [[noreturn]] void fail(const std::string& what, int err) {
     if (err == EPERM || err == EACCES)
@@ -74,7 +68,6 @@ std::unique_ptr<PacketDevice> PacketDevice::open(const std::string& ifname,
     dev->fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (dev->fd_ < 0) fail("socket(AF_PACKET)", errno);
     const int fd = dev->fd_;
-    dev->setup_ring();  // before bind(): no frame arrives before the ring exists
     dev->mac_ = mac ? *mac : interface_mac(fd, ifname);
     dev->mtu_ = interface_mtu(fd, ifname);
 
@@ -121,35 +114,7 @@ std::unique_ptr<PacketDevice> PacketDevice::open(const std::string& ifname,
 
 PacketDevice::~PacketDevice() {
     flush();
-    if (ring_) munmap(ring_, ring_bytes_);
     if (fd_ >= 0) ::close(fd_);
-}
-
-void PacketDevice::setup_ring() {
-    const int version = TPACKET_V3;
-    tpacket_req3 req{};
-    req.tp_block_size = kBlockSize;
-    req.tp_block_nr = kBlockCount;
-    req.tp_frame_size = 2048;  // V3 packs frames; this only sizes the request
-    req.tp_frame_nr = kBlockSize / req.tp_frame_size * kBlockCount;
-    req.tp_retire_blk_tov = kRetireMs;
-    const char* step = "PACKET_VERSION";
-    if (setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof version) == 0) {
-        step = "PACKET_RX_RING";
-        if (setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) == 0) {
-            step = "mmap";
-            const std::size_t bytes = std::size_t{kBlockSize} * kBlockCount;
-            void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
-            if (p != MAP_FAILED) {
-                ring_ = static_cast<std::uint8_t*>(p);
-                ring_bytes_ = bytes;
-                walker_.emplace(ring_, kBlockSize, kBlockCount);
-                return;
-            }
-        }
-    }
-    LOG(link, warning) << "packet: no TPACKET_V3 receive ring on " << name_ << " (" << step
-                       << ": " << std::strerror(errno) << "); one recvmsg() per frame instead";
 }
 
 std::optional<PacketFrame> recv_packet_frame(int fd, base::MutBytes buf) {
@@ -180,19 +145,28 @@ std::optional<PacketFrame> recv_packet_frame(int fd, base::MutBytes buf) {
 }
 
 std::optional<Received> PacketDevice::receive(base::MutBytes buf) {
-    while (walker_) {
-        const auto released = walker_->blocks_released();
-        const auto f = walker_->next();
-        // A block walked: what its frames made us send (ACKs) leaves now,
-        // not after a whole wake-up of 64 KiB super-packets.
-        if (walker_->blocks_released() != released) flush();
-        if (!f) return std::nullopt;
-        if (f->pkttype == PACKET_OUTGOING) continue;  // ours, as below
-        Received r;
-        r.length = std::min(f->bytes.size(), buf.size());
-        std::memcpy(buf.data(), f->bytes.data(), r.length);
-        r.checksum_trusted = (f->status & TP_STATUS_CSUMNOTREADY) != 0;
-        return r;
+    if (!one_by_one_) {
+        const auto f = rx_.next(buf, [this](mmsghdr* msgs, unsigned n) {
+            // What the last batch made us send (its ACKs) leaves before the
+            // next is read, not after a whole wake-up of 64 KiB frames.
+            flush();
+            const int r = recvmmsg(fd_, msgs, n, MSG_DONTWAIT, nullptr);
+            return r < 0 ? -errno : r;
+        });
+        if (rx_.truncated() != truncated_) {
+            truncated_ = rx_.truncated();
+            LOG(link, debug) << "packet: a frame longer than " << RxBatch::kSlot << " bytes on "
+                             << name_ << " dropped (" << truncated_ << " in all)";
+        }
+        if (f) return Received{f->length, f->checksum_not_ready};  // unverifiable: not ours to check
+        const int err = rx_.last_error();
+        if (err == EAGAIN || err == EWOULDBLOCK) return std::nullopt;
+        if (err != ENOSYS) {
+            LOG(link, warning) << "packet: recvmmsg on " << name_ << ": " << std::strerror(err);
+            return std::nullopt;
+        }
+        LOG(link, warning) << "packet: no recvmmsg() on " << name_ << "; one recvmsg() per frame instead";
+        one_by_one_ = true;
     }
     for (;;) {
         const auto f = recv_packet_frame(fd_, buf);

@@ -9,11 +9,12 @@
 // checksum_trusted, so TCP/UDP skip the check for those frames only. Frames
 // we sent ourselves (PACKET_OUTGOING) are skipped.
 //
-// Frames come in through a TPACKET_V3 ring mapped from the socket (blocks
-// the kernel fills and we hand back, link/batch's RingWalker): no system
-// call per frame. Frames go out batched: send() queues them, flush() hands
-// them over in one sendmmsg(2). If the ring cannot be set up the device says
-// so in one line and reads one recvmsg(2) per frame.
+// Frames come in batched: one recvmmsg(2) reads up to 64 (link/batch's
+// RxBatch), so a wake-up of the loop is one call, and a lone frame is
+// handed over as soon as it arrives (poll wakes us per frame). Frames go
+// out batched: send() queues them, flush() hands them over in one
+// sendmmsg(2). Where recvmmsg is missing (ENOSYS) the device says so in one
+// line and reads one recvmsg(2) per frame.
 #pragma once
 #include <memory>
 #include <optional>
@@ -57,17 +58,15 @@ public:
 
     const MacAddr& mac() const { return mac_; }
     int ifindex() const { return ifindex_; }
-    bool has_ring() const { return walker_.has_value(); }
 
 private:
     PacketDevice() = default;
-    void setup_ring();
     int send_now(base::Bytes frame);
 
     int fd_ = -1;
-    std::uint8_t* ring_ = nullptr;
-    std::size_t ring_bytes_ = 0;
-    std::optional<RingWalker> walker_;
+    RxBatch rx_;
+    bool one_by_one_ = false;  // recvmsg per frame: no recvmmsg
+    std::uint64_t truncated_ = 0;  // last logged
     TxBatch tx_;
     std::uint64_t tx_dropped_ = 0;
     int ifindex_ = 0;

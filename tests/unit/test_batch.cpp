@@ -1,10 +1,11 @@
 // Batching (link/batch): the transmit batch against a fake sendmmsg that
-// takes part of a batch, fails, or has no room; the TPACKET_V3 ring walk
-// over a fake ring laid out in memory as the kernel lays it out, including
-// blocks whose offsets lie.
+// takes part of a batch, fails, or has no room; the receive batch against a
+// fake recvmmsg that fills messages as the kernel does for an AF_PACKET
+// socket (sockaddr_ll, PACKET_AUXDATA, MSG_TRUNC).
 #include <doctest/doctest.h>
 #include <linux/if_packet.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -89,101 +90,134 @@ TEST_CASE("TxBatch: a refused frame is dropped alone; no room drops the rest") {
 
 namespace {
 
-constexpr std::size_t kBlock = 4096;
-constexpr std::size_t kHdr = TPACKET_ALIGN(sizeof(tpacket3_hdr));
+// What recvmmsg(2) on an AF_PACKET socket writes into one message: the
+// frame's bytes, its length, the sockaddr_ll and the PACKET_AUXDATA cmsg.
+struct FakeFrame {
+    std::vector<std::uint8_t> bytes;
+    std::uint8_t pkttype = PACKET_HOST;
+    std::uint32_t status = 0;     // tpacket_auxdata.tp_status
+    std::size_t wire_len = 0;     // longer than the slot: MSG_TRUNC
+};
 
-// A block as the kernel fills it: the descriptor, then frames of
-// tpacket3_hdr + sockaddr_ll + (at tp_mac) the frame's bytes.
-struct FakeRing {
-    std::vector<std::uint8_t> mem;
-    explicit FakeRing(std::size_t blocks) : mem(kBlock * blocks, 0) {}
+void deliver(mmsghdr& mm, const FakeFrame& f) {
+    msghdr& m = mm.msg_hdr;
+    const std::size_t n = std::min(f.bytes.size(), m.msg_iov[0].iov_len);
+    std::memcpy(m.msg_iov[0].iov_base, f.bytes.data(), n);
+    mm.msg_len = static_cast<unsigned>(n);
+    m.msg_flags = f.wire_len > m.msg_iov[0].iov_len ? MSG_TRUNC : 0;
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_pkttype = f.pkttype;
+    REQUIRE(m.msg_namelen >= sizeof sll);
+    std::memcpy(m.msg_name, &sll, sizeof sll);
+    REQUIRE(m.msg_controllen >= CMSG_SPACE(sizeof(tpacket_auxdata)));
+    m.msg_controllen = CMSG_SPACE(sizeof(tpacket_auxdata));
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_PACKET;
+    c->cmsg_type = PACKET_AUXDATA;
+    c->cmsg_len = CMSG_LEN(sizeof(tpacket_auxdata));
+    tpacket_auxdata aux{};
+    aux.tp_status = f.status;
+    aux.tp_len = static_cast<std::uint32_t>(std::max(f.wire_len, f.bytes.size()));
+    std::memcpy(CMSG_DATA(c), &aux, sizeof aux);
+}
 
-    tpacket_block_desc* desc(std::size_t b) {
-        return reinterpret_cast<tpacket_block_desc*>(mem.data() + b * kBlock);
-    }
-    void fill(std::size_t b, const std::vector<std::vector<std::uint8_t>>& frames,
-              std::uint8_t pkttype = PACKET_HOST, std::uint32_t status = 0) {
-        std::uint8_t* base = mem.data() + b * kBlock;
-        std::size_t off = TPACKET_ALIGN(sizeof(tpacket_block_desc));
-        desc(b)->hdr.bh1.offset_to_first_pkt = static_cast<std::uint32_t>(off);
-        desc(b)->hdr.bh1.num_pkts = static_cast<std::uint32_t>(frames.size());
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            tpacket3_hdr h{};
-            h.tp_mac = static_cast<std::uint16_t>(kHdr + TPACKET_ALIGN(sizeof(sockaddr_ll)));
-            h.tp_snaplen = h.tp_len = static_cast<std::uint32_t>(frames[i].size());
-            h.tp_status = status;
-            const std::size_t len = TPACKET_ALIGN(h.tp_mac + frames[i].size());
-            h.tp_next_offset = i + 1 < frames.size() ? static_cast<std::uint32_t>(len) : 0;
-            std::memcpy(base + off, &h, sizeof h);
-            sockaddr_ll sll{};
-            sll.sll_pkttype = pkttype;
-            std::memcpy(base + off + kHdr, &sll, sizeof sll);
-            std::memcpy(base + off + h.tp_mac, frames[i].data(), frames[i].size());
-            off += len;
-        }
-        desc(b)->hdr.bh1.block_status = TP_STATUS_USER;
+// A socket's queue: each call takes up to n frames, as recvmmsg does.
+struct FakeSocket {
+    std::vector<FakeFrame> queue;
+    std::vector<unsigned> calls;  // the n of each call
+    int err = EAGAIN;             // what an empty queue answers
+
+    l2::RxBatch::RecvMany recv() {
+        return [this](mmsghdr* msgs, unsigned n) {
+            calls.push_back(n);
+            if (queue.empty()) return -err;
+            const std::size_t take = std::min<std::size_t>(n, queue.size());
+            for (std::size_t i = 0; i < take; ++i) deliver(msgs[i], queue[i]);
+            queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(take));
+            return static_cast<int>(take);
+        };
     }
 };
 
 }  // namespace
 
-TEST_CASE("RingWalker: frames in order across blocks; a block goes back once walked") {
-    FakeRing ring(3);
-    ring.fill(0, {frame(1, 60), frame(2, 1514)}, PACKET_HOST, TP_STATUS_CSUMNOTREADY);
-    ring.fill(1, {frame(3, 42)});
-    l2::RingWalker w(ring.mem.data(), kBlock, 3);
-    auto f = w.next();
+TEST_CASE("RxBatch: a lone frame comes at once, and a short batch ends the wake-up") {
+    FakeSocket sock;
+    l2::RxBatch rx;
+    std::vector<std::uint8_t> buf(l2::RxBatch::kSlot);
+    CHECK_FALSE(rx.next(buf, sock.recv()));  // nothing waiting
+    CHECK(rx.last_error() == EAGAIN);
+    CHECK(sock.calls.size() == 1);
+
+    sock.queue.push_back({frame(7, 60), PACKET_HOST, TP_STATUS_CSUMNOTREADY});
+    auto f = rx.next(buf, sock.recv());
     REQUIRE(f);
-    CHECK(std::vector<std::uint8_t>(f->bytes.begin(), f->bytes.end()) == frame(1, 60));
-    CHECK((f->status & TP_STATUS_CSUMNOTREADY) != 0);
-    CHECK(f->pkttype == PACKET_HOST);
-    f = w.next();
+    CHECK(f->length == 60);
+    CHECK(f->checksum_not_ready);
+    CHECK(buf[0] == 7);
+    // The batch was short, so the socket was empty: no second call.
+    CHECK_FALSE(rx.next(buf, sock.recv()));
+    CHECK(sock.calls.size() == 2);
+    CHECK(sock.calls.back() == l2::RxBatch::kMaxFrames);
+    // The next wake-up reads again.
+    sock.queue.push_back({frame(8, 42)});
+    f = rx.next(buf, sock.recv());
     REQUIRE(f);
-    CHECK(f->bytes.size() == 1514);
-    CHECK(f->bytes[1513] == 2);
-    CHECK(ring.desc(0)->hdr.bh1.block_status == TP_STATUS_USER);  // its bytes are still in use
-    f = w.next();
-    REQUIRE(f);
-    CHECK(f->bytes[0] == 3);
-    CHECK(ring.desc(0)->hdr.bh1.block_status == TP_STATUS_KERNEL);
-    CHECK_FALSE(w.next());  // block 2 is the kernel's
-    CHECK(ring.desc(1)->hdr.bh1.block_status == TP_STATUS_KERNEL);
-    CHECK(w.blocks_released() == 2);
-    // The kernel fills block 2, then block 0 again: the walk comes round.
-    ring.fill(2, {frame(4, 60)});
-    ring.fill(0, {frame(5, 60)});
-    CHECK(w.next()->bytes[0] == 4);
-    CHECK(w.next()->bytes[0] == 5);
-    CHECK_FALSE(w.next());
-    CHECK(w.malformed() == 0);
+    CHECK_FALSE(f->checksum_not_ready);
+    CHECK(buf[41] == 8);
+    CHECK(sock.calls.size() == 3);
 }
 
-TEST_CASE("RingWalker: an empty block is handed back; frames we sent are marked") {
-    FakeRing ring(2);
-    ring.fill(0, {});
-    ring.fill(1, {frame(7, 60)}, PACKET_OUTGOING);
-    l2::RingWalker w(ring.mem.data(), kBlock, 2);
-    auto f = w.next();
-    REQUIRE(f);
-    CHECK(f->pkttype == PACKET_OUTGOING);
-    CHECK(ring.desc(0)->hdr.bh1.block_status == TP_STATUS_KERNEL);
-}
-
-TEST_CASE("RingWalker: offsets that leave the block are counted, never read") {
-    FakeRing ring(2);
-    ring.fill(0, {frame(1, 60), frame(2, 60)});
-    ring.fill(1, {frame(3, 60)});
-    auto* h = reinterpret_cast<tpacket3_hdr*>(ring.mem.data() + ring.desc(0)->hdr.bh1.offset_to_first_pkt);
-    SUBCASE("snaplen past the end") { h->tp_snaplen = kBlock; }
-    SUBCASE("first frame past the end") { ring.desc(0)->hdr.bh1.offset_to_first_pkt = kBlock - 8; }
-    SUBCASE("more frames than the chain holds") {
-        h->tp_next_offset = 0;  // a non-last frame that does not move on
+TEST_CASE("RxBatch: 64 frames a call, in order, each with its own bytes") {
+    FakeSocket sock;
+    constexpr std::size_t kN = l2::RxBatch::kMaxFrames + 6;
+    for (std::size_t i = 0; i < kN; ++i)
+        sock.queue.push_back({frame(static_cast<std::uint8_t>(i), 60 + i)});
+    l2::RxBatch rx;
+    std::vector<std::uint8_t> buf(l2::RxBatch::kSlot);
+    for (std::size_t i = 0; i < kN; ++i) {
+        const auto f = rx.next(buf, sock.recv());
+        REQUIRE(f);
+        CHECK(f->length == 60 + i);
+        CHECK(buf[0] == static_cast<std::uint8_t>(i));
+        CHECK(buf[f->length - 1] == static_cast<std::uint8_t>(i));
     }
-    l2::RingWalker w(ring.mem.data(), kBlock, 2);
-    std::vector<std::uint8_t> tags;
-    while (auto f = w.next()) tags.push_back(f->bytes[0]);
-    CHECK(w.malformed() == 1);
-    CHECK(tags.back() == 3);  // the next block is walked as usual
-    CHECK(tags.size() <= 2);
-    CHECK(ring.desc(0)->hdr.bh1.block_status == TP_STATUS_KERNEL);
+    CHECK(sock.calls.size() == 2);  // a full batch of 64, then the 6 left
+    CHECK(rx.batches() == 2);
+    CHECK_FALSE(rx.next(buf, sock.recv()));
+    CHECK(sock.calls.size() == 2);
+}
+
+TEST_CASE("RxBatch: frames we sent are skipped, cut frames dropped and counted") {
+    FakeSocket sock;
+    sock.queue.push_back({frame(1, 60), PACKET_OUTGOING});
+    sock.queue.push_back({frame(2, 100), PACKET_HOST, 0, l2::RxBatch::kSlot + 1});
+    sock.queue.push_back({frame(3, 60)});
+    l2::RxBatch rx;
+    std::vector<std::uint8_t> buf(l2::RxBatch::kSlot);
+    const auto f = rx.next(buf, sock.recv());
+    REQUIRE(f);
+    CHECK(buf[0] == 3);
+    CHECK(rx.truncated() == 1);
+    CHECK_FALSE(rx.next(buf, sock.recv()));
+}
+
+TEST_CASE("RxBatch: EINTR is retried; another error is reported, not a frame") {
+    FakeSocket sock;
+    l2::RxBatch rx;
+    std::vector<std::uint8_t> buf(l2::RxBatch::kSlot);
+    int calls = 0;
+    auto f = rx.next(buf, [&](mmsghdr* msgs, unsigned) {
+        if (++calls == 1) return -EINTR;
+        deliver(msgs[0], {frame(5, 60)});
+        return 1;
+    });
+    REQUIRE(f);
+    CHECK(calls == 2);
+    CHECK(buf[0] == 5);
+    CHECK_FALSE(rx.next(buf, sock.recv()));  // the short batch's end
+    sock.err = ENOSYS;
+    CHECK_FALSE(rx.next(buf, sock.recv()));
+    CHECK(rx.last_error() == ENOSYS);
 }
