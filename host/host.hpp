@@ -70,6 +70,9 @@ struct InterfaceConfig {
     ip::InterfaceAddress addr;     // ours on this link; raw mode: 0/0 (the kernel's)
     l2::MacAddr mac;               // Ethernet only
     bool loopback = false;         // 127.0.0.1/8
+    // The device hands over the kernel's GSO super-packets (TSO/GRO):
+    // packets longer than `mtu` are taken from it, from no other.
+    bool gso = false;
 };
 
 // RFC 1812 5: what became of one datagram the host, as a router, was asked

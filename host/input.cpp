@@ -14,6 +14,13 @@ namespace host {
 void Host::on_frame(int ifindex, base::Bytes frame, bool trusted, Time now) {
     now_ = now;
     Interface& nif = *ifaces_[static_cast<std::size_t>(ifindex)];
+    // RFC 894: a frame carries at most the link's MTU of data; a longer one
+    // is not what the link delivered, unless the device passes the kernel's
+    // super-packets (its GSO: one TCP segment to be cut, or merged by GRO).
+    if (frame.size() > nif.cfg.mtu && !nif.cfg.gso) {
+        ++counters_.malformed[static_cast<std::size_t>(base::ParseError::BadLength)];
+        return;
+    }
     if (!nif.ethernet()) {
         on_ipv4(nif, frame, trusted, false, now);
         return;

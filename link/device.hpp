@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -53,6 +54,22 @@ public:
     // Sends one packet/frame. Returns 0, or the errno value (ENETUNREACH,
     // EHOSTUNREACH, ENOBUFS...); a failed send is a lost packet to TCP.
     virtual int send(base::Bytes packet) = 0;
+    // A device that batches (AF_PACKET, raw sockets) may keep what send()
+    // took until flush(): the event loop calls it once at the end of every
+    // wake-up, so the frames of one wake-up leave in one system call. A
+    // packet that then fails is lost to TCP like any other; the device
+    // counts and logs it. Unbatched devices send at once and have nothing
+    // to do here; wrappers forward it to the device they wrap.
+    virtual void flush() {}
+    // Raw mode: the TCP ports the stack holds, each time the set changes
+    // (from any thread), so a device that can filter in the kernel lets in
+    // only segments to them. Other devices ignore it; wrappers forward it.
+    virtual void accept_ports(std::span<const std::uint16_t> /*ports*/) {}
+    // True when receive() may hand over IPv4 packets longer than the MTU:
+    // the kernel's GSO super-packets (a TAP with TUN_F_TSO4, a veth with
+    // offloads on), whose checksum is partial. The host takes packets
+    // longer than the MTU only from such a device.
+    virtual bool receives_gso() const { return false; }
 
     // A device that holds packets back (the fault injector's --delay) says
     // when it next has work, and the event loop calls on_deadline() then, so

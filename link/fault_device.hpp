@@ -42,6 +42,9 @@ public:
     // Always 0 for a packet the injector took: to TCP a lost packet is a
     // packet sent. The inner device's errors on held packets are counted.
     int send(base::Bytes packet) override;
+    void flush() override { inner_->flush(); }
+    void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
+    bool receives_gso() const override { return inner_->receives_gso(); }
     std::optional<Time> next_deadline() const override;
     void on_deadline(Time now) override;
 

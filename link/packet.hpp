@@ -8,11 +8,19 @@
 // PACKET_AUXDATA's TP_STATUS_CSUMNOTREADY; they come up with
 // checksum_trusted, so TCP/UDP skip the check for those frames only. Frames
 // we sent ourselves (PACKET_OUTGOING) are skipped.
+//
+// Frames come in batched: one recvmmsg(2) reads up to 64 (link/batch's
+// RxBatch), so a wake-up of the loop is one call, and a lone frame is
+// handed over as soon as it arrives (poll wakes us per frame). Frames go
+// out batched: send() queues them, flush() hands them over in one
+// sendmmsg(2). Where recvmmsg is missing (ENOSYS) the device says so in one
+// line and reads one recvmsg(2) per frame.
 #pragma once
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "link/batch.hpp"
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
 
@@ -44,13 +52,23 @@ public:
     std::size_t mtu() const override { return mtu_ + kEthHeaderLen; }
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes frame) override;
+    void flush() override;
+    // A veth with its offloads on hands over the peer's GSO super-packets.
+    bool receives_gso() const override { return true; }
 
     const MacAddr& mac() const { return mac_; }
     int ifindex() const { return ifindex_; }
 
 private:
     PacketDevice() = default;
+    int send_now(base::Bytes frame);
+
     int fd_ = -1;
+    RxBatch rx_;
+    bool one_by_one_ = false;  // recvmsg per frame: no recvmmsg
+    std::uint64_t truncated_ = 0;  // last logged
+    TxBatch tx_;
+    std::uint64_t tx_dropped_ = 0;
     int ifindex_ = 0;
     std::size_t mtu_ = kEthMtu;
     std::string name_;

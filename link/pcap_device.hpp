@@ -37,6 +37,9 @@ public:
     std::size_t mtu() const override { return inner_->mtu(); }
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
+    void flush() override { inner_->flush(); }
+    void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
+    bool receives_gso() const override { return inner_->receives_gso(); }
     std::optional<Time> next_deadline() const override { return inner_->next_deadline(); }
     void on_deadline(Time now) override { inner_->on_deadline(now); }
 

@@ -15,6 +15,7 @@
 
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
+#include "link/port_filter.hpp"
 
 namespace l2 {
 
@@ -86,6 +87,7 @@ std::unique_ptr<RawIpDevice> RawIpDevice::open(std::uint32_t mark) {
 }
 
 RawIpDevice::~RawIpDevice() {
+    flush();
     for (int fd : {tx_fd_, rx_fd_, icmp_fd_, epoll_fd_})
         if (fd >= 0) ::close(fd);
 }
@@ -102,10 +104,78 @@ bool RawIpDevice::is_loopback(int ifindex) {
 }
 
 std::optional<Received> RawIpDevice::receive(base::MutBytes buf) {
-    const int first = icmp_next_ ? icmp_fd_ : rx_fd_, second = icmp_next_ ? rx_fd_ : icmp_fd_;
-    icmp_next_ = !icmp_next_;
-    if (auto r = receive_from(first, buf)) return r;
-    return receive_from(second, buf);
+    if (got_i_ == got_n_) {
+        // Take turns, so neither socket starves the other: the ICMP socket
+        // gets one look per batch of TCP segments.
+        const bool icmp_first = icmp_next_;
+        icmp_next_ = !icmp_next_;
+        if (icmp_first)
+            if (auto r = receive_from(icmp_fd_, buf)) return r;
+        if (!refill(buf)) return icmp_first ? std::nullopt : receive_from(icmp_fd_, buf);
+        ++got_i_;
+        return got_[0];  // the first of a batch is read straight into buf
+    }
+    Received r = got_[got_i_];
+    const std::uint8_t* slot = rx_slots_.data() + (got_i_ - 1) * kRxSlot;
+    r.length = std::min(r.length, buf.size());
+    std::memcpy(buf.data(), slot, r.length);
+    ++got_i_;
+    return r;
+}
+
+bool RawIpDevice::refill(base::MutBytes first) {
+    // What this batch's segments made us send (their ACKs) leaves before
+    // the next batch is read: a sender on lo waits for them, and a whole
+    // wake-up of 64 KiB segments would hold back its window.
+    flush();
+    got_n_ = got_i_ = 0;
+    mmsghdr msgs[kRxBatch]{};
+    iovec iov[kRxBatch];
+    alignas(cmsghdr) char control[kRxBatch][CMSG_SPACE(sizeof(in_pktinfo))];
+    for (std::size_t i = 0; i < kRxBatch; ++i) {
+        iov[i] = i == 0 ? iovec{first.data(), first.size()}
+                        : iovec{rx_slots_.data() + (i - 1) * kRxSlot, kRxSlot};
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_control = control[i];
+        msgs[i].msg_hdr.msg_controllen = sizeof control[i];
+    }
+    int n;
+    do {
+        n = recvmmsg(rx_fd_, msgs, kRxBatch, MSG_DONTWAIT, nullptr);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            LOG(link, warning) << "raw: recvmmsg: " << std::strerror(errno);
+        }
+        return false;
+    }
+    for (int i = 0; i < n; ++i) {
+        Received& r = got_[static_cast<std::size_t>(i)];
+        r = {};
+        r.length = std::min<std::size_t>(msgs[i].msg_len, iov[i].iov_len);
+        msghdr& m = msgs[i].msg_hdr;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;
+            in_pktinfo pi;
+            std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+            // As in receive_from: loopback never computes the checksum.
+            r.checksum_trusted = is_loopback(pi.ipi_ifindex);
+        }
+    }
+    got_n_ = static_cast<std::size_t>(n);
+    return true;
+}
+
+void RawIpDevice::accept_ports(std::span<const std::uint16_t> ports) {
+    auto prog = tcp_port_filter(ports);
+    sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
+    // The kernel swaps the program in one step; a segment queued before it
+    // is still checked by the host.
+    if (setsockopt(rx_fd_, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) != 0) {
+        LOG(link, warning) << "raw: SO_ATTACH_FILTER (" << ports.size()
+                           << " ports): " << std::strerror(errno) << "; every TCP segment comes in";
+    }
 }
 
 std::optional<Received> RawIpDevice::receive_from(int fd, base::MutBytes buf) {
@@ -144,11 +214,53 @@ int RawIpDevice::send(base::Bytes packet) {
     // The stack built this header; one that does not parse is a bug upstream.
     const auto v = ip::parse_ipv4(packet, /*verify=*/false);
     if (!v) return EINVAL;
+    const std::uint32_t dst = v->header.dst;
+    if (tx_.add(packet, dst)) {
+        if (tx_.size() == TxBatch::kMaxFrames) flush();
+        return 0;
+    }
+    flush();
+    return tx_.add(packet, dst) ? 0 : send_now(packet, dst);
+}
+
+namespace {
+sockaddr_in to_addr(std::uint32_t dst) {
     sockaddr_in to{};
     to.sin_family = AF_INET;
     // raw(7): with IP_HDRINCL the destination comes from the header too, but
     // sendto() still wants it for the route lookup.
-    to.sin_addr.s_addr = htonl(v->header.dst);
+    to.sin_addr.s_addr = htonl(dst);
+    return to;
+}
+}  // namespace
+
+void RawIpDevice::flush() {
+    if (tx_.empty()) return;
+    const auto f = tx_.flush([this](std::span<const TxBatch::Item> items) {
+        mmsghdr msgs[TxBatch::kMaxFrames]{};
+        iovec iov[TxBatch::kMaxFrames];
+        sockaddr_in to[TxBatch::kMaxFrames];
+        const std::size_t n = std::min(items.size(), TxBatch::kMaxFrames);
+        for (std::size_t i = 0; i < n; ++i) {
+            iov[i] = {const_cast<std::uint8_t*>(items[i].bytes.data()), items[i].bytes.size()};
+            to[i] = to_addr(items[i].dst);
+            msgs[i].msg_hdr.msg_name = &to[i];
+            msgs[i].msg_hdr.msg_namelen = sizeof to[i];
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        const int r = sendmmsg(tx_fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT);
+        return r < 0 ? -errno : r;
+    });
+    if (f.dropped > 0) {
+        tx_dropped_ += f.dropped;
+        LOG(link, debug) << "raw: " << f.dropped << " packets not sent: "
+                         << std::strerror(f.last_error) << " (" << tx_dropped_ << " in all)";
+    }
+}
+
+int RawIpDevice::send_now(base::Bytes packet, std::uint32_t dst) {
+    const sockaddr_in to = to_addr(dst);
     for (;;) {
         const ssize_t n = sendto(tx_fd_, packet.data(), packet.size(), 0,
                                  reinterpret_cast<const sockaddr*>(&to), sizeof to);

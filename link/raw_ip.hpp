@@ -14,11 +14,22 @@
 // types, hands over the ICMP errors that quote our segments, so that RFC
 // 1122 4.2.3.9 and Path MTU Discovery (RFC 1191) work in raw mode too. The
 // device's fd is an epoll set of the two, readable when either is.
+//
+// Both directions are batched: up to 16 TCP packets come in per
+// recvmmsg(2), and what send() takes during one wake-up of the loop goes
+// out in one sendmmsg(2) at flush(). A classic BPF program on the TCP
+// socket (SO_ATTACH_FILTER, link/port_filter) lets in only segments to a
+// port this stack holds, so the copies of other programs' traffic, and of
+// our own segments looping back on lo, never reach user space.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <unordered_map>
+#include <vector>
 
+#include "link/batch.hpp"
 #include "link/device.hpp"
 
 namespace l2 {
@@ -39,11 +50,22 @@ public:
     std::size_t mtu() const override { return 65535; }
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
+    void flush() override;
+    bool receives_gso() const override { return true; }  // lo's 64 KiB, GRO
+    // Any thread: from now on only TCP segments to these ports come in.
+    void accept_ports(std::span<const std::uint16_t> ports) override;
 
 private:
+    static constexpr std::size_t kRxBatch = 16;
+    static constexpr std::size_t kRxSlot = 65536;  // the largest IPv4 packet
+
     explicit RawIpDevice(int tx) : tx_fd_(tx) {}
     bool is_loopback(int ifindex);
     std::optional<Received> receive_from(int fd, base::MutBytes buf);
+    // One recvmmsg on the TCP socket, the first packet into `first`, the
+    // rest into rx_slots_; true if it got any.
+    bool refill(base::MutBytes first);
+    int send_now(base::Bytes packet, std::uint32_t dst);
 
     int tx_fd_ = -1;
     int rx_fd_ = -1;      // IPPROTO_TCP
@@ -51,6 +73,11 @@ private:
     int epoll_fd_ = -1;   // both, for the event loop
     bool icmp_next_ = false;  // take turns, so neither starves the other
     std::unordered_map<int, bool> loopback_;  // ifindex -> IFF_LOOPBACK, cached
+    std::vector<std::uint8_t> rx_slots_ = std::vector<std::uint8_t>((kRxBatch - 1) * kRxSlot);
+    std::array<Received, kRxBatch> got_{};
+    std::size_t got_n_ = 0, got_i_ = 0;  // received by the last recvmmsg, handed over
+    TxBatch tx_;
+    std::uint64_t tx_dropped_ = 0;
 };
 
 }  // namespace l2

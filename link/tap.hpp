@@ -5,6 +5,11 @@
 // reach the stack through it. The stack is a second host on that link with
 // its own MAC and address.
 //
+// With IFF_VNET_HDR and the offloads TUN_F_CSUM | TUN_F_TSO4 (link/vnet)
+// the kernel hands over TCP super-packets of up to 64 KiB with a partial
+// checksum; the device completes it (as a NIC would), and they come up
+// longer than the MTU (receives_gso()). What we write carries an all-zero header: whole frames.
+//
 // The TAP is not persistent: it disappears when its file descriptor closes,
 // so it goes away on exit, on Ctrl-C and even on a crash.
 #pragma once
@@ -39,12 +44,16 @@ public:
     std::size_t mtu() const override { return mtu_ + kEthHeaderLen; }
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes frame) override;
+    bool receives_gso() const override { return gso_; }
 
     const MacAddr& mac() const { return mac_; }  // ours, not the kernel side's
 
 private:
     TapDevice() = default;
+    void setup_offloads();
     int fd_ = -1;
+    bool gso_ = false;
+    std::uint64_t bad_vnet_ = 0;
     std::size_t mtu_ = kEthMtu;
     std::string name_;
     MacAddr mac_;

@@ -72,6 +72,7 @@ Result<std::shared_ptr<PortLease>> PortTable::reserve(std::uint32_t addr, std::u
             if (port == 0) return {nullptr, Err::AddrInUse};
         }
         held_.emplace(port, addr);
+        notify();
     }
     std::shared_ptr<PortLease> lease(new PortLease(shared_from_this(), addr, port, fd));
     if (firewall_) {
@@ -83,6 +84,20 @@ Result<std::shared_ptr<PortLease>> PortTable::reserve(std::uint32_t addr, std::u
         }
     }
     return {std::move(lease), Err::None};
+}
+
+void PortTable::watch(Watcher w) {
+    std::lock_guard lk(mu_);
+    watcher_ = std::move(w);
+    notify();
+}
+
+void PortTable::notify() const {
+    if (!watcher_) return;
+    std::vector<std::uint16_t> ports;
+    ports.reserve(held_.size());
+    for (const auto& [port, addr] : held_) ports.push_back(port);
+    watcher_(ports);
 }
 
 bool PortTable::owns(std::uint32_t addr, std::uint16_t port) const {
@@ -102,6 +117,7 @@ void PortTable::release(const PortLease& l) {
                 held_.erase(it);
                 break;
             }
+        notify();
     }
     const int fd = l.kernel_fd_;
     auto close_fd = [fd] {

@@ -15,10 +15,13 @@
 // the listening port's lease, so the port stays ours until the last is gone.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <random>
+#include <span>
+#include <vector>
 
 #include "base/error.hpp"
 
@@ -63,6 +66,12 @@ public:
     // Whether segments to (addr, port) are ours to answer (RST included).
     bool owns(std::uint32_t addr, std::uint16_t port) const;
 
+    // Called with every port held, now and each time the set changes (under
+    // the table's lock, so in order, and before reserve() returns): raw mode
+    // filters its receive socket in the kernel by it. Null stops the calls.
+    using Watcher = std::function<void(std::span<const std::uint16_t>)>;
+    void watch(Watcher w);
+
     static constexpr std::uint16_t kEphemeralFirst = 49152;  // RFC 6335 6
     static constexpr std::uint16_t kEphemeralLast = 65535;
 
@@ -72,12 +81,14 @@ private:
     friend class PortLease;
     void release(const PortLease& l);
     bool conflicts(std::uint32_t addr, std::uint16_t port) const;  // mu_ held
+    void notify() const;                                           // mu_ held
 
     const bool kernel_;
     const std::shared_ptr<Firewall> firewall_;
     mutable std::mutex mu_;
     std::multimap<std::uint16_t, std::uint32_t> held_;  // port -> addr
     std::minstd_rand rng_{std::random_device{}()};
+    Watcher watcher_;
 };
 
 }  // namespace os

@@ -52,9 +52,20 @@ Core::Core(std::vector<Attached> ifaces, std::uint32_t gateway, bool kernel_owns
                              std::to_string(r.prefix_len) + ": gateway " + ip::addr_to_string(r.gateway) +
                              " is not on the network of any interface (RFC 1122 3.3.1.1)");
     loop.on_timer([this] { on_timer(); });
+    // What the devices batched during one wake-up leaves in one call.
+    loop.after_wake([this] {
+        for (auto& d : devices_) d->dev->flush();
+    });
+    // Raw mode: the device lets in only segments to the ports we hold.
+    if (kernel_owns_addresses)
+        ports->watch([this](std::span<const std::uint16_t> held) {
+            for (auto& d : devices_) d->dev->accept_ports(held);
+        });
 }
 
-Core::~Core() = default;
+Core::~Core() {
+    if (kernel_owns_addresses) ports->watch(nullptr);
+}
 
 void Core::on_readable(int ifindex) {
     l2::Device& dev = *devices_[static_cast<std::size_t>(ifindex)]->dev;

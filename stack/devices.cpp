@@ -20,6 +20,7 @@ Attached attach(std::unique_ptr<l2::Device> dev, ip::InterfaceAddress addr, l2::
     a.config.addr = addr;
     a.config.mac = mac;
     a.config.loopback = loopback;
+    a.config.gso = dev->receives_gso();
     a.device = std::move(dev);
     return a;
 }

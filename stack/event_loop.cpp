@@ -132,6 +132,7 @@ void EventLoop::run() {
             on_timer_();
         }
         run_tasks(kTaskBudget);
+        if (after_wake_) after_wake_();
         std::lock_guard lk(mu_);
         if (stopped_) break;
     }
@@ -147,6 +148,7 @@ void EventLoop::run() {
         }
         task();
     }
+    if (after_wake_) after_wake_();
 }
 
 }  // namespace stack

@@ -37,6 +37,9 @@ public:
     void watch(int fd, std::function<void()> on_ready);
     // Loop thread: the function run() calls when the deadline is due.
     void on_timer(std::function<void()> fn) { on_timer_ = std::move(fn); }
+    // Loop thread, or before run(): called once at the end of every wake-up
+    // (the devices flush what they batched during it).
+    void after_wake(std::function<void()> fn) { after_wake_ = std::move(fn); }
     // Loop thread: wake up at `t` (absolute, same clock as now()), or never.
     void set_deadline(std::optional<tcp::Time> t);
 
@@ -57,6 +60,7 @@ private:
     int event_fd_ = -1;
     std::unordered_map<int, std::function<void()>> watchers_;
     std::function<void()> on_timer_;
+    std::function<void()> after_wake_;
     std::optional<tcp::Time> deadline_;  // what the timerfd is armed for
 
     std::mutex mu_;  // guards the two below; never held while a task runs
