@@ -40,6 +40,9 @@ public:
     std::size_t mtu() const override { return inner_->mtu(); }
     std::optional<l2::Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
+    void flush() override { inner_->flush(); }
+    void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
+    bool receives_gso() const override { return inner_->receives_gso(); }
     std::optional<l2::Time> next_deadline() const override { return inner_->next_deadline(); }
     void on_deadline(l2::Time now) override { inner_->on_deadline(now); }
 

@@ -238,3 +238,50 @@ TEST_CASE("raw mode: the receive filter keeps segments to our ports, and what it
     CHECK(keep(base::Bytes(ours).first(ip::kIpv4HeaderLen + 4)));  // cut short: kept
     CHECK(keep(base::Bytes(ours).first(10)));
 }
+
+namespace {
+// Counts what the batching calls of a device reach it.
+struct BatchingDevice final : l2::Device {
+    int* flushes;
+    std::vector<std::uint16_t>* ports;
+    BatchingDevice(int* f, std::vector<std::uint16_t>* p) : flushes(f), ports(p) {}
+    std::string_view name() const override { return "batching"; }
+    l2::Framing framing() const override { return l2::Framing::Ipv4; }
+    int fd() const override { return -1; }
+    std::size_t mtu() const override { return 1500; }
+    std::optional<l2::Received> receive(base::MutBytes) override { return std::nullopt; }
+    int send(base::Bytes) override { return 0; }
+    void flush() override { ++*flushes; }
+    void accept_ports(std::span<const std::uint16_t> p) override { ports->assign(p.begin(), p.end()); }
+    bool receives_gso() const override { return true; }
+};
+}  // namespace
+
+TEST_CASE("every wrapper (pcap, faults, trace, plot) passes flush, accept_ports and receives_gso through") {
+    // A device that batches sends only puts them on the wire at flush(): a
+    // wrapper that swallowed it would leave every packet queued.
+    int flushes = 0;
+    std::vector<std::uint16_t> ports;
+    char dir[] = "/tmp/ustk-watch-XXXXXX";
+    REQUIRE(mkdtemp(dir) != nullptr);
+    stack::WatchOptions o;
+    o.pcap = std::string(dir) + "/w.pcap";
+    o.faults.drop_pct = 1;
+    o.trace = true;
+    o.plot = std::string(dir) + "/w.svg";
+    std::ostringstream sink;
+    o.out = &sink;
+    auto w = stack::watch_device(std::make_unique<BatchingDevice>(&flushes, &ports), o);
+    REQUIRE(w.device);
+    CHECK(w.device->name() == "batching");
+    w.device->flush();
+    CHECK(flushes == 1);
+    const std::uint16_t held[] = {8080, 40000};
+    w.device->accept_ports(held);
+    CHECK(ports == std::vector<std::uint16_t>{8080, 40000});
+    CHECK(w.device->receives_gso());
+    if (w.finish) w.finish();
+    w.device.reset();
+    std::remove(o.pcap.c_str());
+    std::remove(dir);
+}
