@@ -26,7 +26,7 @@ app::po::options_description options() {
         ("port", po::value<unsigned>(), "the sink's port")
         ("bytes", po::value<unsigned long long>(), "how many bytes to send")
         ("chunk", po::value<unsigned>()->default_value(65536), "bytes per send() call")
-        ("addr", po::value<std::string>(), "packet/tap: our address A/len on the link");
+        ("addr", po::value<std::vector<std::string>>(), "packet/tap: our address A/len on the link (one per --ifname)");
     app::add_stack_options(desc);
     app::add_common_options(desc, "warning");
     return desc;

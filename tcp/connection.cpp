@@ -248,6 +248,7 @@ void ConnectionImpl::trim_buffers() {
     // from capacity(), not from the memory behind it.
     if (sndbuf_.empty()) sndbuf_.release_if_idle();
     if (rcvbuf_.empty() && ooo_.empty()) rcvbuf_.release_if_idle();
+    tx_log_.release_if_empty();  // nothing in flight (RFC 8985 keeps no state then)
 }
 
 bool ConnectionImpl::eof() const { return fin_received_ && rcvbuf_.empty(); }

@@ -42,7 +42,7 @@ public:
     std::size_t readable() const override;
     std::size_t writable() const override;
     std::size_t buffer_bytes() const override {
-        return sndbuf_.allocated_bytes() + rcvbuf_.allocated_bytes();
+        return sndbuf_.allocated_bytes() + rcvbuf_.allocated_bytes() + tx_log_.bytes();
     }
     void trim_buffers() override;
     bool eof() const override;

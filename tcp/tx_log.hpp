@@ -2,8 +2,10 @@
 // (RFC 8985): one entry per data segment in flight, with its last
 // transmission time and whether it is SACKed, lost or retransmitted.
 //
-// A fixed ring allocated at the first data segment sent (none for a
-// half-open connection, none per segment).
+// A ring allocated at the first data segment sent (none for a half-open
+// connection), 16 entries first, doubled while more are in flight up to a
+// bound, and freed when nothing is in flight and the connection is idle:
+// an idle connection holds none, a steady transfer allocates none.
 // If more segments are in flight than the ring holds, the newest entry
 // absorbs the extra bytes: loss is then marked at a coarser grain, never
 // missed.
@@ -30,8 +32,8 @@ public:
 
     std::size_t size() const { return n_; }
     bool empty() const { return n_ == 0; }
-    TxSegment& operator[](std::size_t i) { return ring_[(head_ + i) % cap_]; }
-    const TxSegment& operator[](std::size_t i) const { return ring_[(head_ + i) % cap_]; }
+    TxSegment& operator[](std::size_t i) { return ring_[(head_ + i) % alloc_]; }
+    const TxSegment& operator[](std::size_t i) const { return ring_[(head_ + i) % alloc_]; }
 
     // A transmission of [start, end) at `now`: new data is appended; bytes
     // already in the log are marked as sent again.
@@ -42,16 +44,27 @@ public:
     void on_cumulative_ack(Seq una, F&& f) {
         while (n_ && seq_le((*this)[0].end, una)) {
             f((*this)[0]);
-            head_ = (head_ + 1) % cap_;
+            head_ = (head_ + 1) % alloc_;
             --n_;
         }
         if (n_ && seq_lt((*this)[0].start, una)) (*this)[0].start = una;
     }
     void clear() { n_ = 0; }
+    // Nothing in flight: give the ring back (it is made again when needed).
+    void release_if_empty() {
+        if (n_ != 0) return;
+        ring_.reset();
+        alloc_ = head_ = 0;
+    }
+    std::size_t bytes() const { return alloc_ * sizeof(TxSegment); }
 
 private:
+    static constexpr std::size_t kFirst = 16;
+    void grow();
+
     std::unique_ptr<TxSegment[]> ring_;
     std::size_t cap_;
+    std::size_t alloc_ = 0;  // entries in ring_, at most cap_
     std::size_t head_ = 0, n_ = 0;
 };
 
