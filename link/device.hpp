@@ -8,6 +8,7 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -77,6 +78,31 @@ public:
     // nothing to do; wrappers pass both calls to the device they wrap.
     virtual std::optional<Time> next_deadline() const { return std::nullopt; }
     virtual void on_deadline(Time /*now*/) {}
+};
+
+// A device around another (pcap, faults, trace, plot): every call goes to
+// the wrapped device unless the wrapper overrides it, so a wrapper states
+// only what it changes and a call added to Device reaches every device
+// beneath (a wrapper that swallowed flush() would strand every batched
+// send).
+class DeviceWrapper : public Device {
+public:
+    explicit DeviceWrapper(std::unique_ptr<Device> inner) : inner_(std::move(inner)) {}
+
+    std::string_view name() const override { return inner_->name(); }
+    Framing framing() const override { return inner_->framing(); }
+    int fd() const override { return inner_->fd(); }
+    std::size_t mtu() const override { return inner_->mtu(); }
+    std::optional<Received> receive(base::MutBytes buf) override { return inner_->receive(buf); }
+    int send(base::Bytes packet) override { return inner_->send(packet); }
+    void flush() override { inner_->flush(); }
+    void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
+    bool receives_gso() const override { return inner_->receives_gso(); }
+    std::optional<Time> next_deadline() const override { return inner_->next_deadline(); }
+    void on_deadline(Time now) override { inner_->on_deadline(now); }
+
+protected:
+    std::unique_ptr<Device> inner_;
 };
 
 }  // namespace l2

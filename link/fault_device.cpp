@@ -13,7 +13,7 @@ constexpr Time kDrainLimit = std::chrono::seconds(2);
 }  // namespace
 
 FaultDevice::FaultDevice(std::unique_ptr<Device> inner, FaultConfig cfg)
-    : inner_(std::move(inner)), faults_(std::move(cfg), "tx") {
+    : DeviceWrapper(std::move(inner)), faults_(std::move(cfg), "tx") {
     LOG(link, info) << "faults on packets we send: " << describe(faults_.config());
 }
 

@@ -29,22 +29,14 @@ struct SendFate {
     bool held = false;       // not sent yet: delayed or reordered
 };
 
-class FaultDevice final : public Device {
+class FaultDevice final : public DeviceWrapper {
 public:
     FaultDevice(std::unique_ptr<Device> inner, FaultConfig cfg);
     ~FaultDevice() override;
 
-    std::string_view name() const override { return inner_->name(); }
-    Framing framing() const override { return inner_->framing(); }
-    int fd() const override { return inner_->fd(); }
-    std::size_t mtu() const override { return inner_->mtu(); }
-    std::optional<Received> receive(base::MutBytes buf) override { return inner_->receive(buf); }
     // Always 0 for a packet the injector took: to TCP a lost packet is a
     // packet sent. The inner device's errors on held packets are counted.
     int send(base::Bytes packet) override;
-    void flush() override { inner_->flush(); }
-    void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
-    bool receives_gso() const override { return inner_->receives_gso(); }
     std::optional<Time> next_deadline() const override;
     void on_deadline(Time now) override;
 
@@ -58,7 +50,6 @@ public:
 private:
     void deliver_due(Time now);
 
-    std::unique_ptr<Device> inner_;
     FaultInjector faults_;
     SendFate fate_;
     std::vector<std::uint8_t> out_;

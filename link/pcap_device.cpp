@@ -7,7 +7,7 @@
 namespace l2 {
 
 PcapDevice::PcapDevice(std::unique_ptr<Device> inner, const std::string& path)
-    : inner_(std::move(inner)) {
+    : DeviceWrapper(std::move(inner)) {
     const auto type = inner_->framing() == Framing::Ethernet ? PcapLinkType::Ethernet
                                                              : PcapLinkType::Ipv4;
     // Snap length: the whole of the largest packet the device can carry, so

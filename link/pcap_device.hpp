@@ -25,23 +25,14 @@ namespace l2 {
 // Whether a received packet belongs in the capture (and the trace).
 using ReceiveFilter = std::function<bool(base::Bytes)>;
 
-class PcapDevice final : public Device {
+class PcapDevice final : public DeviceWrapper {
 public:
     // Creates (truncates) `path`. Throws DeviceError ("--pcap FILE: cannot
     // open ... (reason)") when it cannot be written.
     PcapDevice(std::unique_ptr<Device> inner, const std::string& path);
 
-    std::string_view name() const override { return inner_->name(); }
-    Framing framing() const override { return inner_->framing(); }
-    int fd() const override { return inner_->fd(); }
-    std::size_t mtu() const override { return inner_->mtu(); }
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
-    void flush() override { inner_->flush(); }
-    void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
-    bool receives_gso() const override { return inner_->receives_gso(); }
-    std::optional<Time> next_deadline() const override { return inner_->next_deadline(); }
-    void on_deadline(Time now) override { inner_->on_deadline(now); }
 
     void set_receive_filter(ReceiveFilter f) { keep_ = std::move(f); }
     std::uint64_t written() const { return written_; }
@@ -49,7 +40,6 @@ public:
 private:
     void write(base::Bytes packet);
 
-    std::unique_ptr<Device> inner_;
     PcapWriter writer_;
     ReceiveFilter keep_;
     std::uint64_t written_ = 0;

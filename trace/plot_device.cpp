@@ -22,7 +22,7 @@ std::string plot_file_name(const std::string& base, const tcp::Tuple& t) {
 
 PlotDevice::PlotDevice(std::unique_ptr<l2::Device> inner, const l2::FaultDevice* faults,
                        std::string file, tcp::Observer* next, Clock clock)
-    : inner_(std::move(inner)), faults_(faults), file_(std::move(file)), next_(next),
+    : DeviceWrapper(std::move(inner)), faults_(faults), file_(std::move(file)), next_(next),
       now_(std::move(clock)) {}
 
 PlotDevice::~PlotDevice() { finish(); }

@@ -24,7 +24,7 @@ namespace trace {
 // FILE with "-<local port>-<peer port>" inserted before the extension.
 std::string plot_file_name(const std::string& base, const tcp::Tuple& t);
 
-class PlotDevice final : public l2::Device, private tcp::Observer {
+class PlotDevice final : public l2::DeviceWrapper, private tcp::Observer {
 public:
     using Clock = std::function<tcp::Time()>;
 
@@ -34,17 +34,8 @@ public:
     // Writes the plots of connections still open (at shutdown); idempotent.
     void finish();
 
-    std::string_view name() const override { return inner_->name(); }
-    l2::Framing framing() const override { return inner_->framing(); }
-    int fd() const override { return inner_->fd(); }
-    std::size_t mtu() const override { return inner_->mtu(); }
     std::optional<l2::Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
-    void flush() override { inner_->flush(); }
-    void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
-    bool receives_gso() const override { return inner_->receives_gso(); }
-    std::optional<l2::Time> next_deadline() const override { return inner_->next_deadline(); }
-    void on_deadline(l2::Time now) override { inner_->on_deadline(now); }
 
     tcp::Observer& observer() { return *this; }
     void set_receive_filter(l2::ReceiveFilter f) { keep_ = std::move(f); }
@@ -54,7 +45,6 @@ private:
     void feed(Dir dir, base::Bytes packet, bool lost);
     void write(const std::vector<ConnectionPlot>& plots);
 
-    std::unique_ptr<l2::Device> inner_;
     const l2::FaultDevice* faults_;
     std::string file_;
     tcp::Observer* next_;

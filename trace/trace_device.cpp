@@ -38,7 +38,7 @@ bool checksum_verifies(base::Bytes p, l2::Framing framing) {
 TraceDevice::TraceDevice(std::unique_ptr<l2::Device> inner, const l2::FaultDevice* faults,
                          std::ostream& out, TraceOptions opts, bool verbose, Clock clock,
                          std::shared_ptr<Tracer> shared)
-    : inner_(std::move(inner)),
+    : DeviceWrapper(std::move(inner)),
       faults_(faults),
       now_(std::move(clock)),
       tracer_(shared ? std::move(shared) : std::make_shared<Tracer>(out, opts)),

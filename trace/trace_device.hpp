@@ -25,7 +25,7 @@
 
 namespace trace {
 
-class TraceDevice final : public l2::Device, private tcp::Observer {
+class TraceDevice final : public l2::DeviceWrapper, private tcp::Observer {
 public:
     using Clock = std::function<tcp::Time()>;
 
@@ -38,17 +38,8 @@ public:
                 std::shared_ptr<Tracer> shared = nullptr);
     ~TraceDevice() override;
 
-    std::string_view name() const override { return inner_->name(); }
-    l2::Framing framing() const override { return inner_->framing(); }
-    int fd() const override { return inner_->fd(); }
-    std::size_t mtu() const override { return inner_->mtu(); }
     std::optional<l2::Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
-    void flush() override { inner_->flush(); }
-    void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
-    bool receives_gso() const override { return inner_->receives_gso(); }
-    std::optional<l2::Time> next_deadline() const override { return inner_->next_deadline(); }
-    void on_deadline(l2::Time now) override { inner_->on_deadline(now); }
 
     // The connections' events go through us to the Tracer, so that the times
     // printed never run backwards (an event carries the time its caller read
@@ -67,7 +58,6 @@ private:
     void trace(const Captured& c);
     tcp::Time clock(tcp::Time t);
 
-    std::unique_ptr<l2::Device> inner_;
     const l2::FaultDevice* faults_;
     Clock now_;
     std::shared_ptr<Tracer> tracer_;
