@@ -35,11 +35,8 @@
 #include "app/cli.hpp"
 #include "capture/filter.hpp"
 #include "capture/pcap_file.hpp"
-#include "ip/ipv4.hpp"
-#include "link/ethernet.hpp"
 #include "link/packet.hpp"
 #include "link/pcap.hpp"
-#include "tcp/segment.hpp"
 #include "trace/packet_trace.hpp"
 #include "trace/plot.hpp"
 #include "trace/plot_device.hpp"
@@ -204,7 +201,7 @@ public:
                                 .checksum_not_ready = checksum_not_ready};
         if (ethernet) trace::trace_frame(tracer_, c, opts_.verbose);
         else trace::trace_ipv4(tracer_, c, opts_.verbose);
-        if (!opts_.plot.empty()) plot(c, ethernet);
+        if (!opts_.plot.empty()) plots_.packet(c.dir, c.at, c.bytes, ethernet);
     }
 
     // The ladder diagrams (--diagram), the plots (--plot), the -w file closed.
@@ -222,22 +219,6 @@ public:
     }
 
 private:
-    // A TCP segment, as the packet shows it, into the plot recorder; what
-    // does not parse is left out of the picture (the trace line says why).
-    void plot(const trace::Captured& c, bool ethernet) {
-        base::Bytes p = c.bytes;
-        if (ethernet) {
-            auto eth = l2::parse_ethernet(p);
-            if (!eth || eth->header.type != l2::ethertype::IPv4) return;
-            p = eth->payload;
-        }
-        auto v = ip::parse_ipv4(p, /*verify=*/false);
-        if (!v || v->header.protocol != ip::kProtoTcp || v->header.is_fragment()) return;
-        auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, /*verify=*/false);
-        if (!seg) return;
-        plots_.segment(c.dir, c.at, v->header.src, v->header.dst, seg->header, seg->payload.size());
-    }
-
     const Options& opts_;
     std::uint32_t linktype_;
     capture::Filter filter_;

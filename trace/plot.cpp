@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ip/ipv4.hpp"
+#include "link/ethernet.hpp"
 #include "tcp/seq.hpp"
 
 namespace trace {
@@ -20,6 +22,19 @@ std::string_view label(PlotEvent::Kind k) {
 
 PlotRecorder::PlotRecorder(std::size_t max_points, std::size_t max_connections)
     : max_points_(max_points), max_connections_(std::max<std::size_t>(max_connections, 1)) {}
+
+void PlotRecorder::packet(Dir dir, tcp::Time at, base::Bytes bytes, bool ethernet, bool lost) {
+    if (ethernet) {
+        auto eth = l2::parse_ethernet(bytes);
+        if (!eth || eth->header.type != l2::ethertype::IPv4) return;
+        bytes = eth->payload;
+    }
+    auto v = ip::parse_ipv4(bytes, /*verify=*/false);
+    if (!v || v->header.protocol != ip::kProtoTcp || v->header.is_fragment()) return;
+    auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, /*verify=*/false);
+    if (!seg) return;
+    segment(dir, at, v->header.src, v->header.dst, seg->header, seg->payload.size(), lost);
+}
 
 PlotRecorder::Conn& PlotRecorder::conn(const tcp::Tuple& t, tcp::Time at) {
     auto it = conns_.find(t);

@@ -74,6 +74,10 @@ public:
 
     void segment(Dir dir, tcp::Time at, std::uint32_t src_ip, std::uint32_t dst_ip,
                  const tcp::Header& h, std::size_t payload_len, bool lost = false);
+    // A whole packet seen (an Ethernet II frame or a bare IPv4 packet): its
+    // TCP segment goes to segment(); anything else is left out. Checksums
+    // are not verified: what went by is drawn even if a stack would drop it.
+    void packet(Dir dir, tcp::Time at, base::Bytes bytes, bool ethernet, bool lost = false);
     void on_event(const tcp::Tuple& t, const tcp::TraceEvent& e, tcp::Time now);
 
     // Connections that reached CLOSED (or were pushed out) since the last call.

@@ -3,9 +3,6 @@
 #include <fstream>
 
 #include "base/log.hpp"
-#include "ip/ipv4.hpp"
-#include "link/ethernet.hpp"
-#include "tcp/segment.hpp"
 #include "trace/plot_svg.hpp"
 
 namespace trace {
@@ -30,19 +27,7 @@ PlotDevice::~PlotDevice() { finish(); }
 void PlotDevice::finish() { write(recorder_.finish()); }
 
 void PlotDevice::feed(Dir dir, base::Bytes p, bool lost) {
-    if (inner_->framing() == l2::Framing::Ethernet) {
-        auto eth = l2::parse_ethernet(p);
-        if (!eth || eth->header.type != l2::ethertype::IPv4) return;
-        p = eth->payload;
-    }
-    // Not verified: a packet the stack itself would drop is still drawn
-    // as what went by; one that does not parse is left out.
-    auto v = ip::parse_ipv4(p, /*verify=*/false);
-    if (!v || v->header.protocol != ip::kProtoTcp || v->header.is_fragment()) return;
-    auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, /*verify=*/false);
-    if (!seg) return;
-    recorder_.segment(dir, now_(), v->header.src, v->header.dst, seg->header, seg->payload.size(),
-                      lost);
+    recorder_.packet(dir, now_(), p, inner_->framing() == l2::Framing::Ethernet, lost);
 }
 
 std::optional<l2::Received> PlotDevice::receive(base::MutBytes buf) {
