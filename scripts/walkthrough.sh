@@ -141,14 +141,17 @@ step 10-pcap-follow "tshark puts the stream back together" \
 # lsn so the lesson reads the same on every run.
 LAB="lsn$(( $$ % 100000 ))"
 LAB_PID=""
-lab_run() {
-    local shown=$1 cmd=$1
-    cmd=${cmd//lsn-/$LAB-}
-    cmd=${cmd//--name lsn/--name $LAB}
+# in_lab SHOWN REAL CMD: runs the command as shown for the lab named SHOWN
+# in the lab named REAL, and shows its output with REAL written as SHOWN.
+in_lab() {
+    local shown_name=$1 real=$2 shown=$3 cmd=$3
+    cmd=${cmd//$shown_name-/$real-}
+    cmd=${cmd//--name $shown_name/--name $real}
     cmd=${cmd//sudo /$SUDO }
     printf '$ %s\n' "$shown"
-    bash -c "$cmd" 2>&1 | sed "s/$LAB/lsn/g"
+    bash -c "$cmd" 2>&1 | sed "s/$real/$shown_name/g"
 }
+lab_run() { in_lab lsn "$LAB" "$1"; }
 lab_cleanup() {
     [ -n "$LAB_PID" ] && $SUDO kill -TERM "$LAB_PID" 2>/dev/null && wait "$LAB_PID" 2>/dev/null
     $SUDO scripts/lab-down.sh --name "$LAB" >/dev/null 2>&1

@@ -1,18 +1,11 @@
 # Sourced by scripts/walkthrough.sh: the lesson's "A router of our own"
 # (docs/walkthrough.md): the routed lab of scripts/lab-up.sh --routed, our
-# stack the router between two kernel hosts. Uses step, wait_listening,
+# stack the router between two kernel hosts. Uses step, in_lab, wait_listening,
 # $WORK and $SUDO from walkthrough.sh. The lab is named rtr in the lesson;
 # ours gets a name of its own (RLAB), shown as rtr.
 RLAB="rtr$(( $$ % 100000 ))"
 ROUTER_PID=""
-router_run() {
-    local shown=$1 cmd=$1
-    cmd=${cmd//rtr-/$RLAB-}
-    cmd=${cmd//--name rtr/--name $RLAB}
-    cmd=${cmd//sudo /$SUDO }
-    printf '$ %s\n' "$shown"
-    bash -c "$cmd" 2>&1 | sed "s/$RLAB/rtr/g"
-}
+router_run() { in_lab rtr "$RLAB" "$1"; }
 router_cleanup() {
     [ -n "$ROUTER_PID" ] && $SUDO kill -TERM "$ROUTER_PID" 2>/dev/null && wait "$ROUTER_PID" 2>/dev/null
     $SUDO scripts/lab-down.sh --name "$RLAB" >/dev/null 2>&1
