@@ -9,36 +9,16 @@
 
 #include "app/services.hpp"
 #include "app/session_driver.hpp"
-#include "pair_device.hpp"
+#include "two_stacks.hpp"
 #include "stack/events.hpp"
 #include "stack/stack.hpp"
 
 namespace {
 
-constexpr std::uint32_t kA = 0x0a000001;  // 10.0.0.1
-constexpr std::uint32_t kB = 0x0a000002;  // 10.0.0.2
-
-struct TwoStacks {
-    std::unique_ptr<stack::Stack> a, b;
-    TwoStacks() {
-        auto [da, db] = testdev::make_pair();
-        REQUIRE(da);
-        stack::StackOptions oa, ob;
-        oa.device = std::move(da);
-        oa.address = kA;
-        ob.device = std::move(db);
-        ob.address = kB;
-        oa.tcp.msl = ob.tcp.msl = std::chrono::milliseconds(50);
-        a = stack::Stack::open(std::move(oa));
-        b = stack::Stack::open(std::move(ob));
-    }
-};
-
-std::vector<std::uint8_t> pattern(std::size_t n) {
-    std::vector<std::uint8_t> v(n);
-    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(i * 7 + i / 251);
-    return v;
-}
+using testdev::kA;
+using testdev::kB;
+using testdev::pattern;
+using testdev::TwoStacks;
 
 template <class S>
 app::SessionFactory factory() {
