@@ -33,6 +33,13 @@ struct Received {
     // left this host (loopback, or a veth/TAP peer with checksum offload:
     // the kernel's CHECKSUM_PARTIAL), so it must not be verified.
     bool checksum_trusted = false;
+    // Where a partial transport checksum (a TAP's NEEDS_CSUM) still to be
+    // finished starts and goes, counted from the frame's start; 0/0 when the
+    // frame is whole. Nothing on the receive path needs it finished (the
+    // checksum is trusted); a capture that writes the frame out finishes it
+    // first with finish_partial_checksum() (link/vnet.hpp).
+    std::uint16_t partial_start = 0;
+    std::uint16_t partial_offset = 0;
 };
 
 // A device could not be opened; what() is one line a user can act on.

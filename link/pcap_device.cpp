@@ -1,5 +1,7 @@
 #include "link/pcap_device.hpp"
 
+#include "link/vnet.hpp"
+
 #include <algorithm>
 
 #include "base/log.hpp"
@@ -30,7 +32,8 @@ void PcapDevice::write(base::Bytes packet) {
 std::optional<Received> PcapDevice::receive(base::MutBytes buf) {
     auto r = inner_->receive(buf);
     if (r) {
-        const base::Bytes p(buf.data(), std::min(r->length, buf.size()));
+        const base::MutBytes p(buf.data(), std::min(r->length, buf.size()));
+        finish_partial_checksum(*r, p);  // the file holds whole frames
         if (!keep_ || keep_(p)) write(p);
     }
     return r;

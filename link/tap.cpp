@@ -148,16 +148,20 @@ std::optional<Received> TapDevice::receive(base::MutBytes buf) {
                                  << " in all)";
                 continue;
             }
-            // NEEDS_CSUM: the kernel wrote only the pseudo-header's sum (the
-            // frame never left this host); we finish it, as a NIC would.
-            // DATA_VALID: the kernel checked it.
             if (len < static_cast<std::size_t>(n) - sizeof hdr) {
                 ++bad_vnet_;  // cut: a partial sum cannot be finished
                 continue;
             }
-            complete_checksum(*h, buf.first(len));
-            const bool trusted = (h->flags & (VnetHdr::kNeedsCsum | VnetHdr::kDataValid)) != 0;
-            return Received{len, trusted};
+            // NEEDS_CSUM: the kernel wrote only the pseudo-header's sum (the
+            // frame never left this host), DATA_VALID: the kernel checked
+            // it. Either way it is not verified again; a partial sum is
+            // left for a capture to finish (finish_partial_checksum).
+            Received r{len, (h->flags & (VnetHdr::kNeedsCsum | VnetHdr::kDataValid)) != 0};
+            if (h->flags & VnetHdr::kNeedsCsum) {
+                r.partial_start = h->csum_start;
+                r.partial_offset = h->csum_offset;
+            }
+            return r;
         }
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) {

@@ -1,5 +1,7 @@
 #include "link/vnet.hpp"
 
+#include "ip/checksum.hpp"
+
 namespace l2 {
 
 namespace {
@@ -41,19 +43,18 @@ void write_vnet(const VnetHdr& h, base::MutBytes out) {
     put_le16(out, 8, h.csum_offset);
 }
 
-void complete_checksum(const VnetHdr& h, base::MutBytes frame) {
-    if (!(h.flags & VnetHdr::kNeedsCsum)) return;
+void finish_partial_checksum(const Received& r, base::MutBytes frame) {
+    if (r.partial_offset == 0) return;
+    const std::size_t at = std::size_t{r.partial_start} + r.partial_offset;
+    if (at + 2 > frame.size()) return;
     // RFC 1071: the one's complement of the one's complement sum of the
-    // 16-bit words (a last odd byte padded with zero), the field included.
-    std::uint64_t sum = 0;
-    std::size_t i = h.csum_start;
-    for (; i + 1 < frame.size(); i += 2) sum += std::uint32_t(frame[i]) << 8 | frame[i + 1];
-    if (i < frame.size()) sum += std::uint32_t(frame[i]) << 8;
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    const auto c = static_cast<std::uint16_t>(~sum);
-    const std::size_t at = std::size_t{h.csum_start} + h.csum_offset;
-    frame[at] = static_cast<std::uint8_t>(c >> 8);
-    frame[at + 1] = static_cast<std::uint8_t>(c);
+    // 16-bit words from the start to the end, the field (holding the
+    // pseudo-header's sum) included.
+    ip::Checksum c;
+    c.add(frame.subspan(r.partial_start));
+    const std::uint16_t v = c.finish();
+    frame[at] = static_cast<std::uint8_t>(v >> 8);
+    frame[at + 1] = static_cast<std::uint8_t>(v);
 }
 
 }  // namespace l2

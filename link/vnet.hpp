@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "base/bytes.hpp"
+#include "link/device.hpp"
 
 namespace l2 {
 
@@ -34,10 +35,13 @@ struct VnetHdr {
 std::optional<VnetHdr> parse_vnet(base::Bytes hdr, std::size_t frame_len);
 void write_vnet(const VnetHdr& h, base::MutBytes out);  // kVnetHdrLen bytes
 
-// NEEDS_CSUM: what the NIC would have done. The field at csum_start +
-// csum_offset holds the pseudo-header's sum; the RFC 1071 sum from
-// csum_start to the end goes in its place, so the frame is whole again (in
-// a pcap, in the trace) before anything reads it. `h` passed parse_vnet().
-void complete_checksum(const VnetHdr& h, base::MutBytes frame);
+// NEEDS_CSUM: what a NIC would have done. The field at start + offset holds
+// the pseudo-header's sum; the RFC 1071 sum from start to the end goes in
+// its place, so the frame is whole again. The receive path never pays for
+// it (the frame never left this host, so its checksum is trusted, as
+// Linux trusts CHECKSUM_PARTIAL); a pcap writer calls it so the file holds
+// whole frames. Does nothing when `r` records no partial checksum, or when
+// it lies outside the frame.
+void finish_partial_checksum(const Received& r, base::MutBytes frame);
 
 }  // namespace l2

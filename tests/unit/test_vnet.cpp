@@ -86,7 +86,7 @@ std::uint32_t ones_sum(const std::vector<std::uint8_t>& f, std::size_t from, std
 }
 }  // namespace
 
-TEST_CASE("vnet: a partial checksum is completed as the NIC would") {
+TEST_CASE("vnet: a capture finishes a partial checksum as the NIC would") {
     // The sum starts at 4 and goes at 4 + 2, where the kernel left the
     // pseudo-header's sum; afterwards the region plus that pseudo-header
     // sum verifies (sums to 0xffff), as a receiver checks it.
@@ -94,16 +94,18 @@ TEST_CASE("vnet: a partial checksum is completed as the NIC would") {
     std::vector<std::uint8_t> f = {0xde, 0xad, 0xbe, 0xef, 0x45, 0x67, 0x12, 0x34,
                                    0x00, 0x01, 0xff, 0xfe, 0x7f};  // odd length
     CHECK(ones_sum(f, 4, pseudo) != 0xffff);
-    l2::VnetHdr h;
-    h.flags = l2::VnetHdr::kNeedsCsum;
-    h.csum_start = 4;
-    h.csum_offset = 2;
-    l2::complete_checksum(h, f);
-    CHECK(f[0] == 0xde);  // before csum_start: untouched
+    l2::Received r{f.size(), true};
+    r.partial_start = 4;
+    r.partial_offset = 2;
+    l2::finish_partial_checksum(r, f);
+    CHECK(f[0] == 0xde);  // before the start: untouched
     CHECK(f[4] == 0x45);
     CHECK(ones_sum(f, 4, pseudo) == 0xffff);
-    // No NEEDS_CSUM: nothing changes.
+    // A whole frame, or a position past the end: nothing changes.
     auto g = f;
-    l2::complete_checksum(l2::VnetHdr{}, g);
+    l2::finish_partial_checksum(l2::Received{g.size(), true}, g);
+    CHECK(g == f);
+    r.partial_start = 12;
+    l2::finish_partial_checksum(r, g);
     CHECK(g == f);
 }
