@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <sstream>
 #include <vector>
 
+#include "base/addr.hpp"
 #include "base/log.hpp"
 #include "os/process.hpp"
 
@@ -33,6 +35,25 @@ void check(const ProcessResult& r, const std::string& what) {
         throw FirewallError(
             "the nft command is missing: install nftables (make deps) or run with --no-firewall");
     throw FirewallError(what + " failed: " + one_line(r.output));
+}
+
+// The element of `ours` for a lease: a lease on every address (0) is the
+// whole IPv4 range.
+std::string element(std::uint32_t addr, std::uint16_t port) {
+    return (addr == 0 ? std::string("0.0.0.0/0") : base::addr_to_string(addr)) + " . " +
+           std::to_string(port);
+}
+
+// ip(7)'s RFC 1122 3.3.6 option drop_unicast_in_l2_multicast drops a
+// unicast datagram whose packet type is broadcast before any socket sees
+// it: with it on anywhere the early drop would hide our segments from us too.
+bool early_drop_works() {
+    for (const char* conf : {"all", "default", "lo"}) {
+        std::ifstream f(std::string("/proc/sys/net/ipv4/conf/") + conf + "/drop_unicast_in_l2_multicast");
+        int on = 0;
+        if (f >> on && on != 0) return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -65,15 +86,22 @@ Firewall::Firewall(std::string table, std::uint32_t mark) : table_(std::move(tab
 std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
     remove_stale_tables();
     std::unique_ptr<Firewall> fw(new Firewall(kPrefix + std::to_string(getpid()), mark));
+    fw->early_ = early_drop_works();
     std::ostringstream rules;
     rules << "table inet " << fw->table_ << " {\n"
           << "  set ports { type inet_service; }\n"
+          << "  set ours { type ipv4_addr . inet_service; flags interval; }\n"
           << "  chain output {\n"
           << "    type filter hook output priority 0; policy accept;\n"
           << "    tcp sport @ports tcp flags & rst == rst meta mark != 0x" << std::hex << mark
           << std::dec << " drop\n"
-          << "  }\n"
-          << "}\n";
+          << "  }\n";
+    if (fw->early_)
+        rules << "  chain prerouting {\n"
+              << "    type filter hook prerouting priority 0; policy accept;\n"
+              << "    ip daddr . tcp dport @ours fib daddr type local meta pkttype set broadcast\n"
+              << "  }\n";
+    rules << "}\n";
     // A table of this name from an earlier instance with our pid (a reused
     // pid) would merge with ours: delete it first, ignoring "not found".
     nft({"delete", "table", "inet", fw->table_});
@@ -91,34 +119,45 @@ void Firewall::announce() {
     LOG(stack, info) << "firewall: installed nftables table inet " << table_
                      << ": drops TCP RSTs from our ports that lack our mark 0x" << std::hex << mark_
                      << std::dec
+                     << (early_ ? " and keeps the kernel's TCP from seeing segments to them" : "")
                      << ", because in raw mode the kernel also sees our segments and would reset "
                         "our connections (--no-firewall turns this off)";
 }
 
 Firewall::~Firewall() { remove(); }
 
-void Firewall::add_port(std::uint16_t port) {
+void Firewall::add_port(std::uint32_t addr, std::uint16_t port) {
+    std::string script;
     {
         std::lock_guard lk(mu_);
         if (!installed_) return;
-        if (refs_[port]++ > 0) return;
+        if (refs_[port]++ == 0)
+            script += "add element inet " + table_ + " ports { " + std::to_string(port) + " }\n";
+        if (pair_refs_[{addr, port}]++ == 0)
+            script += "add element inet " + table_ + " ours { " + element(addr, port) + " }\n";
     }
+    if (script.empty()) return;
     // The app thread that asked waits here; the event loop never calls this.
-    const auto r = nft({"add", "element", "inet", table_, "ports", "{ " + std::to_string(port) + " }"});
+    const auto r = nft({"-f", "-"}, script);
     if (r.status != 0) {
         std::lock_guard lk(mu_);
         --refs_[port];
+        --pair_refs_[{addr, port}];
         check(r, "adding port " + std::to_string(port) + " to nftables table inet " + table_);
     }
-    LOG(stack, debug) << "firewall: port " << port << " added to inet " << table_;
+    LOG(stack, debug) << "firewall: port " << element(addr, port) << " added to inet " << table_;
 }
 
-void Firewall::release_port(std::uint16_t port, std::function<void()> then) {
+void Firewall::release_port(std::uint32_t addr, std::uint16_t port, std::function<void()> then) {
     {
         std::lock_guard lk(mu_);
-        if (installed_ && refs_.count(port) && --refs_[port] == 0) {
-            refs_.erase(port);
-            releases_.push_back({port, std::move(then)});
+        const bool last_port = installed_ && refs_.count(port) && --refs_[port] == 0;
+        if (last_port) refs_.erase(port);
+        const std::pair<std::uint32_t, std::uint16_t> key{addr, port};
+        const bool last_pair = installed_ && pair_refs_.count(key) && --pair_refs_[key] == 0;
+        if (last_pair) pair_refs_.erase(key);
+        if (last_port || last_pair) {
+            releases_.push_back({addr, port, last_port, last_pair, std::move(then)});
             cv_.notify_one();
             return;
         }
@@ -138,13 +177,17 @@ void Firewall::worker() {
         const bool live = installed_ && !stopping_;  // the whole table goes soon anyway
         lk.unlock();
         if (live) {
-            std::string set = "{ ";
-            for (std::size_t i = 0; i < batch.size(); ++i)
-                set += (i ? ", " : "") + std::to_string(batch[i].port);
-            set += " }";
-            const auto r = nft({"delete", "element", "inet", table_, "ports", set});
+            std::string ports, ours;
+            for (const auto& b : batch) {
+                if (b.port_set) ports += (ports.empty() ? "" : ", ") + std::to_string(b.port);
+                if (b.pair_set) ours += (ours.empty() ? "" : ", ") + element(b.addr, b.port);
+            }
+            std::string script;
+            if (!ports.empty()) script += "delete element inet " + table_ + " ports { " + ports + " }\n";
+            if (!ours.empty()) script += "delete element inet " + table_ + " ours { " + ours + " }\n";
+            const auto r = nft({"-f", "-"}, script);
             if (r.status != 0) {
-                LOG(stack, warning) << "firewall: removing ports " << set << ": " << one_line(r.output);
+                LOG(stack, warning) << "firewall: removing ports { " << ports << " }: " << one_line(r.output);
             }
         }
         for (auto& b : batch)
