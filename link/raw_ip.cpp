@@ -249,6 +249,12 @@ sockaddr_in to_addr(std::uint32_t dst) {
 void RawIpDevice::flush() {
     if (tx_.empty()) return;
     const auto f = tx_.flush([this](std::span<const TxBatch::Item> items) {
+        // One packet (a request's answer, an ACK): sendto(2) spares the
+        // kernel copying and walking the message headers of sendmmsg(2).
+        if (items.size() == 1) {
+            const int e = send_now(items[0].bytes, items[0].dst);
+            return e == 0 ? 1 : -e;
+        }
         mmsghdr msgs[TxBatch::kMaxFrames]{};
         iovec iov[TxBatch::kMaxFrames];
         sockaddr_in to[TxBatch::kMaxFrames];
