@@ -10,7 +10,7 @@
 //     set ports { type inet_service; }            # the ports we speak TCP on
 //     set ours { type ipv4_addr . inet_service; flags interval; }  # and where
 //     chain output { type filter hook output priority 0; policy accept;
-//       tcp sport @ports tcp flags & rst == rst meta mark != MARK drop }
+//       meta mark != MARK tcp flags & rst == rst tcp sport @ports drop }
 //     chain prerouting { type filter hook prerouting priority 0; policy accept;
 //       ip daddr . tcp dport @ours fib daddr type local meta pkttype set broadcast } }
 //
