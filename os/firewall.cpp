@@ -37,11 +37,12 @@ void check(const ProcessResult& r, const std::string& what) {
     throw FirewallError(what + " failed: " + one_line(r.output));
 }
 
-// The element of `ours` for a lease: a lease on every address (0) is the
-// whole IPv4 range.
+// The set a lease's early-drop element goes into, and the element: a lease
+// on every address (0) is a port of `any`, one on a single address a pair
+// of `ours`.
+const char* early_set(std::uint32_t addr) { return addr == 0 ? "any" : "ours"; }
 std::string element(std::uint32_t addr, std::uint16_t port) {
-    return (addr == 0 ? std::string("0.0.0.0/0") : base::addr_to_string(addr)) + " . " +
-           std::to_string(port);
+    return addr == 0 ? std::to_string(port) : base::addr_to_string(addr) + " . " + std::to_string(port);
 }
 
 // ip(7)'s RFC 1122 3.3.6 option drop_unicast_in_l2_multicast drops a
@@ -90,7 +91,8 @@ std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
     std::ostringstream rules;
     rules << "table inet " << fw->table_ << " {\n"
           << "  set ports { type inet_service; }\n"
-          << "  set ours { type ipv4_addr . inet_service; flags interval; }\n"
+          << "  set any { type inet_service; }\n"
+          << "  set ours { type ipv4_addr . inet_service; }\n"
           << "  chain output {\n"
           << "    type filter hook output priority 0; policy accept;\n"
           // Our own packets, the most, fail the first test (the cheapest).
@@ -100,7 +102,9 @@ std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
     if (fw->early_)
         rules << "  chain prerouting {\n"
               << "    type filter hook prerouting priority 0; policy accept;\n"
-              << "    ip daddr . tcp dport @ours fib daddr type local meta pkttype set broadcast\n"
+              // The port first: a bitmap lookup that most packets fail.
+              << "    tcp dport @any fib daddr type local meta pkttype set broadcast accept\n"
+              << "    tcp dport @ports ip daddr . tcp dport @ours meta pkttype set broadcast\n"
               << "  }\n";
     rules << "}\n";
     // A table of this name from an earlier instance with our pid (a reused
@@ -135,7 +139,8 @@ void Firewall::add_port(std::uint32_t addr, std::uint16_t port) {
         if (refs_[port]++ == 0)
             script += "add element inet " + table_ + " ports { " + std::to_string(port) + " }\n";
         if (pair_refs_[{addr, port}]++ == 0)
-            script += "add element inet " + table_ + " ours { " + element(addr, port) + " }\n";
+            script += "add element inet " + table_ + " " + early_set(addr) + " { " +
+                      element(addr, port) + " }\n";
     }
     if (script.empty()) return;
     // The app thread that asked waits here; the event loop never calls this.
@@ -146,7 +151,8 @@ void Firewall::add_port(std::uint32_t addr, std::uint16_t port) {
         --pair_refs_[{addr, port}];
         check(r, "adding port " + std::to_string(port) + " to nftables table inet " + table_);
     }
-    LOG(stack, debug) << "firewall: port " << element(addr, port) << " added to inet " << table_;
+    LOG(stack, debug) << "firewall: port " << base::endpoint_to_string(addr, port) << " added to inet "
+                      << table_;
 }
 
 void Firewall::release_port(std::uint32_t addr, std::uint16_t port, std::function<void()> then) {
@@ -178,14 +184,17 @@ void Firewall::worker() {
         const bool live = installed_ && !stopping_;  // the whole table goes soon anyway
         lk.unlock();
         if (live) {
-            std::string ports, ours;
+            std::map<std::string, std::string> sets;  // set -> its elements to delete
+            auto put = [&](const std::string& set, const std::string& e) {
+                sets[set] += (sets[set].empty() ? "" : ", ") + e;
+            };
             for (const auto& b : batch) {
-                if (b.port_set) ports += (ports.empty() ? "" : ", ") + std::to_string(b.port);
-                if (b.pair_set) ours += (ours.empty() ? "" : ", ") + element(b.addr, b.port);
+                if (b.port_set) put("ports", std::to_string(b.port));
+                if (b.pair_set) put(early_set(b.addr), element(b.addr, b.port));
             }
-            std::string script;
-            if (!ports.empty()) script += "delete element inet " + table_ + " ports { " + ports + " }\n";
-            if (!ours.empty()) script += "delete element inet " + table_ + " ours { " + ours + " }\n";
+            std::string script, ports = sets["ports"];
+            for (const auto& [set, elems] : sets)
+                if (!elems.empty()) script += "delete element inet " + table_ + " " + set + " { " + elems + " }\n";
             const auto r = nft({"-f", "-"}, script);
             if (r.status != 0) {
                 LOG(stack, warning) << "firewall: removing ports { " << ports << " }: " << one_line(r.output);

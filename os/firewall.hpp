@@ -8,11 +8,13 @@
 //
 //   table inet ustack_<pid> {
 //     set ports { type inet_service; }            # the ports we speak TCP on
-//     set ours { type ipv4_addr . inet_service; flags interval; }  # and where
+//     set any { type inet_service; }              # those held on every address
+//     set ours { type ipv4_addr . inet_service; } # those held on one address
 //     chain output { type filter hook output priority 0; policy accept;
 //       meta mark != MARK tcp flags & rst == rst tcp sport @ports drop }
 //     chain prerouting { type filter hook prerouting priority 0; policy accept;
-//       ip daddr . tcp dport @ours fib daddr type local meta pkttype set broadcast } }
+//       tcp dport @any fib daddr type local meta pkttype set broadcast accept
+//       tcp dport @ports ip daddr . tcp dport @ours meta pkttype set broadcast } }
 //
 // The prerouting rule keeps the kernel's TCP from seeing our segments at
 // all, so it spends nothing on them (no socket lookup, no RST built and
@@ -103,7 +105,7 @@ private:
     std::condition_variable cv_;
     bool early_ = false;
     std::map<std::uint16_t, int> refs_;  // port -> users (set ports)
-    std::map<std::pair<std::uint32_t, std::uint16_t>, int> pair_refs_;  // (addr, port) -> users (set ours)
+    std::map<std::pair<std::uint32_t, std::uint16_t>, int> pair_refs_;  // (addr, port) -> users (set any or ours)
     std::deque<Release> releases_;
     bool installed_ = false;
     bool stopping_ = false;
