@@ -105,13 +105,25 @@ bool RawIpDevice::is_loopback(int ifindex) {
 
 std::optional<Received> RawIpDevice::receive(base::MutBytes buf) {
     if (got_i_ == got_n_) {
-        // Take turns, so neither socket starves the other: the ICMP socket
-        // gets one look per batch of TCP segments.
-        const bool icmp_first = icmp_next_;
-        icmp_next_ = !icmp_next_;
-        if (icmp_first)
+        // A short batch emptied the TCP socket: end this wake-up here
+        // rather than ask both sockets again for nothing (two system calls
+        // per wake-up that would answer EAGAIN). The device's epoll fd is
+        // level-triggered, so a packet that came since, or an ICMP error
+        // waiting, wakes the loop again at once.
+        if (drained_) {
+            drained_ = false;
+            return std::nullopt;
+        }
+        // Neither socket starves the other: the ICMP socket gets a look
+        // whenever the TCP socket has nothing, and first every kIcmpEvery
+        // batches while TCP segments keep coming.
+        const bool icmp_first = ++icmp_skipped_ >= kIcmpEvery;
+        if (icmp_first) {
+            icmp_skipped_ = 0;
             if (auto r = receive_from(icmp_fd_, buf)) return r;
+        }
         if (!refill(buf)) return icmp_first ? std::nullopt : receive_from(icmp_fd_, buf);
+        drained_ = got_n_ < kRxBatch;
         ++got_i_;
         return got_[0];  // the first of a batch is read straight into buf
     }
@@ -237,6 +249,12 @@ sockaddr_in to_addr(std::uint32_t dst) {
 void RawIpDevice::flush() {
     if (tx_.empty()) return;
     const auto f = tx_.flush([this](std::span<const TxBatch::Item> items) {
+        // One packet (a request's answer, an ACK): sendto(2) spares the
+        // kernel copying and walking the message headers of sendmmsg(2).
+        if (items.size() == 1) {
+            const int e = send_now(items[0].bytes, items[0].dst);
+            return e == 0 ? 1 : -e;
+        }
         mmsghdr msgs[TxBatch::kMaxFrames]{};
         iovec iov[TxBatch::kMaxFrames];
         sockaddr_in to[TxBatch::kMaxFrames];

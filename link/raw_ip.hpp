@@ -71,7 +71,9 @@ private:
     int rx_fd_ = -1;      // IPPROTO_TCP
     int icmp_fd_ = -1;    // IPPROTO_ICMP, errors only
     int epoll_fd_ = -1;   // both, for the event loop
-    bool icmp_next_ = false;  // take turns, so neither starves the other
+    static constexpr unsigned kIcmpEvery = 16;
+    unsigned icmp_skipped_ = 0;  // TCP batches since the ICMP socket had a look
+    bool drained_ = false;       // the last batch was short: the socket is empty
     std::unordered_map<int, bool> loopback_;  // ifindex -> IFF_LOOPBACK, cached
     std::vector<std::uint8_t> rx_slots_ = std::vector<std::uint8_t>((kRxBatch - 1) * kRxSlot);
     std::array<Received, kRxBatch> got_{};

@@ -8,8 +8,28 @@
 //
 //   table inet ustack_<pid> {
 //     set ports { type inet_service; }            # the ports we speak TCP on
+//     set any { type inet_service; }              # those held on every address
+//     set ours { type ipv4_addr . inet_service; } # those held on one address
 //     chain output { type filter hook output priority 0; policy accept;
-//       tcp sport @ports tcp flags & rst == rst meta mark != MARK drop } }
+//       meta mark != MARK tcp flags & rst == rst tcp sport @ports drop }
+//     chain prerouting { type filter hook prerouting priority 0; policy accept;
+//       tcp dport @any fib daddr type local meta pkttype set broadcast accept
+//       tcp dport @ports ip daddr . tcp dport @ours meta pkttype set broadcast } }
+//
+// The prerouting rule keeps the kernel's TCP from seeing our segments at
+// all, so it spends nothing on them (no socket lookup, no RST built and
+// routed only for the output rule to drop it). Raw sockets get a copy of a
+// local datagram in ip_local_deliver_finish before its transport handler;
+// an input-hook drop would come before both and hide it from us too. A
+// datagram marked as a link-layer broadcast still reaches the raw sockets,
+// and the kernel's tcp_v4_rcv discards, silently, any segment that was not
+// sent to this host's link address: as RFC 1122 3.3.6 wants of a unicast
+// datagram received as a link-layer broadcast, it is not answered. `fib
+// daddr type local` leaves forwarded traffic alone. The rule is not
+// installed where drop_unicast_in_l2_multicast is on (that sysctl drops
+// such a datagram before any socket sees it); the output rule stays as the
+// safety net (a reassembled fragment, a segment that came before a port
+// entered the set).
 //
 // Our packets carry SO_MARK = MARK, so our own RSTs still go out. The table
 // is removed on exit (also on SIGINT/SIGTERM, see stack/signals.hpp); a table
@@ -27,6 +47,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace os {
 
@@ -46,14 +67,17 @@ public:
     Firewall(const Firewall&) = delete;
     Firewall& operator=(const Firewall&) = delete;
 
-    // Puts `port` into the set; returns when nft has done it, so the caller
-    // can send its first segment. Counted: a port added twice needs two
-    // releases. Throws FirewallError if nft fails.
-    void add_port(std::uint16_t port);
-    // Takes `port` out of the set without blocking the caller (the event
+    // Puts `port` (held on `addr`, 0 for every address) into the sets;
+    // returns when nft has done it, so the caller can send its first
+    // segment. Counted: a port added twice needs two releases. Throws
+    // FirewallError if nft fails.
+    void add_port(std::uint32_t addr, std::uint16_t port);
+    // Takes `port` out of the sets without blocking the caller (the event
     // loop); `then` runs once it is out (the port's kernel reservation is
-    // closed there, so the port cannot be reused while still in the set).
-    void release_port(std::uint16_t port, std::function<void()> then);
+    // closed there, so the port cannot be reused while still in a set).
+    void release_port(std::uint32_t addr, std::uint16_t port, std::function<void()> then);
+    // Whether the prerouting chain is installed (see above).
+    bool early_drop() const { return early_; }
     // Deletes the table now (idempotent; safe from a signal-watching thread).
     void remove();
     const std::string& table() const { return table_; }
@@ -67,7 +91,9 @@ private:
     void worker();
 
     struct Release {
+        std::uint32_t addr;
         std::uint16_t port;
+        bool port_set, pair_set;  // which sets it leaves
         std::function<void()> then;
     };
 
@@ -77,7 +103,9 @@ private:
     std::mutex remove_mu_;
     std::mutex mu_;
     std::condition_variable cv_;
-    std::map<std::uint16_t, int> refs_;  // port -> users
+    bool early_ = false;
+    std::map<std::uint16_t, int> refs_;  // port -> users (set ports)
+    std::map<std::pair<std::uint32_t, std::uint16_t>, int> pair_refs_;  // (addr, port) -> users (set any or ours)
     std::deque<Release> releases_;
     bool installed_ = false;
     bool stopping_ = false;

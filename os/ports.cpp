@@ -77,7 +77,7 @@ Result<std::shared_ptr<PortLease>> PortTable::reserve(std::uint32_t addr, std::u
     std::shared_ptr<PortLease> lease(new PortLease(shared_from_this(), addr, port, fd));
     if (firewall_) {
         try {
-            firewall_->add_port(port);
+            firewall_->add_port(addr, port);
         } catch (const std::exception& e) {
             LOG(stack, error) << e.what();
             return {nullptr, Err::Failed};  // the lease's destructor gives the port back
@@ -126,7 +126,7 @@ void PortTable::release(const PortLease& l) {
     // The kernel reservation is closed only once the port has left the
     // firewall's set, so the port cannot be handed out while still in it.
     if (firewall_)
-        firewall_->release_port(l.port_, close_fd);
+        firewall_->release_port(l.addr_, l.port_, close_fd);
     else
         close_fd();
 }

@@ -57,15 +57,23 @@ void EventLoop::watch(int fd, std::function<void()> on_ready) {
 }
 
 void EventLoop::set_deadline(std::optional<tcp::Time> t) {
-    if (t == deadline_) return;
     deadline_ = t;
-    itimerspec its{};  // all zero disarms
-    if (t) {
-        // A deadline already past still needs a non-zero value to arm.
-        const auto us = std::max<std::int64_t>(t->count(), 1);
-        its.it_value.tv_sec = us / 1000000;
-        its.it_value.tv_nsec = (us % 1000000) * 1000;
-    }
+    // The timerfd is moved only when the deadline comes earlier than it is
+    // armed for. A later deadline, or none (an RTO restarted or stopped by
+    // each ACK, RFC 6298 5.1-5.3), leaves it armed: when it fires early,
+    // run() finds nothing due and arms it for the deadline of then. One
+    // system call per early firing instead of one per wake-up.
+    if (t && (!armed_ || *t < *armed_)) arm(*t);
+}
+
+void EventLoop::arm(tcp::Time t) {
+    armed_ = t;
+    ++arms_;
+    itimerspec its{};
+    // A deadline already past still needs a non-zero value to arm.
+    const auto us = std::max<std::int64_t>(t.count(), 1);
+    its.it_value.tv_sec = us / 1000000;
+    its.it_value.tv_nsec = (us % 1000000) * 1000;
     timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &its, nullptr);
 }
 
@@ -122,6 +130,7 @@ void EventLoop::run() {
             std::uint64_t v;
             if (fd == timer_fd_ || fd == event_fd_) {
                 [[maybe_unused]] auto r = read(fd, &v, sizeof v);  // reset the counter
+                if (fd == timer_fd_) armed_.reset();  // it fired: one-shot, disarmed
             } else if (auto it = watchers_.find(fd); it != watchers_.end()) {
                 it->second();
             }
@@ -133,6 +142,8 @@ void EventLoop::run() {
         }
         run_tasks(kTaskBudget);
         if (after_wake_) after_wake_();
+        // It fired before the deadline (which had moved later): arm it again.
+        if (deadline_ && !armed_) arm(*deadline_);
         std::lock_guard lk(mu_);
         if (stopped_) break;
     }

@@ -11,6 +11,7 @@
 // or the applications (busy loops). Work left over keeps its fd
 // readable (level-triggered), so the next epoll_wait returns at once.
 #pragma once
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -41,7 +42,10 @@ public:
     // (the devices flush what they batched during it).
     void after_wake(std::function<void()> fn) { after_wake_ = std::move(fn); }
     // Loop thread: wake up at `t` (absolute, same clock as now()), or never.
+    // on_timer runs only once `t` is due, however early the timerfd fires.
     void set_deadline(std::optional<tcp::Time> t);
+    // How many times the timerfd was armed (timerfd_settime), for the tests.
+    std::uint64_t timer_arms() const { return arms_; }
 
     // Any thread: run `task` on the loop thread. Returns false (and drops the
     // task) once stop() has been called.
@@ -54,6 +58,7 @@ public:
 
 private:
     void run_tasks(std::size_t budget);
+    void arm(tcp::Time t);
 
     int epoll_fd_ = -1;
     int timer_fd_ = -1;
@@ -61,7 +66,9 @@ private:
     std::unordered_map<int, std::function<void()>> watchers_;
     std::function<void()> on_timer_;
     std::function<void()> after_wake_;
-    std::optional<tcp::Time> deadline_;  // what the timerfd is armed for
+    std::optional<tcp::Time> deadline_;  // when the owner wants on_timer
+    std::optional<tcp::Time> armed_;     // what the timerfd is armed for: never after deadline_
+    std::uint64_t arms_ = 0;
 
     std::mutex mu_;  // guards the two below; never held while a task runs
     std::deque<std::function<void()>> tasks_;

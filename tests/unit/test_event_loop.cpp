@@ -51,3 +51,40 @@ TEST_CASE("event loop: after stop() nothing new is accepted, and earlier tasks s
     loop.run();  // returns: stopped, after draining
     CHECK(ran == 500);
 }
+
+TEST_CASE("event loop: a deadline moved later leaves the timerfd alone, and on_timer waits for it") {
+    EventLoop loop;
+    std::promise<tcp::Time> fired_at;
+    std::atomic<int> fired{0};
+    tcp::Time wanted{};
+    std::uint64_t arms_before = 0, arms_after = 0;
+    loop.on_timer([&] {
+        if (++fired == 1) fired_at.set_value(EventLoop::now());
+    });
+    std::thread t([&] { loop.run(); });
+    loop.post([&] {
+        const auto now = EventLoop::now();
+        loop.set_deadline(now + std::chrono::milliseconds(5));
+        arms_before = loop.timer_arms();
+        // As an RTO restarted by every ACK: each deadline a little later.
+        for (int i = 1; i <= 100; ++i) loop.set_deadline(now + std::chrono::milliseconds(5 + i / 4));
+        loop.set_deadline(std::nullopt);  // stopped...
+        wanted = now + std::chrono::milliseconds(40);
+        loop.set_deadline(wanted);  // ...and started again, later
+        arms_after = loop.timer_arms();
+    });
+    const tcp::Time at = fired_at.get_future().get();
+    CHECK(arms_after == arms_before);  // no timerfd_settime for a later deadline
+    CHECK(at >= wanted);               // the early firing did not call on_timer
+    std::promise<void> sooner;
+    loop.post([&] {
+        loop.on_timer([&] { sooner.set_value(); });
+        loop.set_deadline(EventLoop::now() + std::chrono::hours(1));
+    });
+    // An earlier deadline re-arms at once.
+    loop.post([&] { loop.set_deadline(EventLoop::now() + std::chrono::milliseconds(1)); });
+    sooner.get_future().wait();
+    CHECK(fired == 1);
+    loop.stop();
+    t.join();
+}
