@@ -90,3 +90,37 @@ TEST_CASE("host sim: RFC 1122 4.2.3.2 per batch: byte-exact under loss and reord
         CHECK(r.batch_acks > 0);
     }
 }
+
+TEST_CASE("host sim: RFC 5961 3.2 per batch: a connection reset after it took data, in the same batch, sends no owed ACK") {
+    host::Config cfg = Lan::default_config();
+    cfg.tcp.ack_per_batch = true;
+    l2::FaultConfig wire;
+    wire.delay = 2ms;
+    Lan lan;
+    auto& a = lan.add(kA, 1, cfg, wire);
+    auto& b = lan.add(kB, 2, cfg, wire);
+    auto l = b.host.listen(0, 80, 4, {});
+    auto c = a.host.connect({kA, 40000, kB, 80}, {}, lan.now, 0s).value;
+    host::SocketId s = 0;
+    REQUIRE(lan.run_until([&] { return (s = b.host.accept(l.value).value.id) != 0; }, 5s));
+    lan.run_for(10ms);
+    const std::size_t first = lan.wire.size();
+    const std::string data(2 * 1448, 'd');  // two full segments beside timestamps
+    REQUIRE(a.host.send(c, span_of(data), lan.now) == data.size());
+    auto sent = lan.frames([](const Frame& f) { return f.from == 0 && f.tcp(); }, first);
+    REQUIRE(sent.size() == 2);
+    REQUIRE(sent.back()->tcp()->seq - sent.front()->tcp()->seq == 1448);
+    // An RST at RCV.NXT after the data (RFC 5961 3.2: it resets), arriving
+    // in the same instant: the connection closes before the batch ends.
+    tcp::Header rst = *sent.back()->tcp();
+    rst.seq = sent.front()->tcp()->seq + static_cast<std::uint32_t>(data.size());
+    rst.flags = tcp::flag::RST;
+    rst.ack = 0;
+    rst.options = {};
+    rst.data_offset = 5;
+    lan.inject(0, tcp_frame(a.mac, b.mac, kA, kB, rst));
+    lan.run_for(5ms);
+    CHECK(b.host.status(s)->state == tcp::State::Closed);
+    // B said nothing after the data: no ACK for a connection that is gone.
+    CHECK(lan.frames([](const Frame& f) { return f.from == 1 && f.tcp(); }, first).empty());
+}
