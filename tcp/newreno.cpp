@@ -62,7 +62,8 @@ void NewReno::on_ack(std::uint32_t bytes_acked, Duration /*rtt*/, Time now) {
 // L = 2*SMSS; both assume an ACK for every second segment, and a receiver
 // that coalesces (GRO, or ours with Config::ack_per_batch) ACKs up to 64 KiB
 // at once, which under that cap would grow slow start by 2*SMSS per 64 KiB
-// instead of doubling it each round trip. So, as Linux does, the ACK counts
+// instead of doubling it each round trip. So, as Linux does, and departing
+// from both caps (RFC 3465 2.3 says MUST NOT exceed 2*SMSS), the ACK counts
 // for every segment it covers, but at most cwnd (at least L = 2*SMSS): slow
 // start still at most doubles per ACK, and the ACK that covers a whole old
 // window after an RTO (cwnd = 1 SMSS) cannot release a line-rate burst,
