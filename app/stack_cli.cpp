@@ -53,6 +53,9 @@ void add_tcp_options(po::options_description& desc) {
          "(RFC 5681 3.2), as in the textbooks")
         ("cc", po::value<std::string>()->default_value("newreno"),
          "congestion control: newreno (RFC 5681/6582), cubic (RFC 9438) or highspeed (RFC 3649)")
+        ("ack-every-two", po::bool_switch(),
+         "ACK every second segment (RFC 1122 4.2.3.2) instead of once per connection at the end "
+         "of each receive batch (a stretch ACK, bounded by a quarter of the window)")
         ("msl-ms", po::value<unsigned>()->default_value(2000),
          "maximum segment lifetime in ms; TIME-WAIT lasts 2*MSL")
         ("stats", po::bool_switch(), "print the stack's counters and every TCP connection's at exit, and on SIGUSR1");
@@ -179,7 +182,7 @@ void check_raw_flags(const po::variables_map& vm, RawAddr raw_addr, Bad bad) {
             "--link packet or tap)");
 }
 
-// --mss, --nodelay, --no-sack, --cc, --msl-ms: only the programs that
+// --mss, --nodelay, --no-sack, --ack-every-two, --cc, --msl-ms: only the programs that
 // speak TCP have them.
 template <class Bad>
 void tcp_options(const po::variables_map& vm, stack::StackOptions& o, Bad bad) {
@@ -190,6 +193,7 @@ void tcp_options(const po::variables_map& vm, stack::StackOptions& o, Bad bad) {
     o.tcp.mss = static_cast<std::uint16_t>(mss);
     o.tcp.nodelay = vm["nodelay"].as<bool>();
     o.tcp.sack = !vm["no-sack"].as<bool>();
+    o.ack_per_batch = !vm["ack-every-two"].as<bool>();
     o.tcp.congestion = vm["cc"].as<std::string>();
     if (!tcp::make_congestion_control(o.tcp.congestion, o.tcp.mss))
         bad("--cc must be newreno, cubic or highspeed");

@@ -167,6 +167,24 @@ void Host::poll(Time now) {
     }
 }
 
+std::size_t Host::end_of_batch(Time now) {
+    now_ = now;
+    std::size_t sent = 0;
+    // Only the connections that took data this batch: no scan of them all.
+    // One that went away meanwhile is simply not found.
+    for (SocketId id : acks_owed_) {
+        Conn* e = find(id);
+        if (!e) continue;
+        e->ack_listed = false;
+        if (e->detached || !e->conn->ack_owed()) continue;
+        e->conn->flush_ack(now);
+        ++sent;
+        settle(*e);  // the delayed-ACK deadline went with it
+    }
+    acks_owed_.clear();
+    return sent;
+}
+
 void Host::shutdown(Time now) {
     now_ = now;
     for (auto& [id, e] : conns_) {

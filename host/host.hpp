@@ -180,6 +180,11 @@ public:
     // Runs every timer that is due at `now`.
     void poll(Time now);
     std::optional<Time> next_deadline() const;
+    // The end of a receive batch (the loop calls it after a wake-up's frames
+    // and the application's turn, before the devices flush): each
+    // connection that owes an ACK (tcp::Config::ack_per_batch) sends one
+    // cumulative ACK now. Returns how many went out.
+    std::size_t end_of_batch(Time now);
 
     // The sockets (connections, listeners, datagram sockets) whose state
     // changed since the last call, each once: readable, writable,
@@ -350,6 +355,7 @@ private:
     // timeout), earliest first.
     std::set<std::pair<Time, SocketId>> timers_;
     std::vector<SocketId> changed_;
+    std::vector<SocketId> acks_owed_;  // connections end_of_batch() will ACK for
 
     // Buffers, each with room for the link header in front of the packet.
     std::vector<std::uint8_t> tx_;    // TCP segments

@@ -43,6 +43,7 @@ struct Host::Conn {
     bool established = false;  // has reached ESTABLISHED once
     bool write_shut = false;   // shutdown_write() or close() called
     bool detached = false;     // CLOSED: out of the demux and the timers
+    bool ack_listed = false;   // in Host::acks_owed_
     tcp::State reported = tcp::State::Closed;  // the state take_changed() last told of
     Err app_error = Err::None; // set when an application deadline ended it
     Deadline deadline_kind = Deadline::None;

@@ -36,6 +36,10 @@ void Host::on_tcp(const ip::Ipv4View& v, bool trusted, Time now) {
             ++counters_.to_connection;
             LOG(stack, trace) << tcp::describe("in ", ih.src, ih.dst, h, seg->payload.size());
             e->conn->on_segment(*seg, now);
+            if (!e->ack_listed && e->conn->ack_owed()) {
+                e->ack_listed = true;
+                acks_owed_.push_back(e->id);
+            }
             settle(*e);
             return;
         }

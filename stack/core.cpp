@@ -14,6 +14,7 @@ host::Config host_config(const StackOptions& opts, bool kernel_owns, tcp::Observ
                          host::ForwardObserver* forward_trace) {
     host::Config c;
     c.tcp = opts.tcp;
+    c.tcp.ack_per_batch = opts.ack_per_batch;
     c.kernel_owns_addresses = kernel_owns;
     c.observer = observer;
     c.forward = opts.forward && !kernel_owns;
@@ -52,9 +53,13 @@ Core::Core(std::vector<Attached> ifaces, std::uint32_t gateway, bool kernel_owns
                              std::to_string(r.prefix_len) + ": gateway " + ip::addr_to_string(r.gateway) +
                              " is not on the network of any interface (RFC 1122 3.3.1.1)");
     loop.on_timer([this] { on_timer(); });
-    // What the devices batched during one wake-up leaves in one call.
+    // The ACKs owed for this wake-up's segments (after the application had
+    // its turn, so a reply or a window update may have carried them), then
+    // what the devices batched leaves in one call.
     loop.after_wake([this] {
+        const bool acked = host_.end_of_batch(loop.now()) > 0;
         for (auto& d : devices_) d->dev->flush();
+        if (acked) rearm();  // their delayed-ACK deadlines went with them
     });
     // Raw mode: the device lets in only segments to the ports we hold.
     if (kernel_owns_addresses)

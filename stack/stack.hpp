@@ -76,6 +76,10 @@ struct StackOptions {
     std::uint32_t mark = kDefaultMark;
     tcp::Config tcp;
     std::size_t rx_budget = 64;  // packets handled per wake-up, at most
+    // One cumulative ACK per connection at the end of each wake-up instead
+    // of one per two segments (tcp::Config::ack_per_batch; the loop ends
+    // every batch with Host::end_of_batch). False: --ack-every-two.
+    bool ack_per_batch = true;
     // A device handed in (tests; later packet/tap): the stack then owns
     // `address` itself and answers every stray segment with RST.
     std::unique_ptr<l2::Device> device;

@@ -126,7 +126,7 @@ void ConnectionImpl::open_passive(const SegmentView& syn, Time now) {
     passive_ = true;
     state_ = State::Listen;  // born of a listener: the trace reads LISTEN -> SYN-RECEIVED
     irs_ = syn.header.seq;
-    rcv_nxt_ = rcv_adv_ = irs_ + 1;
+    rcv_nxt_ = rcv_adv_ = last_ack_sent_ = irs_ + 1;
     take_peer_options(syn.header.options);
     snd_wnd_ = syn.header.window;  // RFC 7323 2.2: never scaled in a SYN
     snd_wl1_ = syn.header.seq;
@@ -149,7 +149,7 @@ void ConnectionImpl::open_from_cookie(const SegmentView& ack, const CookieOption
     passive_ = true;
     state_ = State::Listen;
     irs_ = ack.header.seq - 1;
-    rcv_nxt_ = irs_ + 1;
+    rcv_nxt_ = last_ack_sent_ = irs_ + 1;  // the SYN-ACK acked it
     // The window our SYN-ACK offered (tcp/syn_cookie.cpp's cookie_syn_ack).
     rcv_adv_ = rcv_nxt_ + std::min<std::uint32_t>(static_cast<std::uint32_t>(rcvbuf_.capacity()), 0xffff);
     Options peer;
@@ -399,6 +399,8 @@ void ConnectionImpl::send_segment(Seq seq, std::uint32_t len, std::uint8_t flags
     if (flags & flag::ACK) {  // any ACK we send satisfies a pending delayed ACK
         ack_deadline_.reset();
         unacked_segs_ = 0;
+        ack_owed_ = false;
+        last_ack_sent_ = h.ack;
     }
     if (len) tx_log_.on_send(seq, seq + len, now);  // RFC 8985 6.1: remember when
     const std::uint32_t used = len + ((flags & flag::SYN) ? 1 : 0) + ((flags & flag::FIN) ? 1 : 0);
@@ -531,6 +533,7 @@ Stats& Stats::operator+=(const Stats& o) {
     add(zero_window_probes, o.zero_window_probes);
     add(keepalive_probes, o.keepalive_probes);
     add(delayed_acks, o.delayed_acks);
+    add(batch_acks, o.batch_acks);
     add(pmtu_reductions, o.pmtu_reductions);
     add(icmp_ignored, o.icmp_ignored);
     add(bytes_acked, o.bytes_acked);

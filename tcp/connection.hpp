@@ -67,6 +67,11 @@ struct Config {
     Duration rto_min = 200ms;
     Duration rto_max = 60s;
     Duration delayed_ack = 40ms;             // RFC 1122 4.2.3.2: < 0.5 s; Linux's minimum
+    // The owner calls flush_ack() at the end of every receive batch (the
+    // stack's loop does, after a wake-up's frames): in-order data then only
+    // marks an ACK owed, and one cumulative ACK a batch goes out, as Linux's
+    // after GRO. Off, an ACK goes at every second full-sized segment.
+    bool ack_per_batch = false;
     Duration msl = 2s;                       // TIME-WAIT lasts 2*MSL; short for demos
     int syn_retries = 6;                     // like Linux tcp_syn_retries
     int max_retries = 15;                    // like Linux tcp_retries2
@@ -106,6 +111,7 @@ struct Stats {
     std::uint64_t zero_window_probes = 0;
     std::uint64_t keepalive_probes = 0;
     std::uint64_t delayed_acks = 0;
+    std::uint64_t batch_acks = 0;               // owed ACKs sent by flush_ack()
     std::uint64_t pmtu_reductions = 0;          // RFC 1191: the MSS shrank to a path MTU
     std::uint64_t icmp_ignored = 0;             // RFC 5927: quoting a segment not in flight
     std::uint64_t bytes_acked = 0;              // payload bytes the peer acknowledged cumulatively
@@ -207,6 +213,11 @@ public:
     virtual void on_segment(const SegmentView& seg, Time now) = 0;
     // Call when now >= *next_deadline(); extra calls are harmless.
     virtual void on_timer(Time now) = 0;
+    // With Config::ack_per_batch: true when in-order data arrived that the
+    // every-second-segment rule would have ACKed, and no ACK has gone since;
+    // flush_ack() then sends one cumulative ACK (else it does nothing).
+    virtual bool ack_owed() const = 0;
+    virtual void flush_ack(Time now) = 0;
     // The earliest time on_timer() has something to do; nullopt if none.
     virtual std::optional<Time> next_deadline() const = 0;
     // An ICMP error about this connection (RFC 1122 4.2.3.9): hard errors

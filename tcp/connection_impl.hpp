@@ -32,6 +32,8 @@ public:
     // Connection
     void on_segment(const SegmentView& seg, Time now) override;
     void on_timer(Time now) override;
+    bool ack_owed() const override { return ack_owed_; }
+    void flush_ack(Time now) override;
     std::optional<Time> next_deadline() const override;
     void on_icmp_error(bool hard, Time now) override;
     bool on_packet_too_big(Seq quoted_seq, std::uint32_t mtu, Time now) override;
@@ -134,6 +136,7 @@ private:
     void on_persist(Time now);
     void on_keepalive(Time now);
     void schedule_ack(Time now, bool immediately);
+    std::uint32_t ack_stretch_limit() const;
 
     // RFC 7323 5.4: a 1 ms TSval clock with a per-connection random offset
     // (the ISS serves: it is already unpredictable, RFC 6528).
@@ -228,6 +231,8 @@ private:
     int persist_backoff_ = 0;
     std::optional<Time> ack_deadline_;
     std::uint32_t unacked_segs_ = 0;
+    bool ack_owed_ = false;     // Config::ack_per_batch: flush_ack() has one to send
+    Seq last_ack_sent_ = 0;     // RFC 7323 4.3 Last.ACK.sent
     std::optional<Time> keepalive_deadline_;
     int keepalive_sent_ = 0;
     std::optional<Time> time_wait_deadline_;

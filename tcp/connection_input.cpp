@@ -77,7 +77,7 @@ void ConnectionImpl::on_syn_sent(const SegmentView& seg, Time now) {
     // fourth: the SYN
     if (!h.has(flag::SYN)) return;
     irs_ = h.seq;
-    rcv_nxt_ = rcv_adv_ = h.seq + 1;
+    rcv_nxt_ = rcv_adv_ = last_ack_sent_ = h.seq + 1;
     take_peer_options(h.options);
     snd_wnd_ = h.window;  // RFC 7323 2.2: not scaled in a SYN
     max_snd_wnd_ = snd_wnd_;
@@ -194,8 +194,11 @@ bool ConnectionImpl::check_sequence_number(Arrival& a, Time now) {
 
     trim_to_window(a);
 
-    // RFC 7323 4.3: remember the peer's TSval if this segment covers RCV.NXT.
-    if (ts_ok_ && ts && seq_le(a.seq, rcv_nxt_) && !h.has(flag::RST)) ts_recent_ = ts->val;
+    // RFC 7323 4.3 (2): remember the peer's TSval only if SEG.SEQ =<
+    // Last.ACK.sent, so that a delayed (or stretched) ACK echoes the
+    // earliest segment it acknowledges, and the sender's RTT sample includes
+    // the delay.
+    if (ts_ok_ && ts && seq_le(a.seq, last_ack_sent_) && !h.has(flag::RST)) ts_recent_ = ts->val;
     return true;
 }
 

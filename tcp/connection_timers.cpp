@@ -86,14 +86,41 @@ void ConnectionImpl::enter_time_wait(Time now) {
 }
 
 void ConnectionImpl::schedule_ack(Time now, bool immediately) {
-    // RFC 1122 4.2.3.2: ACK at least every second full-sized segment, and
-    // never delay more than 0.5 s (we use cfg_.delayed_ack).
+    // RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full-sized
+    // segment, and never delay more than 0.5 s (we use cfg_.delayed_ack).
     ++unacked_segs_;
-    if (immediately || unacked_segs_ >= 2) {
+    if (immediately) {
         send_ack(now);
         return;
     }
+    if (unacked_segs_ >= 2) {
+        // With ack_per_batch the ACK this segment earns waits for the end of
+        // the receive batch (flush_ack), as Linux's does after GRO merged the
+        // batch: one cumulative ACK for it. The stretch is bounded so the
+        // sender never runs out of window waiting for it.
+        if (!cfg_.ack_per_batch || rcv_nxt_ - last_ack_sent_ >= ack_stretch_limit()) {
+            send_ack(now);
+            return;
+        }
+        ack_owed_ = true;
+    }
+    // The timer stays the fallback: an owner that never ends a batch still
+    // gets its ACK out within cfg_.delayed_ack.
     if (!ack_deadline_) ack_deadline_ = now + cfg_.delayed_ack;
+}
+
+std::uint32_t ConnectionImpl::ack_stretch_limit() const {
+    // A quarter of the receive buffer in use, at most 64 KiB (Linux's GRO
+    // aggregate) and at least two segments (RFC 1122 4.2.3.2's rule).
+    return std::max<std::uint32_t>(std::min<std::uint32_t>(rcv_space_ / 4, 64 * 1024), 2u * cfg_.mss);
+}
+
+void ConnectionImpl::flush_ack(Time now) {
+    if (!ack_owed_) return;
+    ack_owed_ = false;
+    if (state_ == State::Closed) return;
+    ++stats_.batch_acks;
+    send_ack(now);
 }
 
 std::optional<Time> ConnectionImpl::next_deadline() const {

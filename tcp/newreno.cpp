@@ -57,10 +57,20 @@ void NewReno::on_ack(std::uint32_t bytes_acked, Duration /*rtt*/, Time now) {
         congestion_avoidance(bytes_acked, now);
 }
 
-// RFC 5681 eq. 2: cwnd += min(N, SMSS), i.e. appropriate byte counting
-// (RFC 3465) with L = 1*SMSS: a stretch ACK cannot make a burst.
+// Appropriate byte counting (RFC 3465 2.2): cwnd grows by the bytes an ACK
+// newly covers. RFC 5681 eq. 2 caps that at SMSS and RFC 3465 2.3 at
+// L = 2*SMSS; both assume an ACK for every second segment, and a receiver
+// that coalesces (GRO, or ours with Config::ack_per_batch) ACKs up to 64 KiB
+// at once, which under that cap would grow slow start by 2*SMSS per 64 KiB
+// instead of doubling it each round trip. So, as Linux does, and departing
+// from both caps (RFC 3465 2.3 says MUST NOT exceed 2*SMSS), the ACK counts
+// for every segment it covers, but at most cwnd (at least L = 2*SMSS): slow
+// start still at most doubles per ACK, and the ACK that covers a whole old
+// window after an RTO (cwnd = 1 SMSS) cannot release a line-rate burst,
+// which is the burst RFC 3465 2.3's limit is there to prevent.
 void NewReno::slow_start(std::uint32_t bytes_acked) {
-    update(std::uint64_t{cwnd_} + std::min(bytes_acked, smss_), ssthresh_, "slow start");
+    const std::uint32_t l = std::max(2 * smss_, cwnd_);
+    update(std::uint64_t{cwnd_} + std::min(bytes_acked, l), ssthresh_, "slow start");
 }
 
 // RFC 5681 3.1 recommends counting bytes here (RFC 3465 2.1) over eq. 3

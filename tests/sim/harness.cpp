@@ -207,6 +207,10 @@ bool Pair::run_until(const std::function<bool()>& pred, tcp::Duration limit) {
             if (c)
                 if (auto d = c->next_deadline(); d && *d <= now) c->on_timer(now);
         drain_reads();
+        // The deliveries of one instant are one receive batch (a no-op
+        // unless tcp::Config::ack_per_batch).
+        for (auto* c : {conn_a.get(), conn_b.get()})
+            if (c) c->flush_ack(now);
     }
     return true;
 }

@@ -176,6 +176,9 @@ void Lan::step() {
     }
     for (auto& n : nodes)
         if (auto d = n->host.next_deadline(); d && *d <= now) n->host.poll(now);
+    // Each step is one receive batch, as a wake-up of the stack's loop is
+    // (a no-op unless tcp::Config::ack_per_batch).
+    for (auto& n : nodes) n->host.end_of_batch(now);
 }
 
 bool Lan::advance(Time until) {

@@ -55,12 +55,22 @@ TEST_CASE("RFC 5681 3.1: slow start doubles cwnd per RTT worth of ACKs") {
     }
 }
 
-TEST_CASE("RFC 5681 eq. 2: one ACK grows slow start by at most SMSS") {
+TEST_CASE("RFC 3465 2.2: a stretch ACK grows slow start by the bytes it covers, at most cwnd") {
     NewReno cc(kSmss);
-    cc.on_ack(10 * kSmss, kRtt, Time{0});
-    CHECK(cc.cwnd() == 14600 + kSmss);
+    cc.on_ack(10 * kSmss, kRtt, Time{0});  // one ACK for ten segments
+    CHECK(cc.cwnd() == 14600 + 10 * kSmss);
     cc.on_ack(100, kRtt, Time{0});
-    CHECK(cc.cwnd() == 14600 + kSmss + 100);
+    CHECK(cc.cwnd() == 14600 + 10 * kSmss + 100);
+    cc.on_ack(100 * kSmss, kRtt, Time{0});  // more than cwnd: at most doubles
+    CHECK(cc.cwnd() == 2 * (14600 + 10 * kSmss + 100));
+}
+
+TEST_CASE("RFC 3465 2.3: after an RTO, an ACK of a whole old window grows cwnd by L = 2*SMSS") {
+    NewReno cc(kSmss);
+    cc.on_rto(100 * kSmss, Time{0});
+    REQUIRE(cc.cwnd() == kSmss);
+    cc.on_ack(50 * kSmss, kRtt, Time{0});
+    CHECK(cc.cwnd() == 3 * kSmss);
 }
 
 TEST_CASE("RFC 5681 3.1: congestion avoidance grows by one SMSS per window of bytes acked") {
