@@ -85,7 +85,8 @@ struct FixedWire : SegmentSink {
     std::array<Slot, 512> slots{};
     std::size_t head = 0, count = 0;
 
-    void send_segment(const Tuple& t, const Header& h, base::Bytes p1, base::Bytes p2) override {
+    void send_segment(const Tuple& t, const Header& h, base::Bytes p1, base::Bytes p2,
+                      std::uint16_t) override {
         REQUIRE(count < slots.size());
         Slot& s = slots[(head + count) % slots.size()];
         s.len = tcp::build(s.bytes, h, t.local_ip, t.remote_ip, p1, p2);
