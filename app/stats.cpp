@@ -35,7 +35,8 @@ void print_tcp_stats(std::ostream& out, const tcp::Stats& s) {
         << " dup_acks_in:" << s.dup_acks_in << " sack_blocks_in:" << s.sack_blocks_in
         << " sacked_bytes:" << s.sacked_bytes << " ooo_in:" << s.out_of_order_in
         << " dup_segs_in:" << s.duplicate_in << " zero_window_probes:" << s.zero_window_probes
-        << " challenge_acks:" << s.challenge_acks << " pmtu_reductions:" << s.pmtu_reductions;
+        << " challenge_acks:" << s.challenge_acks << " pmtu_reductions:" << s.pmtu_reductions
+        << " tso_segs_out:" << s.tso_segs_out;
 }
 
 void print_connection(std::ostream& out, const host::ConnectionInfo& c) {

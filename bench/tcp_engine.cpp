@@ -30,7 +30,8 @@ struct FixedWire : SegmentSink {
     };
     std::vector<Slot> slots = std::vector<Slot>(1024);
     std::size_t head = 0, count = 0;
-    void send_segment(const Tuple& t, const Header& h, base::Bytes p1, base::Bytes p2) override {
+    void send_segment(const Tuple& t, const Header& h, base::Bytes p1, base::Bytes p2,
+                      std::uint16_t) override {
         Slot& s = slots[(head + count) % slots.size()];
         s.len = tcp::build(s.bytes, h, t.local_ip, t.remote_ip, p1, p2);
         s.src = t.local_ip;

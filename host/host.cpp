@@ -77,6 +77,20 @@ std::uint16_t Host::mss_for(std::uint32_t dst) const {
     return static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.tcp.mss, link_mss));
 }
 
+tcp::Config Host::tcp_config_for(std::uint32_t dst) const {
+    tcp::Config c = cfg_.tcp;
+    c.mss = mss_for(dst);
+    const Interface* nif = nullptr;
+    if (auto hop = routes_.lookup(dst)) nif = ifaces_[static_cast<std::size_t>(hop->ifindex)].get();
+    else if (!ifaces_.empty()) nif = ifaces_.front().get();
+    // Super-segments only where the device cuts them up (TSO); elsewhere a
+    // segment is one MSS.
+    c.max_send_packet = nif && nif->max_send() > nif->ip_mtu()
+                            ? static_cast<std::uint32_t>(std::min<std::size_t>(nif->max_send(), 65535))
+                            : 0;
+    return c;
+}
+
 std::size_t Host::link_mtu_for(std::uint32_t dst) const {
     if (auto hop = routes_.lookup(dst)) return ifaces_[static_cast<std::size_t>(hop->ifindex)]->ip_mtu();
     return ifaces_.empty() ? 65535 : ifaces_.front()->ip_mtu();

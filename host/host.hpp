@@ -61,6 +61,10 @@ class FrameSink {
 public:
     virtual ~FrameSink() = default;
     virtual int transmit(base::Bytes frame) = 0;
+    // A TCP super-packet (the interface's max_send_packet is above its MTU)
+    // for the device to cut into pieces of `gso_size` payload bytes (TSO,
+    // l2::Device::send_gso).
+    virtual int transmit_gso(base::Bytes frame, std::uint16_t /*gso_size*/) { return transmit(frame); }
 };
 
 struct InterfaceConfig {
@@ -73,6 +77,10 @@ struct InterfaceConfig {
     // The device hands over the kernel's GSO super-packets (TSO/GRO):
     // packets longer than `mtu` are taken from it, from no other.
     bool gso = false;
+    // The largest IPv4 packet one send takes (l2::Device::max_send_packet):
+    // above the MTU, TCP on this interface sends super-segments of several
+    // MSS that the device cuts up (TSO). 0: the MTU.
+    std::size_t max_send_packet = 0;
 };
 
 // RFC 1812 5: what became of one datagram the host, as a router, was asked
@@ -276,18 +284,23 @@ private:
     bool is_our_address(std::uint32_t a) const;
 
     // output.cpp: datagrams and frames out, built in place
-    int send_datagram(std::uint32_t src, std::uint32_t dst, base::Bytes packet, Time now);
-    int send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::size_t mtu, Time now);
+    // `gso_size`: a TCP super-segment (longer than the MTU) whose pieces
+    // carry that many payload bytes each (TSO); 0 for every other datagram.
+    int send_datagram(std::uint32_t src, std::uint32_t dst, base::Bytes packet, Time now,
+                      std::uint16_t gso_size = 0);
+    int send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::size_t mtu, Time now,
+                std::uint16_t gso_size = 0);
     // The largest datagram toward dst: the link's MTU, or less if Path MTU
     // Discovery found less (RFC 1191).
     std::size_t path_mtu(std::uint32_t dst, std::size_t link_mtu) const;
     std::size_t link_mtu_for(std::uint32_t dst) const;  // the route's interface's
     void age_path_mtus(Time now);
-    int put(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now);
+    int put(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now,
+            std::uint16_t gso_size = 0);
     int transmit_frame(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,
-                       base::MutBytes frame, std::size_t payload_len);
-    void send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1,
-                      base::Bytes p2) override;
+                       base::MutBytes frame, std::size_t payload_len, std::uint16_t gso_size = 0);
+    void send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1, base::Bytes p2,
+                      std::uint16_t gso_size) override;
     void send_arp(const l2::MacAddr& eth_dst, const l2::ArpPacket& packet) override;
     void send_ipv4(const l2::MacAddr& eth_dst, base::Bytes packet) override;
     void unresolved(std::uint32_t next_hop, base::Bytes packet) override;
@@ -311,6 +324,8 @@ private:
     void on_app_deadline(Conn& e, Time now);
     Err error_of(const Conn& e) const;
     std::uint16_t mss_for(std::uint32_t dst) const;
+    // cfg_.tcp with the MSS (mss_for) and the TSO limit of the route to dst.
+    tcp::Config tcp_config_for(std::uint32_t dst) const;
     void changed(SocketId id);
 
     // datagram.cpp

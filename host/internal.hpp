@@ -24,6 +24,8 @@ struct Host::Interface {
     bool ethernet() const { return cfg.framing == l2::Framing::Ethernet; }
     // The largest IPv4 packet the link carries.
     std::size_t ip_mtu() const { return ethernet() ? cfg.mtu - l2::kEthHeaderLen : cfg.mtu; }
+    // The largest IPv4 packet one send takes: above ip_mtu() with TSO.
+    std::size_t max_send() const { return std::max(cfg.max_send_packet, ip_mtu()); }
 };
 
 struct Host::Conn {

@@ -28,7 +28,8 @@ base::MutBytes with_headroom(base::Bytes packet) {
 
 }  // namespace
 
-void Host::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1, base::Bytes p2) {
+void Host::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1, base::Bytes p2,
+                        std::uint16_t gso_size) {
     const std::size_t tcp_len = tcp::kHeaderMin + h.options.wire_length() + p1.size() + p2.size();
     const std::size_t total = ip::kIpv4HeaderLen + tcp_len;
     if (total > 65535) {
@@ -39,7 +40,9 @@ void Host::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p
     ip::Ipv4Header ih;
     ih.total_length = static_cast<std::uint16_t>(total);
     ih.id = next_ip_id_++;  // RFC 6864: any value will do for an atomic datagram
-    ih.df = true;           // RFC 1191: TCP segments are sized by MSS, never fragmented
+    // RFC 1191: TCP segments are sized by MSS, never fragmented; a
+    // super-segment too (as Linux's TSO), and each piece keeps DF.
+    ih.df = true;
     ih.ttl = ip::kDefaultTtl;
     ih.protocol = ip::kProtoTcp;
     ih.src = t.local_ip;
@@ -49,14 +52,15 @@ void Host::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p
     tcp::build(out.subspan(ip::kIpv4HeaderLen), h, t.local_ip, t.remote_ip, p1, p2);
     LOG(stack, trace) << tcp::describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
     // To TCP a packet the device refused is a lost packet; it retransmits.
-    send_datagram(t.local_ip, t.remote_ip, out, now_);
+    send_datagram(t.local_ip, t.remote_ip, out, now_, gso_size);
 }
 
-int Host::send_datagram(std::uint32_t src, std::uint32_t dst, base::Bytes packet, Time now) {
+int Host::send_datagram(std::uint32_t src, std::uint32_t dst, base::Bytes packet, Time now,
+                        std::uint16_t gso_size) {
     if (ifaces_.empty()) return ENETUNREACH;
     if (cfg_.kernel_owns_addresses) {
         Interface& nif = *ifaces_.front();
-        return send_on(nif, {0, dst, false}, packet, path_mtu(dst, nif.ip_mtu()), now);
+        return send_on(nif, {0, dst, false}, packet, path_mtu(dst, nif.ip_mtu()), now, gso_size);
     }
     const auto e = ip::choose_egress(routes_, addrs_, src, dst);
     if (!e) {
@@ -66,11 +70,17 @@ int Host::send_datagram(std::uint32_t src, std::uint32_t dst, base::Bytes packet
     }
     Interface& nif = *ifaces_[static_cast<std::size_t>(e->ifindex)];
     // RFC 1191: our own datagrams are sized (fragmented) to the path MTU.
-    return send_on(nif, *e, packet, e->link_broadcast ? nif.ip_mtu() : path_mtu(dst, nif.ip_mtu()), now);
+    return send_on(nif, *e, packet, e->link_broadcast ? nif.ip_mtu() : path_mtu(dst, nif.ip_mtu()),
+                   now, gso_size);
 }
 
-int Host::send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::size_t mtu, Time now) {
+int Host::send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::size_t mtu, Time now,
+                  std::uint16_t gso_size) {
     if (packet.size() <= mtu) return put(nif, e, packet, now);
+    // A TCP super-segment the device cuts into pieces (TSO); each piece
+    // (headers + gso_size) fits the path MTU, as the MSS was sized by it.
+    if (gso_size && packet.size() <= nif.max_send() && !e.link_broadcast)
+        return put(nif, e, packet, now, gso_size);
     ip::Fragmenter f(packet, mtu);
     if (f.error() != ip::FragmentError::None) {
         ++counters_.send_errors;
@@ -89,9 +99,11 @@ int Host::send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::
 
 // One IPv4 packet onto the link: bare (raw, loopback), or framed for the
 // next hop's MAC once ARP knows it.
-int Host::put(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now) {
+int Host::put(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now,
+              std::uint16_t gso_size) {
     if (!nif.ethernet()) {
-        if (const int err = nif.sink->transmit(packet); err != 0) {
+        const int err = gso_size ? nif.sink->transmit_gso(packet, gso_size) : nif.sink->transmit(packet);
+        if (err != 0) {
             ++counters_.send_errors;
             LOG(link, debug) << nif.cfg.name << ": send failed: " << std::strerror(err);
             return err;
@@ -112,19 +124,22 @@ int Host::put(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now)
         return ENOBUFS;
     }
     if (r.how == l2::ArpCache::Sent::Queued) return 0;
-    return transmit_frame(nif, r.mac, l2::ethertype::IPv4, with_headroom(packet), packet.size());
+    return transmit_frame(nif, r.mac, l2::ethertype::IPv4, with_headroom(packet), packet.size(),
+                          gso_size);
 }
 
 // `frame` starts with kHeadroom bytes for the header, then the payload; the
 // buffer has room after it for the padding.
 int Host::transmit_frame(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,
-                         base::MutBytes frame, std::size_t payload_len) {
+                         base::MutBytes frame, std::size_t payload_len, std::uint16_t gso_size) {
     const std::size_t len = l2::kEthHeaderLen + payload_len;
     l2::build_ethernet_header(frame, {dst, nif.cfg.mac, type});
     // IEEE 802.3: frames shorter than the minimum are padded with zeros.
     const std::size_t wire = std::max(len, l2::kEthMinFrame);
     std::fill(frame.data() + len, frame.data() + wire, 0);
-    if (const int err = nif.sink->transmit({frame.data(), wire}); err != 0) {
+    const base::Bytes f(frame.data(), wire);
+    if (const int err = gso_size ? nif.sink->transmit_gso(f, gso_size) : nif.sink->transmit(f);
+        err != 0) {
         ++counters_.send_errors;
         LOG(link, debug) << nif.cfg.name << ": send to " << dst.to_string()
                          << " failed: " << std::strerror(err);
@@ -159,6 +174,12 @@ void Host::send_ipv4(const l2::MacAddr& eth_dst, base::Bytes packet) {
     if (!v) return;
     const auto e = ip::choose_egress(routes_, addrs_, v->header.src, v->header.dst);
     if (!e) return;
+    // A TCP super-segment (TSO) that waited lost its piece size: dropped,
+    // and TCP sends its bytes again in MSS-sized segments.
+    if (packet.size() > ifaces_[static_cast<std::size_t>(e->ifindex)]->ip_mtu()) {
+        ++counters_.send_errors;
+        return;
+    }
     std::copy(packet.begin(), packet.end(), arp_.begin() + kHeadroom);
     transmit_frame(*ifaces_[static_cast<std::size_t>(e->ifindex)], eth_dst, l2::ethertype::IPv4,
                    {arp_.data(), kHeadroom + packet.size()}, packet.size());

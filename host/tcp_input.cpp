@@ -109,8 +109,7 @@ void Host::to_listener(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& s
         case tcp::Listener::Verdict::Open:
             break;
     }
-    auto cfg = cfg_.tcp;
-    cfg.mss = mss_for(t.remote_ip);
+    auto cfg = tcp_config_for(t.remote_ip);
     auto conn = tcp::Connection::accept(t, cfg, isn_.next(t, now), seg, now, *this, cfg_.observer);
     Conn& e = add(std::move(conn), l.hold);
     e.owner = Conn::Owner::Listener;
@@ -121,15 +120,14 @@ void Host::to_listener(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& s
 
 // RFC 4987 3.3: the SYN queue is full; answer with a cookie and keep nothing.
 void Host::send_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& syn, Time now) {
-    auto cfg = cfg_.tcp;
-    cfg.mss = mss_for(t.remote_ip);
+    auto cfg = tcp_config_for(t.remote_ip);
     const tcp::Seq iss = cookies_.make(t, syn.header, now);
     ++counters_.syn_cookies_sent;
     l.cookie_sent_at = now;
     LOG(stack, debug) << "listener " << base::endpoint_to_string(l.l.addr(), l.l.port())
                       << ": SYN queue full (" << l.l.half_open() << "), SYN cookie to "
                       << base::endpoint_to_string(t.remote_ip, t.remote_port);
-    send_segment(t, tcp::cookie_syn_ack(cfg, syn.header, iss, now), {}, {});
+    send_segment(t, tcp::cookie_syn_ack(cfg, syn.header, iss, now), {}, {}, 0);
 }
 
 // RFC 4987 3.3: an ACK for no connection at a listener. True if it returned
@@ -137,8 +135,7 @@ void Host::send_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& s
 // queue); false if not: the caller resets.
 bool Host::open_from_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentView& ack, Time now) {
     if (!l.cookie_sent_at || now - *l.cookie_sent_at >= 2 * tcp::cookie::kPeriod) return false;
-    auto cfg = cfg_.tcp;
-    cfg.mss = mss_for(t.remote_ip);
+    auto cfg = tcp_config_for(t.remote_ip);
     const auto o = cookies_.check(t, ack.header, cfg, now);
     if (!o) {
         ++counters_.syn_cookies_invalid;
@@ -167,7 +164,7 @@ bool Host::open_from_cookie(Listen& l, const tcp::Tuple& t, const tcp::SegmentVi
 void Host::reply_reset(const tcp::Tuple& t, const tcp::SegmentView& seg) {
     if (auto h = tcp::reset_for(seg)) {
         ++counters_.resets_sent;
-        send_segment(t, *h, {}, {});
+        send_segment(t, *h, {}, {}, 0);
     }
 }
 

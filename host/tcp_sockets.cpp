@@ -215,8 +215,7 @@ Result<Accepted> Host::accept(SocketId lid) {
 Result<SocketId> Host::connect(const tcp::Tuple& t, Hold hold, Time now, Duration timeout) {
     now_ = now;
     if (by_tuple_.count(t)) return {0, Err::AddrInUse};
-    auto cfg = cfg_.tcp;
-    cfg.mss = mss_for(t.remote_ip);
+    auto cfg = tcp_config_for(t.remote_ip);
     auto conn = tcp::Connection::connect(t, cfg, isn_.next(t, now), now, *this, cfg_.observer);
     Conn& e = add(std::move(conn), std::move(hold));
     e.owner = Conn::Owner::App;

@@ -78,6 +78,19 @@ public:
     // offloads on), whose checksum is partial. The host takes packets
     // longer than the MTU only from such a device.
     virtual bool receives_gso() const { return false; }
+    // The largest IPv4 packet one send takes (without the Ethernet header).
+    // Larger than the link MTU only on a device that segments TCP itself
+    // (TSO: a TAP with TUN_F_TSO4 cuts a super-packet into MSS-sized
+    // pieces, as a NIC would); the host sizes TCP segments by it.
+    virtual std::size_t max_send_packet() const {
+        return framing() == Framing::Ethernet ? mtu() - 14 : mtu();  // RFC 894: 14-byte header
+    }
+    // A TCP super-packet longer than the link MTU, for the device to cut
+    // into pieces of `gso_size` payload bytes each (every piece with the
+    // same headers and options; PSH and FIN on the last only, the IP ID
+    // incremented per piece). Only for packets up to max_send_packet(); a
+    // device that cannot segment sends it as it is.
+    virtual int send_gso(base::Bytes packet, std::uint16_t /*gso_size*/) { return send(packet); }
 
     // A device that holds packets back (the fault injector's --delay) says
     // when it next has work, and the event loop calls on_deadline() then, so
@@ -105,6 +118,8 @@ public:
     void flush() override { inner_->flush(); }
     void accept_ports(std::span<const std::uint16_t> p) override { inner_->accept_ports(p); }
     bool receives_gso() const override { return inner_->receives_gso(); }
+    std::size_t max_send_packet() const override { return inner_->max_send_packet(); }
+    int send_gso(base::Bytes p, std::uint16_t gso_size) override { return inner_->send_gso(p, gso_size); }
     std::optional<Time> next_deadline() const override { return inner_->next_deadline(); }
     void on_deadline(Time now) override { inner_->on_deadline(now); }
 

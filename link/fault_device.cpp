@@ -36,10 +36,10 @@ Time FaultDevice::now() {
     return std::chrono::duration_cast<Time>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
-int FaultDevice::send(base::Bytes packet) {
+int FaultDevice::send_gso(base::Bytes packet, std::uint16_t gso_size) {
     const auto before = faults_.counters();
     const Time t = now();
-    const int copies = faults_.push(packet, t);
+    const int copies = faults_.push(packet, t, gso_size);
     const auto& after = faults_.counters();
     fate_ = SendFate{.lost = copies == 0,
                      .duplicated = copies == 2,
@@ -52,8 +52,10 @@ int FaultDevice::send(base::Bytes packet) {
 }
 
 void FaultDevice::deliver_due(Time t) {
-    while (faults_.pop(t, out_)) {
-        if (const int err = inner_->send(out_); err != 0) {
+    std::uint16_t gso_size = 0;
+    while (faults_.pop(t, out_, &gso_size)) {
+        const int err = gso_size ? inner_->send_gso(out_, gso_size) : inner_->send(out_);
+        if (err != 0) {
             ++send_errors_;
             LOG(link, debug) << inner_->name() << ": held packet not sent: " << std::strerror(err);
         }

@@ -171,7 +171,8 @@ Time FaultInjector::transmission_time(std::size_t bytes) const {
                                           cfg_.bandwidth)};
 }
 
-void FaultInjector::enqueue(base::Bytes packet, Time at, std::uint64_t number) {
+void FaultInjector::enqueue(base::Bytes packet, Time at, std::uint64_t number,
+                            std::uint16_t gso_size) {
     std::vector<std::uint8_t> buf;
     if (!spare_.empty()) {
         buf = std::move(spare_.back());
@@ -185,15 +186,16 @@ void FaultInjector::enqueue(base::Bytes packet, Time at, std::uint64_t number) {
         const std::size_t pos = rng_() % buf.size();
         const auto mask = static_cast<std::uint8_t>(1 + rng_() % 255);
         buf[pos] ^= mask;
+        gso_size = 0;  // see pop()
         ++counters_.corrupted;
         LOG(link, debug) << name_ << ": corrupt packet #" << number << " byte " << pos
                          << " ^= 0x" << std::hex << int{mask};
     }
-    queue_.push_back(Pending{at, next_order_++, std::move(buf)});
+    queue_.push_back(Pending{at, next_order_++, std::move(buf), gso_size});
     std::push_heap(queue_.begin(), queue_.end(), later);
 }
 
-int FaultInjector::push(base::Bytes packet, Time now) {
+int FaultInjector::push(base::Bytes packet, Time now, std::uint16_t gso_size) {
     const std::uint64_t number = ++counters_.packets;
     if (cfg_.drop_nth.contains(number)) {
         ++counters_.dropped_nth;
@@ -232,18 +234,20 @@ int FaultInjector::push(base::Bytes packet, Time now) {
                          << "us";
     }
     if (at > now) ++counters_.delayed;
-    enqueue(packet, at, number);
+    enqueue(packet, at, number, gso_size);
     if (!chance(cfg_.duplicate_pct)) return 1;
     ++counters_.duplicated;
     LOG(link, debug) << name_ << ": duplicate packet #" << number;
-    enqueue(packet, at, number);
+    enqueue(packet, at, number, gso_size);
     return 2;
 }
 
-std::optional<Time> FaultInjector::pop(Time now, std::vector<std::uint8_t>& out) {
+std::optional<Time> FaultInjector::pop(Time now, std::vector<std::uint8_t>& out,
+                                       std::uint16_t* gso_size) {
     if (queue_.empty() || queue_.front().at > now) return std::nullopt;
     std::pop_heap(queue_.begin(), queue_.end(), later);
     const Time at = queue_.back().at;
+    if (gso_size) *gso_size = queue_.back().gso_size;
     out.swap(queue_.back().bytes);
     spare_.push_back(std::move(queue_.back().bytes));  // the caller's old buffer
     queue_.pop_back();

@@ -91,13 +91,20 @@ public:
 
     // Offers one packet at `now`. Returns how many copies were queued for
     // delivery: 0 (lost), 1, or 2 (duplicated).
-    int push(base::Bytes packet, Time now);
+    // `gso_size`: a TSO super-packet (l2::Device::send_gso), judged as one
+    // packet: dropped, delayed, duplicated or corrupted whole.
+    int push(base::Bytes packet, Time now, std::uint16_t gso_size = 0);
 
     // Moves the next packet due at `now` into `out` and returns its delivery
     // time (<= now); nullopt if none is due. Packets come out in order of
     // delivery time, ties in the order they were pushed. `out`'s old buffer
     // is kept for reuse, so a loop over pop() allocates nothing.
-    std::optional<Time> pop(Time now, std::vector<std::uint8_t>& out);
+    // `gso_size` (if given) gets the packet's: 0 for a plain packet, and
+    // for a corrupted super-packet, which must go out whole with the
+    // checksum it had (a device that segments it would compute a fresh one
+    // over the flipped byte, and the receiver would never see the damage).
+    std::optional<Time> pop(Time now, std::vector<std::uint8_t>& out,
+                            std::uint16_t* gso_size = nullptr);
 
     std::optional<Time> next_deadline() const;  // earliest pending delivery
     std::size_t pending() const { return queue_.size(); }
@@ -111,11 +118,12 @@ private:
         Time at;
         std::uint64_t order;  // breaks ties in push order
         std::vector<std::uint8_t> bytes;
+        std::uint16_t gso_size = 0;
     };
     static bool later(const Pending& a, const Pending& b);
 
     bool chance(double pct);
-    void enqueue(base::Bytes packet, Time at, std::uint64_t number);
+    void enqueue(base::Bytes packet, Time at, std::uint64_t number, std::uint16_t gso_size);
     Time transmission_time(std::size_t bytes) const;
 
     FaultConfig cfg_;

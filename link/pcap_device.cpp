@@ -45,4 +45,10 @@ int PcapDevice::send(base::Bytes packet) {
     return err;
 }
 
+int PcapDevice::send_gso(base::Bytes packet, std::uint16_t gso_size) {
+    const int err = inner_->send_gso(packet, gso_size);
+    if (err == 0) write(packet);
+    return err;
+}
+
 }  // namespace l2

@@ -8,7 +8,11 @@
 // With IFF_VNET_HDR and the offloads TUN_F_CSUM | TUN_F_TSO4 (link/vnet)
 // the kernel hands over TCP super-packets of up to 64 KiB with a partial
 // checksum; the device completes it (as a NIC would), and they come up
-// longer than the MTU (receives_gso()). What we write carries an all-zero header: whole frames.
+// longer than the MTU (receives_gso()). What we write is whole frames
+// with an all-zero header, except TCP super-packets (send_gso(), up to
+// max_send_packet(), 64 KiB with TSO4): those carry a GSO_TCPV4 header and
+// a partial checksum, and the kernel cuts them into MSS-sized pieces (TSO),
+// as a NIC would.
 //
 // The TAP is not persistent: it disappears when its file descriptor closes,
 // so it goes away on exit, on Ctrl-C and even on a crash.
@@ -45,6 +49,10 @@ public:
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes frame) override;
     bool receives_gso() const override { return gso_; }
+    // RFC 791: an IPv4 packet's total length is at most 65535.
+    std::size_t max_send_packet() const override { return gso_ ? 65535 : mtu_; }
+    int send_gso(base::Bytes frame, std::uint16_t gso_size) override;
+    std::uint64_t gso_sent() const { return gso_sent_; }
 
     const MacAddr& mac() const { return mac_; }  // ours, not the kernel side's
 
@@ -54,6 +62,7 @@ private:
     int fd_ = -1;
     bool gso_ = false;
     std::uint64_t bad_vnet_ = 0;
+    std::uint64_t gso_sent_ = 0, gso_refused_ = 0;
     std::size_t mtu_ = kEthMtu;
     std::string name_;
     MacAddr mac_;

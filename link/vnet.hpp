@@ -35,6 +35,21 @@ struct VnetHdr {
 std::optional<VnetHdr> parse_vnet(base::Bytes hdr, std::size_t frame_len);
 void write_vnet(const VnetHdr& h, base::MutBytes out);  // kVnetHdrLen bytes
 
+// What a TCP super-packet we send needs (the kernel's
+// virtio_net_hdr_to_skb): GSO_TCPV4 with `gso_size` payload bytes a piece,
+// hdr_len the Ethernet, IPv4 and TCP headers, and NEEDS_CSUM at the TCP
+// checksum (the kernel completes each piece's sum); `pseudo` gets what
+// that field must hold instead: the folded sum of the RFC 9293 3.1
+// pseudo-header, with the super-packet's TCP length, not complemented.
+// nullopt when `frame` is not an Ethernet frame with an IPv4 header and a
+// whole TCP header, or gso_size is 0.
+struct TsoPlan {
+    VnetHdr hdr;
+    std::uint16_t pseudo = 0;
+    std::size_t csum_at = 0;  // from the frame's start
+};
+std::optional<TsoPlan> plan_tso(base::Bytes frame, std::uint16_t gso_size);
+
 // NEEDS_CSUM: what a NIC would have done. The field at start + offset holds
 // the pseudo-header's sum; the RFC 1071 sum from start to the end goes in
 // its place, so the frame is whole again. The receive path never pays for

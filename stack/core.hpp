@@ -49,6 +49,9 @@ class DeviceSink final : public host::FrameSink {
 public:
     explicit DeviceSink(std::unique_ptr<l2::Device> d) : dev(std::move(d)) {}
     int transmit(base::Bytes frame) override { return dev->send(frame); }
+    int transmit_gso(base::Bytes frame, std::uint16_t gso_size) override {
+        return dev->send_gso(frame, gso_size);
+    }
     std::unique_ptr<l2::Device> dev;
 };
 

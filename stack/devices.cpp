@@ -21,6 +21,7 @@ Attached attach(std::unique_ptr<l2::Device> dev, ip::InterfaceAddress addr, l2::
     a.config.mac = mac;
     a.config.loopback = loopback;
     a.config.gso = dev->receives_gso();
+    a.config.max_send_packet = dev->max_send_packet();
     a.device = std::move(dev);
     return a;
 }

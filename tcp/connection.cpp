@@ -391,8 +391,13 @@ void ConnectionImpl::send_segment(Seq seq, std::uint32_t len, std::uint8_t flags
                         << "] seq " << seq - iss_ << " ack " << (h.ack - irs_) << " win "
                         << h.window << " len " << len << (retransmit ? " (retransmission)" : "");
     }
-    out_.send_segment(tuple_, h, p1, p2);
-    ++stats_.segs_out;
+    // More than one MSS: a super-segment, cut into pieces of `piece` by
+    // the device (TSO); each piece is a segment to the peer.
+    const std::uint32_t piece = max_payload();
+    const std::uint32_t pieces = len > piece ? (len + piece - 1) / piece : 1;
+    out_.send_segment(tuple_, h, p1, p2, pieces > 1 ? static_cast<std::uint16_t>(piece) : 0);
+    stats_.segs_out += pieces;
+    if (pieces > 1) ++stats_.tso_segs_out;
     if (retransmit) ++stats_.retransmits;
     else stats_.bytes_out += len;
     last_send_ = now;
@@ -402,7 +407,10 @@ void ConnectionImpl::send_segment(Seq seq, std::uint32_t len, std::uint8_t flags
         ack_owed_ = false;
         last_ack_sent_ = h.ack;
     }
-    if (len) tx_log_.on_send(seq, seq + len, now);  // RFC 8985 6.1: remember when
+    // RFC 8985 6.1: remember when, piece by piece, so that SACK and RACK
+    // judge each piece of a super-segment as the segment the peer sees.
+    for (std::uint32_t off = 0; off < len; off += piece)
+        tx_log_.on_send(seq + off, seq + std::min(len, off + piece), now);
     const std::uint32_t used = len + ((flags & flag::SYN) ? 1 : 0) + ((flags & flag::FIN) ? 1 : 0);
     if (used) {
         if (!rtx_deadline_) arm_rtx(now);
@@ -421,7 +429,7 @@ void ConnectionImpl::send_rst(Seq seq) {
     h.dst_port = tuple_.remote_port;
     h.seq = seq;
     h.flags = flag::RST;
-    out_.send_segment(tuple_, h, {}, {});
+    out_.send_segment(tuple_, h, {}, {}, 0);
     ++stats_.segs_out;
 }
 
@@ -467,10 +475,17 @@ void ConnectionImpl::output(Time now, bool force_ack) {
             const std::uint32_t peer_room =
                 seq_lt(snd_nxt_, snd_una_ + snd_wnd_) ? snd_una_ + snd_wnd_ - snd_nxt_ : 0;
             const std::uint32_t cc_room = wnd > flight ? wnd - flight : 0;
-            std::uint32_t len = std::min({avail, max_payload(), peer_room, cc_room});
+            const std::uint32_t mss = max_payload();
+            std::uint32_t len = std::min({avail, send_size_goal(mss), peer_room, cc_room});
+            // A super-segment (TSO) is whole MSS pieces, and a shorter last
+            // piece only when it would go out right after them on its own
+            // (RFC 9293 3.7.4 Nagle, 3.8.6.2.1 SWS): it empties the queue with
+            // Nagle off (data is in flight by then), or carries the FIN.
+            if (len > mss && len % mss != 0 && !(len == avail && (cfg_.nodelay || fin_queued_)))
+                len -= len % mss;
             const bool fin_now = fin_queued_ && !fin_sent() && snd_nxt_ + len == fin_seq_;
             if (len == 0 && !fin_now) break;
-            if (len > 0 && len < max_payload() && !fin_now) {
+            if (len > 0 && len < mss && !fin_now) {
                 // A partial segment. RFC 9293 3.8.6.2.1 (sender SWS avoidance)
                 // with Nagle (RFC 896, RFC 1122 4.2.3.4): send it if it empties
                 // the queue and nothing is unacknowledged (or Nagle is off), or
@@ -539,6 +554,7 @@ Stats& Stats::operator+=(const Stats& o) {
     add(bytes_acked, o.bytes_acked);
     add(sack_blocks_in, o.sack_blocks_in);
     add(sacked_bytes, o.sacked_bytes);
+    add(tso_segs_out, o.tso_segs_out);
     return *this;
 }
 

@@ -58,6 +58,11 @@ struct Config {
     bool window_scale = true;                // RFC 7323 2
     bool timestamps = true;                  // RFC 7323 3
     bool sack = true;                        // RFC 2018
+    // The largest IPv4 packet the path to the peer takes in one send (the
+    // host sets it from the route's device): above the MTU, segments of up
+    // to several MSS go out at once for the device to cut up (TSO). 0: one
+    // MSS per segment.
+    std::uint32_t max_send_packet = 0;
     std::string congestion = "newreno";      // "newreno", "cubic" or "highspeed"
 
     // Timers. RFC 6298 2.1: initial RTO 1 s. The 200 ms minimum RTO is
@@ -91,8 +96,12 @@ public:
     virtual ~SegmentSink() = default;
     // `payload1` then `payload2` follow the header (the send ring may hand its
     // bytes in two pieces). They are valid only during the call.
+    // `gso_size` 0: one segment. Otherwise a super-segment of several MSS
+    // (Config::max_send_packet), longer than the MTU, which the device cuts
+    // into pieces of `gso_size` payload bytes, each with these headers and
+    // options (TSO; RFC 9293 and RFC 7323 hold for every piece).
     virtual void send_segment(const Tuple& t, const Header& h, base::Bytes payload1,
-                              base::Bytes payload2) = 0;
+                              base::Bytes payload2, std::uint16_t gso_size) = 0;
 };
 
 // Per-connection counters (a user can print them).
@@ -117,6 +126,7 @@ struct Stats {
     std::uint64_t bytes_acked = 0;              // payload bytes the peer acknowledged cumulatively
     std::uint64_t sack_blocks_in = 0;           // RFC 2018 blocks received that made sense
     std::uint64_t sacked_bytes = 0;             // bytes newly SACKed by them (RFC 6675 scoreboard)
+    std::uint64_t tso_segs_out = 0;             // super-segments of several MSS (TSO), in segs_out
 
     Stats& operator+=(const Stats& o);  // every field summed: the totals of many connections
 };

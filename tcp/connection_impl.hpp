@@ -121,6 +121,9 @@ private:
     std::uint32_t window_to_advertise_preview() const;  // the field, unscaled; no side effect
     std::uint32_t in_flight() const;
     std::uint32_t max_payload() const;  // smss_ less the SACK option, if one goes out
+    // The most new data one segment carries: max_payload(), or a whole
+    // number of it on a path whose device segments (connection_pmtu.cpp).
+    std::uint32_t send_size_goal(std::uint32_t mss) const;
     std::uint32_t send_window() const;
 
     // --- state changes and timers (connection_timers.cpp) ---

@@ -1,5 +1,7 @@
-// Path MTU Discovery for one connection (RFC 1191 6, RFC 1122 4.2.3.11),
-// with the validation RFC 5927 asks for before believing an ICMP message.
+// How large a segment may be: Path MTU Discovery for one connection (RFC
+// 1191 6, RFC 1122 4.2.3.11), with the validation RFC 5927 asks for before
+// believing an ICMP message, and the send size goal of a path whose device
+// cuts super-segments into MSS-sized pieces (TSO).
 #include "base/log.hpp"
 #include "tcp/connection_impl.hpp"
 
@@ -61,6 +63,21 @@ void ConnectionImpl::on_path_mtu(std::uint32_t mtu, Time now) {
     LOG(tcp, info) << "path MTU " << mtu << ": MSS " << smss_ << " -> " << mss << " (RFC 1191 6.3)";
     smss_ = mss;
     cc_->set_smss(mss);
+}
+
+std::uint32_t ConnectionImpl::send_size_goal(std::uint32_t mss) const {
+    // As Linux's tcp_xmit_size_goal: a whole number of MSS-sized pieces
+    // that fits the device's largest packet with the largest headers (IPv4
+    // 20, TCP 60), at most half the largest window the peer offered (so a
+    // window is never filled by one segment), and no more than cwnd (RFC
+    // 5681 3.1; output() caps it by the room cwnd leaves, too). A
+    // retransmission (below SND.MAX) stays one MSS, so what RACK or the RTO
+    // resends is what was lost and no more.
+    constexpr std::uint32_t kHeaders = 20 + kHeaderMax;
+    if (cfg_.max_send_packet <= kHeaders + 2 * mss || seq_lt(snd_nxt_, snd_max_)) return mss;
+    const std::uint32_t goal =
+        std::min({cfg_.max_send_packet - kHeaders, max_snd_wnd_ / 2, cc_->cwnd()});
+    return std::max<std::uint32_t>(goal / mss, 1) * mss;
 }
 
 }  // namespace tcp

@@ -59,8 +59,8 @@ class Wire final : public tcp::SegmentSink {
 public:
     Wire(l2::SimLink& link, l2::Side side, Time& now, trace::PlotRecorder* plot)
         : link_(link), side_(side), now_(now), plot_(plot) {}
-    void send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1,
-                      base::Bytes p2) override {
+    void send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1, base::Bytes p2,
+                      std::uint16_t) override {
         std::vector<std::uint8_t> pkt(ip::kIpv4HeaderLen + tcp::kHeaderMax + p1.size() + p2.size());
         const std::size_t n = tcp::build(base::MutBytes(pkt).subspan(ip::kIpv4HeaderLen), h,
                                          t.local_ip, t.remote_ip, p1, p2);

@@ -38,8 +38,7 @@ std::optional<l2::Received> PlotDevice::receive(base::MutBytes buf) {
     return r;
 }
 
-int PlotDevice::send(base::Bytes packet) {
-    const int err = inner_->send(packet);
+int PlotDevice::sent(base::Bytes packet, int err) {
     feed(Dir::Out, packet, faults_ && faults_->last_fate().lost);
     return err;
 }

@@ -35,7 +35,10 @@ public:
     void finish();
 
     std::optional<l2::Received> receive(base::MutBytes buf) override;
-    int send(base::Bytes packet) override;
+    int send(base::Bytes packet) override { return sent(packet, inner_->send(packet)); }
+    int send_gso(base::Bytes packet, std::uint16_t gso_size) override {
+        return sent(packet, inner_->send_gso(packet, gso_size));
+    }
 
     tcp::Observer& observer() { return *this; }
     void set_receive_filter(l2::ReceiveFilter f) { keep_ = std::move(f); }
@@ -43,6 +46,7 @@ public:
 private:
     void on_event(const tcp::Tuple& t, const tcp::TraceEvent& e, tcp::Time now) override;
     void feed(Dir dir, base::Bytes packet, bool lost);
+    int sent(base::Bytes packet, int err);  // records a packet sent, returns err
     void write(const std::vector<ConnectionPlot>& plots);
 
     const l2::FaultDevice* faults_;

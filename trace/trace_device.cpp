@@ -76,8 +76,7 @@ std::optional<l2::Received> TraceDevice::receive(base::MutBytes buf) {
     return r;
 }
 
-int TraceDevice::send(base::Bytes packet) {
-    const int err = inner_->send(packet);
+int TraceDevice::sent(base::Bytes packet, int err) {
     const l2::SendFate fate = faults_ ? faults_->last_fate() : l2::SendFate{};
     trace(Captured{.dir = Dir::Out,
                    .at = clock(now_()),

@@ -39,7 +39,11 @@ public:
     ~TraceDevice() override;
 
     std::optional<l2::Received> receive(base::MutBytes buf) override;
-    int send(base::Bytes packet) override;
+    int send(base::Bytes packet) override { return sent(packet, inner_->send(packet)); }
+    // A TSO super-packet is one line, as tcpdump on a TSO NIC shows it.
+    int send_gso(base::Bytes packet, std::uint16_t gso_size) override {
+        return sent(packet, inner_->send_gso(packet, gso_size));
+    }
 
     // The connections' events go through us to the Tracer, so that the times
     // printed never run backwards (an event carries the time its caller read
@@ -56,6 +60,7 @@ public:
 private:
     void on_event(const tcp::Tuple& t, const tcp::TraceEvent& e, tcp::Time now) override;
     void trace(const Captured& c);
+    int sent(base::Bytes packet, int err);  // traces a packet sent, returns err
     tcp::Time clock(tcp::Time t);
 
     const l2::FaultDevice* faults_;

@@ -17,7 +17,7 @@ skip() {
 # The Debian package that provides a command the tests use.
 package_of() {
     case $1 in
-        ip|ss|tc) echo iproute2 ;;
+        ip|ss|tc|nstat) echo iproute2 ;;
         nft) echo nftables ;;
         ping) echo iputils-ping ;;
         tracepath) echo iputils-tracepath ;;
@@ -25,7 +25,7 @@ package_of() {
         python3) echo python3 ;;
         setpriv) echo util-linux ;;
         script) echo bsdutils ;;
-        timeout|sha256sum|mktemp) echo coreutils ;;
+        timeout|sha256sum|mktemp|head|stat) echo coreutils ;;
         pgrep|pkill|ps|sysctl) echo procps ;;
         rsvg-convert) echo librsvg2-bin ;;
         xmllint) echo libxml2-utils ;;

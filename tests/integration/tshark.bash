@@ -22,11 +22,12 @@ for line in sys.stdin:
 sys.stdout.buffer.write(out)' "$2" >"$3"
 }
 
-# verify FILE NAME: decodes, no malformed packet, every checksum good.
+# verify FILE NAME [MIN]: decodes, no malformed packet, every checksum
+# good, and more than MIN (10) TCP packets in all.
 verify() {
-    local f=$1 name=$2 total bad
+    local f=$1 name=$2 min=${3:-10} total bad
     total=$(count "$f" "tcp")
-    [ "$total" -gt 10 ] || fail "$name: only $total TCP packets in $f"
+    [ "$total" -gt "$min" ] || fail "$name: only $total TCP packets in $f"
     bad=$(count "$f" "_ws.malformed || _ws.expert.severity == error")
     [ "$bad" = 0 ] || fail "$name: $bad malformed packets"
     bad=$(count "$f" "ip.checksum.status != 1 || tcp.checksum.status != 1")

@@ -14,8 +14,9 @@ tcp::SegmentView Wire::view() const {
 }
 
 void Recorder::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1,
-                            base::Bytes p2) {
+                            base::Bytes p2, std::uint16_t gso_size) {
     Wire w;
+    w.gso_size = gso_size;
     w.src = t.local_ip;
     w.dst = t.remote_ip;
     w.bytes.resize(tcp::kHeaderMax + p1.size() + p2.size());

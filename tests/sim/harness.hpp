@@ -34,6 +34,7 @@ struct Wire {
     tcp::Header h;
     std::vector<std::uint8_t> payload;
     Time at{0};
+    std::uint16_t gso_size = 0;  // a super-segment's piece size (TSO), else 0
 
     bool is(std::uint8_t flags) const { return h.flags == flags; }
     tcp::SegmentView view() const;  // parsed from `bytes`
@@ -45,8 +46,8 @@ public:
     Time now{0};
     std::function<void(Wire&)> on_send;  // forwards onto a link
 
-    void send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1,
-                      base::Bytes p2) override;
+    void send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1, base::Bytes p2,
+                      std::uint16_t gso_size) override;
     // Segments sent since the last call.
     std::vector<Wire> take();
 

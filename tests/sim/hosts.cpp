@@ -69,7 +69,7 @@ std::string Frame::describe() const {
 // ---- Node ----
 
 Node::Node(Lan& l, int i, std::uint32_t a, std::uint8_t mac_last, host::Config cfg,
-           l2::FaultConfig faults, std::size_t mtu)
+           l2::FaultConfig faults, std::size_t mtu, std::size_t max_send_packet)
     : lan(l),
       index(i),
       addr(a),
@@ -83,6 +83,7 @@ Node::Node(Lan& l, int i, std::uint32_t a, std::uint8_t mac_last, host::Config c
     ic.mtu = mtu;
     ic.addr = {a, 24};
     ic.mac = mac;
+    ic.max_send_packet = max_send_packet;
     ifindex = host.add_interface(ic, *this);
 }
 
@@ -99,8 +100,53 @@ Node::Node(Lan& l, int i, host::Host& h, std::uint32_t a, std::uint8_t mac_last,
 }
 
 int Node::transmit(base::Bytes frame) {
+    largest_frame = std::max(largest_frame, frame.size());
     lan.sent(*this, frame);
     return 0;
+}
+
+int Node::transmit_gso(base::Bytes frame, std::uint16_t gso_size) {
+    ++tso_frames;
+    largest_frame = std::max(largest_frame, frame.size());
+    const auto pieces = tso_segment(frame, gso_size);
+    if (pieces.empty()) ++bad_tso;
+    if (auto v = ip::parse_ipv4(frame.subspan(l2::kEthHeaderLen))) {
+        if (auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, false)) {
+            if (tso_end && tcp::seq_lt(seg->header.seq, *tso_end)) tso_new_data_only = false;
+            tso_end = seg->header.seq + static_cast<std::uint32_t>(seg->payload.size());
+        }
+    }
+    for (const auto& p : pieces) lan.sent(*this, p);
+    return 0;
+}
+
+std::vector<std::vector<std::uint8_t>> tso_segment(base::Bytes frame, std::uint16_t gso_size) {
+    std::vector<std::vector<std::uint8_t>> out;
+    if (frame.size() < l2::kEthHeaderLen || gso_size == 0) return out;
+    const auto v = ip::parse_ipv4(frame.subspan(l2::kEthHeaderLen));
+    if (!v || v->header.protocol != ip::kProtoTcp) return out;
+    const auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, true);
+    if (!seg) return out;
+    const base::Bytes data = seg->payload;
+    for (std::size_t off = 0, k = 0; off < data.size(); off += gso_size, ++k) {
+        const std::size_t n = std::min<std::size_t>(gso_size, data.size() - off);
+        tcp::Header h = seg->header;
+        h.seq = seg->header.seq + static_cast<std::uint32_t>(off);
+        if (off + n < data.size()) h.flags &= static_cast<std::uint8_t>(~(tcp::flag::PSH | tcp::flag::FIN));
+        std::vector<std::uint8_t> f(l2::kEthHeaderLen + ip::kIpv4HeaderLen + tcp::kHeaderMax + n);
+        std::copy(frame.begin(), frame.begin() + l2::kEthHeaderLen, f.begin());
+        const base::MutBytes tcp_out = base::MutBytes(f).subspan(l2::kEthHeaderLen + ip::kIpv4HeaderLen);
+        const std::size_t tl = tcp::build(tcp_out, h, v->header.src, v->header.dst,
+                                          data.subspan(off, n), {});
+        ip::Ipv4Header ih = v->header;
+        ih.ihl = 5;  // the options, if any, are not copied
+        ih.total_length = static_cast<std::uint16_t>(ip::kIpv4HeaderLen + tl);
+        ih.id = static_cast<std::uint16_t>(v->header.id + k);
+        ip::build_ipv4_header(base::MutBytes(f).subspan(l2::kEthHeaderLen), ih);
+        f.resize(l2::kEthHeaderLen + ih.total_length);
+        out.push_back(std::move(f));
+    }
+    return out;
 }
 
 // ---- Lan ----
@@ -113,10 +159,11 @@ host::Config Lan::default_config() {
 }
 
 Node& Lan::add(std::uint32_t addr, std::uint8_t mac_last, host::Config cfg, l2::FaultConfig faults,
-               std::size_t mtu) {
+               std::size_t mtu, std::size_t max_send_packet) {
     if (!faults.seed) faults.seed = 1000 + nodes.size();
     const int i = static_cast<int>(nodes.size());
-    nodes.push_back(std::make_unique<Node>(*this, i, addr, mac_last, std::move(cfg), std::move(faults), mtu));
+    nodes.push_back(std::make_unique<Node>(*this, i, addr, mac_last, std::move(cfg), std::move(faults),
+                                           mtu, max_send_packet));
     return *nodes.back();
 }
 

@@ -53,13 +53,25 @@ struct Frame {
 class Lan;
 
 struct Node final : host::FrameSink {
+    // `max_send_packet` above the IP MTU: the interface takes TCP
+    // super-packets (InterfaceConfig::max_send_packet).
     Node(Lan& lan, int index, std::uint32_t addr, std::uint8_t mac_last, host::Config cfg,
-         l2::FaultConfig faults, std::size_t mtu);
+         l2::FaultConfig faults, std::size_t mtu, std::size_t max_send_packet = 0);
     // Another interface of a host that is on another Lan already (a router).
     Node(Lan& lan, int index, host::Host& h, std::uint32_t addr, std::uint8_t mac_last, std::size_t mtu);
     int transmit(base::Bytes frame) override;
+    // A TCP super-packet: cut into pieces as the kernel's TSO would
+    // (tso_segment), each piece onto the wire as a frame of its own.
+    int transmit_gso(base::Bytes frame, std::uint16_t gso_size) override;
 
     Lan& lan;
+    std::uint64_t tso_frames = 0;      // super-packets handed to transmit_gso
+    std::size_t largest_frame = 0;     // the longest frame handed to the sink
+    std::uint64_t bad_tso = 0;         // super-packets tso_segment refused
+    // Every super-packet began at or above the end of all sent before it:
+    // only new data went out in super-segments, never a retransmission.
+    bool tso_new_data_only = true;
+    std::optional<tcp::Seq> tso_end;
     int index;
     std::uint32_t addr;
     l2::MacAddr mac;
@@ -78,7 +90,7 @@ public:
 
     // A host at 10.0.0.x/24 (addr) with MAC 02:00:00:00:00:<mac_last>.
     Node& add(std::uint32_t addr, std::uint8_t mac_last, host::Config cfg = default_config(),
-              l2::FaultConfig faults = {}, std::size_t mtu = 1514);
+              l2::FaultConfig faults = {}, std::size_t mtu = 1514, std::size_t max_send_packet = 0);
     static host::Config default_config();
     // `h` (a host already on another Lan) joins this one with another
     // interface, 10.x.y.z/24 at `addr`: a router between the two. Drive the
@@ -123,6 +135,13 @@ base::Bytes span_of(const std::string& s);
 std::vector<std::uint8_t> tcp_frame(const l2::MacAddr& src_mac, const l2::MacAddr& dst_mac,
                                     std::uint32_t src, std::uint32_t dst, const tcp::Header& h,
                                     const std::string& payload = "");
+
+// What the kernel's TSO makes of a super-packet (an Ethernet frame with
+// IPv4 and TCP, checksums complete): frames of `gso_size` payload bytes
+// (the last shorter), each with the headers and options of the first, its
+// own sequence number, IP ID + 1 per piece, PSH and FIN on the last only,
+// checksums recomputed. Empty when the frame is not a valid TCP packet.
+std::vector<std::vector<std::uint8_t>> tso_segment(base::Bytes frame, std::uint16_t gso_size);
 
 // A ping from a to b and its reply: both ARP caches then know each other.
 void warm_arp(Lan& lan, Node& a, Node& b);

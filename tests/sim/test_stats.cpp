@@ -66,10 +66,12 @@ TEST_CASE("Stats: += sums every counter") {
     a.bytes_acked = 10;
     b.retransmits = 3;
     b.sacked_bytes = 7;
+    b.tso_segs_out = 4;
     a += b;
     CHECK(a.retransmits == 5);
     CHECK(a.bytes_acked == 10);
     CHECK(a.sacked_bytes == 7);
+    CHECK(a.tso_segs_out == 4);
 }
 
 TEST_CASE("host sim: connection_list() shows live connections with their stats; closed ones are summed") {

@@ -1,12 +1,16 @@
 // The TAP's virtio_net_hdr (link/vnet): bytes as the kernel writes them
-// (little-endian), what is refused, and the round trip; and the host's rule
+// (little-endian), what is refused, and the round trip; the header of a
+// TCP super-packet we send (TSO); and the host's rule
 // that only a GSO device may hand over packets longer than its MTU.
 #include <doctest/doctest.h>
 
 #include <vector>
 
 #include "host/host.hpp"
+#include "ip/ipv4.hpp"
+#include "link/ethernet.hpp"
 #include "link/vnet.hpp"
+#include "tcp/segment.hpp"
 
 TEST_CASE("vnet: a TCPv4 super-packet's header as the kernel writes it") {
     // NEEDS_CSUM, GSO_TCPV4, hdr_len 66, gso_size 1448, csum at 34 + 16.
@@ -108,4 +112,76 @@ TEST_CASE("vnet: a capture finishes a partial checksum as the NIC would") {
     r.partial_start = 12;
     l2::finish_partial_checksum(r, g);
     CHECK(g == f);
+}
+
+namespace {
+// An Ethernet frame with a TCP super-packet as the host builds it: IPv4
+// with DF, TCP with timestamps, `payload` bytes, both checksums complete.
+std::vector<std::uint8_t> super_frame(std::size_t payload, std::uint8_t protocol = ip::kProtoTcp) {
+    std::vector<std::uint8_t> data(payload);
+    for (std::size_t i = 0; i < payload; ++i) data[i] = static_cast<std::uint8_t>(i * 7);
+    tcp::Header th;
+    th.src_port = 8080;
+    th.dst_port = 40000;
+    th.seq = 0x01020304;
+    th.ack = 0x0a0b0c0d;
+    th.flags = tcp::flag::ACK | tcp::flag::PSH;
+    th.window = 500;
+    th.options.timestamps = tcp::Timestamps{111, 222};
+    std::vector<std::uint8_t> f(l2::kEthHeaderLen + ip::kIpv4HeaderLen + tcp::kHeaderMax + payload);
+    base::MutBytes ipb = base::MutBytes(f).subspan(l2::kEthHeaderLen);
+    const std::size_t tl = tcp::build(ipb.subspan(ip::kIpv4HeaderLen), th, 0x0a000002, 0x0a000001, data, {});
+    ip::Ipv4Header ih;
+    ih.total_length = static_cast<std::uint16_t>(ip::kIpv4HeaderLen + tl);
+    ih.df = true;
+    ih.protocol = protocol;
+    ih.src = 0x0a000002;
+    ih.dst = 0x0a000001;
+    ip::build_ipv4_header(ipb, ih);
+    l2::build_ethernet_header(f, {l2::MacAddr{{2, 0, 0, 0, 0, 1}}, l2::MacAddr{{2, 0, 0, 0, 0, 2}},
+                                  l2::ethertype::IPv4});
+    f.resize(l2::kEthHeaderLen + ih.total_length);
+    return f;
+}
+}  // namespace
+
+TEST_CASE("vnet: the header a TCP super-packet we send carries, and a partial sum the kernel completes to ours") {
+    auto f = super_frame(3 * 1448 + 100);
+    const auto p = l2::plan_tso(f, 1448);
+    REQUIRE(p);
+    CHECK(p->hdr.flags == l2::VnetHdr::kNeedsCsum);
+    CHECK(p->hdr.gso_type == l2::VnetHdr::kGsoTcpV4);
+    CHECK(p->hdr.hdr_len == 14 + 20 + 32);  // Ethernet, IPv4, TCP with timestamps
+    CHECK(p->hdr.gso_size == 1448);
+    CHECK(p->hdr.csum_start == 34);
+    CHECK(p->hdr.csum_offset == 16);
+    CHECK(p->csum_at == 50);
+    // The header as bytes: what parse_vnet (the kernel's reading) accepts.
+    std::uint8_t b[l2::kVnetHdrLen];
+    l2::write_vnet(p->hdr, b);
+    CHECK(l2::parse_vnet(b, f.size()));
+    // Put the pseudo-header's sum where the kernel expects it, and let the
+    // "NIC" finish it: the result is the full checksum the host computed.
+    const std::uint16_t full = static_cast<std::uint16_t>(f[50] << 8 | f[51]);
+    f[50] = static_cast<std::uint8_t>(p->pseudo >> 8);
+    f[51] = static_cast<std::uint8_t>(p->pseudo);
+    l2::Received r{f.size(), true};
+    r.partial_start = p->hdr.csum_start;
+    r.partial_offset = p->hdr.csum_offset;
+    l2::finish_partial_checksum(r, f);
+    CHECK(static_cast<std::uint16_t>(f[50] << 8 | f[51]) == full);
+}
+
+TEST_CASE("vnet: what is no IPv4 TCP super-packet gets no TSO header") {
+    CHECK_FALSE(l2::plan_tso(super_frame(4000), 0));                  // no piece size
+    CHECK_FALSE(l2::plan_tso(super_frame(4000, ip::kProtoUdp), 1448));  // not TCP
+    auto f = super_frame(4000);
+    CHECK_FALSE(l2::plan_tso(base::Bytes(f).first(40), 1448));        // cut inside the headers
+    CHECK_FALSE(l2::plan_tso(base::Bytes(f).first(f.size() - 1), 1448));  // shorter than its length
+    auto arp = f;
+    arp[13] = 0x06;  // EtherType 0x0806
+    CHECK_FALSE(l2::plan_tso(arp, 1448));
+    auto bad_off = f;
+    bad_off[14 + 20 + 12] = 0x40;  // TCP data offset 4 words: below the 20-byte minimum
+    CHECK_FALSE(l2::plan_tso(bad_off, 1448));
 }

@@ -254,10 +254,16 @@ struct BatchingDevice final : l2::Device {
     void flush() override { ++*flushes; }
     void accept_ports(std::span<const std::uint16_t> p) override { ports->assign(p.begin(), p.end()); }
     bool receives_gso() const override { return true; }
+    std::size_t max_send_packet() const override { return 65535; }
+    int send_gso(base::Bytes p, std::uint16_t gso_size) override {
+        gso_sent.emplace_back(p.size(), gso_size);
+        return 0;
+    }
+    std::vector<std::pair<std::size_t, std::uint16_t>> gso_sent;
 };
 }  // namespace
 
-TEST_CASE("every wrapper (pcap, faults, trace, plot) passes flush, accept_ports and receives_gso through") {
+TEST_CASE("every wrapper (pcap, faults, trace, plot) passes flush, accept_ports, receives_gso, max_send_packet and send_gso through") {
     // A device that batches sends only puts them on the wire at flush(): a
     // wrapper that swallowed it would leave every packet queued.
     int flushes = 0;
@@ -266,12 +272,14 @@ TEST_CASE("every wrapper (pcap, faults, trace, plot) passes flush, accept_ports 
     REQUIRE(mkdtemp(dir) != nullptr);
     stack::WatchOptions o;
     o.pcap = std::string(dir) + "/w.pcap";
-    o.faults.drop_pct = 1;
+    o.faults.drop_nth = {2};  // the fault injector is there; the first packet passes
     o.trace = true;
     o.plot = std::string(dir) + "/w.svg";
     std::ostringstream sink;
     o.out = &sink;
-    auto w = stack::watch_device(std::make_unique<BatchingDevice>(&flushes, &ports), o);
+    auto dev = std::make_unique<BatchingDevice>(&flushes, &ports);
+    BatchingDevice* inner = dev.get();
+    auto w = stack::watch_device(std::move(dev), o);
     REQUIRE(w.device);
     CHECK(w.device->name() == "batching");
     w.device->flush();
@@ -280,8 +288,17 @@ TEST_CASE("every wrapper (pcap, faults, trace, plot) passes flush, accept_ports 
     w.device->accept_ports(held);
     CHECK(ports == std::vector<std::uint16_t>{8080, 40000});
     CHECK(w.device->receives_gso());
+    CHECK(w.device->max_send_packet() == 65535);
+    // A super-packet reaches the device whole, with its piece size, and the
+    // pcap keeps it whole (one record longer than the MTU).
+    const std::vector<std::uint8_t> big(3000, 0);
+    CHECK(w.device->send_gso(big, 1448) == 0);
+    REQUIRE(inner->gso_sent.size() == 1);
+    CHECK(inner->gso_sent[0] == std::pair<std::size_t, std::uint16_t>{3000, 1448});
     if (w.finish) w.finish();
     w.device.reset();
+    std::ifstream pcap(o.pcap, std::ios::binary | std::ios::ate);
+    CHECK(static_cast<std::size_t>(pcap.tellg()) >= 24 + 16 + 3000);  // file header, record header, packet
     std::remove(o.pcap.c_str());
     std::remove(dir);
 }
