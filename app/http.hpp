@@ -128,6 +128,7 @@ public:
     void feed(base::Bytes in) override;
     void peer_closed() override;
     std::size_t produce(base::MutBytes out) override;
+    bool has_output() const override { return !idle(); }
     bool finished() const override;
     bool wants_input() const override;
 

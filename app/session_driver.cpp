@@ -1,6 +1,8 @@
 // The generic driver of app/session_driver.hpp.
 #include "app/session_driver.hpp"
 
+#include <algorithm>
+
 #include "base/addr.hpp"
 #include "base/log.hpp"
 
@@ -24,7 +26,7 @@ struct SessionServer::Conn final : stack::Events {
 };
 
 SessionServer::SessionServer(std::string name, SessionFactory make)
-    : name_(std::move(name)), make_(std::move(make)), scratch_(64 * 1024) {}
+    : name_(std::move(name)), make_(std::move(make)) {}
 
 SessionServer::~SessionServer() = default;
 
@@ -63,27 +65,62 @@ void SessionServer::drive(stack::Loop& loop, Conn& c) {
     }
 }
 
+namespace {
+
+// What a Session may read and write in one step: at most this much (so a
+// session that feeds, such as HTTP, takes a bounded bite of the receive
+// buffer and the rest stays in the window).
+constexpr std::size_t kChunk = 64 * 1024;
+
+base::SplitBytes first_bytes(base::SplitBytes in, std::size_t n) {
+    if (n <= in.first.size()) return {in.first.first(n), {}};
+    return {in.first, in.second.first(std::min(n - in.first.size(), in.second.size()))};
+}
+
+// One connection's send buffer, in place, for Session::take().
+class SendRoom final : public Output {
+public:
+    SendRoom(stack::Loop& l, SocketId id) : loop_(l), id_(id) {}
+    base::SplitMutBytes room(std::size_t max) override { return loop_.send_room(id_, max); }
+    std::size_t commit(std::size_t n) override {
+        const std::size_t q = loop_.commit(id_, n);
+        committed += q;
+        return q;
+    }
+    std::size_t committed = 0;
+
+private:
+    stack::Loop& loop_;
+    SocketId id_;
+};
+
+}  // namespace
+
 bool SessionServer::step(stack::Loop& loop, Conn& c, stack::TcpStatus st) {
     Session& s = *c.session;
     bool moved = false;
     // Output first: it makes room in the session, so it wants input again.
-    bool drained = true;  // produce() had nothing more to give
-    while (st.writable > 0) {
-        const std::size_t room = std::min(st.writable, scratch_.size());
-        const std::size_t n = s.produce({scratch_.data(), room});
+    // produce() writes straight into the send buffer, which grows only for
+    // a session that has something to say (has_output()).
+    while (st.writable > 0 && s.has_output()) {
+        const base::SplitMutBytes room = loop.send_room(c.id, std::min(st.writable, kChunk));
+        std::size_t n = s.produce(room.first);
+        if (n == room.first.size() && !room.second.empty()) n += s.produce(room.second);
         if (n == 0) break;
-        const std::size_t sent = loop.send(c.id, {scratch_.data(), n});
+        const std::size_t sent = loop.commit(c.id, n);
         st.writable -= std::min(st.writable, n);
         moved = true;
-        if (sent < n) return true;  // cannot happen: writable said it fits
+        if (sent < n) return true;  // cannot happen: the room was the send buffer's
     }
-    if (st.writable == 0) drained = false;
+    const bool drained = st.writable > 0;  // produce() had nothing more to give
     if (s.wants_input() && st.readable > 0) {
-        const std::size_t n = loop.recv(c.id, scratch_);
-        if (n > 0) {
-            s.feed({scratch_.data(), n});
-            moved = true;
-        }
+        // The received bytes in place: the session reads them there (and
+        // echo copies them once, into the send buffer); what it took is freed.
+        const base::SplitBytes in = first_bytes(loop.recv_view(c.id), kChunk);
+        SendRoom out(loop, c.id);
+        const std::size_t n = in.empty() ? 0 : s.take(in, out);
+        if (n > 0) loop.consume(c.id, n);
+        moved = moved || n > 0 || out.committed > 0;
     }
     if (!c.eof_fed && st.eof) {
         c.eof_fed = true;

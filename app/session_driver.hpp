@@ -5,7 +5,9 @@
 // Session produces while the send buffer has room, and closes once the
 // Session is finished() and all of it is queued. Nothing waits, nothing is
 // queued beyond the connection's own buffers, and no thread is started:
-// a connection costs its Session and a small record here.
+// a connection costs its Session and a small record here. The bytes are
+// read and written in place in TCP's buffers (stack::Loop's recv_view and
+// send_room): no scratch buffer between the connection and the Session.
 //
 //   app::SessionServer echo("", [] { return std::make_unique<app::EchoSession>(); });
 //   st.run_on_loop([&](stack::Loop& l) { r = echo.listen(l, 0, 7, 128); });
@@ -52,8 +54,6 @@ private:
     std::string name_;
     SessionFactory make_;
     std::unordered_map<stack::SocketId, std::unique_ptr<Conn>> conns_;
-    // One buffer for every connection: the loop thread runs one at a time.
-    std::vector<std::uint8_t> scratch_;
 };
 
 }  // namespace app

@@ -212,6 +212,16 @@ public:
     Result<SocketId> connect(const tcp::Tuple& t, Hold hold, Time now, Duration timeout);
     std::size_t send(SocketId id, base::Bytes data, Time now);  // bytes taken
     std::size_t recv(SocketId id, base::MutBytes buf, Time now);
+    // Zero-copy (tcp::Connection's recv_view/consume, send_room/commit):
+    // the readable bytes in place, and room in the send buffer to write
+    // into, each valid as tcp::Connection says: until the next call that
+    // moves that buffer (consume or recv for the first; send_room, send or
+    // commit for the second), or the next frame, timer or poll. Empty for
+    // an unknown id, and the room also once the write side is shut.
+    base::SplitBytes recv_view(SocketId id) const;
+    std::size_t consume(SocketId id, std::size_t n, Time now);  // bytes freed
+    base::SplitMutBytes send_room(SocketId id, std::size_t max);
+    std::size_t commit(SocketId id, std::size_t n, Time now);  // bytes queued
     void shutdown_write(SocketId id, Time now);
     // FIN after the queued data; after `timeout` without both FINs
     // acknowledged the connection is reset and its error is TimedOut.

@@ -246,6 +246,35 @@ std::size_t Host::recv(SocketId id, base::MutBytes buf, Time now) {
     return n;
 }
 
+base::SplitBytes Host::recv_view(SocketId id) const {
+    const Conn* e = find(id);
+    return e ? e->conn->recv_view() : base::SplitBytes{};
+}
+
+std::size_t Host::consume(SocketId id, std::size_t n, Time now) {
+    now_ = now;
+    Conn* e = find(id);
+    if (!e) return 0;
+    n = e->conn->consume(n, now);
+    settle(*e);
+    return n;
+}
+
+base::SplitMutBytes Host::send_room(SocketId id, std::size_t max) {
+    Conn* e = find(id);
+    if (!e || e->write_shut || e->detached) return {};
+    return e->conn->send_room(max);
+}
+
+std::size_t Host::commit(SocketId id, std::size_t n, Time now) {
+    now_ = now;
+    Conn* e = find(id);
+    if (!e || e->write_shut || e->detached) return 0;
+    n = e->conn->commit(n, now);
+    settle(*e);
+    return n;
+}
+
 void Host::shutdown_write(SocketId id, Time now) {
     now_ = now;
     Conn* e = find(id);

@@ -54,6 +54,26 @@ std::size_t Loop::recv(SocketId id, base::MutBytes buf) {
     return core_.host_.recv(id, buf, core_.loop.now());
 }
 
+base::SplitBytes Loop::recv_view(SocketId id) const {
+    if (stopping()) return {};
+    return core_.host_.recv_view(id);
+}
+
+std::size_t Loop::consume(SocketId id, std::size_t n) {
+    if (stopping() || n == 0) return 0;
+    return core_.host_.consume(id, n, core_.loop.now());
+}
+
+base::SplitMutBytes Loop::send_room(SocketId id, std::size_t max) {
+    if (stopping() || max == 0) return {};
+    return core_.host_.send_room(id, max);
+}
+
+std::size_t Loop::commit(SocketId id, std::size_t n) {
+    if (stopping() || n == 0) return 0;
+    return core_.host_.commit(id, n, core_.loop.now());
+}
+
 std::optional<TcpStatus> Loop::status(SocketId id) const {
     if (stopping()) return std::nullopt;
     return core_.host_.status(id);

@@ -9,8 +9,9 @@
 //
 //   struct Echo : stack::Events {
 //       void on_event(stack::Loop& l, stack::SocketId id) override {
-//           std::uint8_t b[4096];
-//           while (auto n = l.recv(id, b)) l.send(id, {b, n});  // status(id).writable bounds it
+//           const base::SplitBytes in = l.recv_view(id);  // in place: no copy
+//           const std::size_t n = base::copy_split(in, l.send_room(id, in.size()));
+//           l.consume(id, l.commit(id, n));  // the one copy was ring to ring
 //       }
 //   };
 //   st.run_on_loop([&](stack::Loop& l) { auto lid = l.listen(0, 7, 128, &acceptor); });
@@ -62,6 +63,22 @@ public:
     std::size_t send(SocketId id, base::Bytes data);
     // Up to buf.size() of status(id)->readable; 0 when nothing is there.
     std::size_t recv(SocketId id, base::MutBytes buf);
+    // Zero-copy I/O, the TCP buffers in place (tcp::Connection's views).
+    // recv_view(): every readable byte where it lies in the receive buffer,
+    // one span or two where the ring wraps; consume(n) frees the first n
+    // exactly as recv() would (the window update, its auto-tuning) and
+    // returns how many. send_room(max): up to min(max, writable) bytes of
+    // the send buffer to write into; commit(n) sends the first n of them as
+    // send() would, and returns how many. A view is valid only until the
+    // next call into the stack that moves its buffer (consume/recv for the
+    // receive view, send_room/send/commit for the room) and never past the
+    // return of the callback: the loop's next packet or timer may move it.
+    // So within one on_event, an echo may hold recv_view() while it takes
+    // send_room(), copies once across, commits, then consumes.
+    base::SplitBytes recv_view(SocketId id) const;
+    std::size_t consume(SocketId id, std::size_t n);
+    base::SplitMutBytes send_room(SocketId id, std::size_t max);
+    std::size_t commit(SocketId id, std::size_t n);
     std::optional<TcpStatus> status(SocketId id) const;
     void shutdown_write(SocketId id);
     // FIN after the queued data; reset (error TimedOut) if both FINs are not

@@ -171,34 +171,37 @@ void ConnectionImpl::open_from_cookie(const SegmentView& ack, const CookieOption
 // --- the application side ----------------------------------------------------
 
 std::size_t ConnectionImpl::send(base::Bytes data, Time now) {
+    // The one copy into the send buffer; commit() does the rest.
+    return commit(base::copy_split({data, {}}, send_room(data.size())), now);
+}
+
+std::size_t ConnectionImpl::commit(std::size_t n, Time now) {
     now_ = now;
     // RFC 9293 3.10.2 SEND: queued in SYN-SENT/SYN-RECEIVED, sent from
-    // ESTABLISHED and CLOSE-WAIT; an error once we have closed.
-    if (fin_queued_ || error_ != Error::None) return 0;
-    switch (state_) {
-        case State::SynSent:
-        case State::SynReceived:
-        case State::Established:
-        case State::CloseWait:
-            break;
-        default:
-            return 0;
-    }
+    // ESTABLISHED and CLOSE-WAIT; an error once we have closed (writable()
+    // is 0 in every other state, and after our FIN or an error).
+    n = std::min(n, writable());
+    if (n == 0) return 0;
     // RFC 5681 4.1: after an idle period longer than the RTO, restart from
     // the restart window.
     if (in_flight() == 0 && sndbuf_.empty() && now - last_send_ > rtt_.rto() &&
         established_or_later())
         cc_->on_idle_restart(now);
-    const std::size_t n = sndbuf_.push(data);
-    if (n && established_or_later()) output(now);
+    sndbuf_.commit(n);
+    if (established_or_later()) output(now);
     return n;
 }
 
 std::size_t ConnectionImpl::recv(base::MutBytes out, Time now) {
+    return consume(base::copy_split(rcvbuf_.view(), {out, {}}), now);
+}
+
+std::size_t ConnectionImpl::consume(std::size_t n, Time now) {
     now_ = now;
     const std::uint32_t before = window_to_advertise_preview();
-    const std::size_t n = rcvbuf_.read(out.first(std::min(out.size(), readable())));
+    n = std::min(n, readable());
     if (n == 0) return 0;
+    rcvbuf_.consume(n);
     // RFC 9293 3.8.6.2.2: tell the peer when the window has grown by
     // min(RCV.BUFF/2, MSS) or more (or opened from zero), not for every byte.
     tune_rcv_space(n, now);

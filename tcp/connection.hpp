@@ -250,6 +250,21 @@ public:
     // recv() copies up to out.size() in-order bytes; may send a window update.
     virtual std::size_t recv(base::MutBytes out, Time now) = 0;
     virtual std::size_t readable() const = 0;  // bytes recv() would return now
+    // Zero-copy reading: the readable bytes in place in the receive buffer
+    // (one span, two where the ring wraps), then consume(n) frees the first
+    // n of them exactly as recv() would have (the window update, the
+    // auto-tuning); returns how many it freed. The view is valid until the
+    // next consume(), recv(), on_segment(), on_timer() or trim_buffers():
+    // send_room() and commit() leave it alone.
+    virtual base::SplitBytes recv_view() const = 0;
+    virtual std::size_t consume(std::size_t n, Time now) = 0;
+    // Zero-copy writing: up to min(max, writable()) bytes of room in the
+    // send buffer, in place (the buffer grows to hold them); write into it,
+    // then commit(n) queues the first n of them exactly as send() would
+    // have, and may send them; returns how many it queued. The room is valid
+    // until the next send_room(), send(), commit() or trim_buffers().
+    virtual base::SplitMutBytes send_room(std::size_t max) = 0;
+    virtual std::size_t commit(std::size_t n, Time now) = 0;
     virtual std::size_t writable() const = 0;  // bytes send() would take now
     // The peer has sent FIN and every byte before it has been read.
     virtual bool eof() const = 0;

@@ -40,6 +40,12 @@ public:
     void on_path_mtu(std::uint32_t mtu, Time now) override;
     std::size_t send(base::Bytes data, Time now) override;
     std::size_t recv(base::MutBytes out, Time now) override;
+    base::SplitBytes recv_view() const override { return rcvbuf_.view(); }
+    std::size_t consume(std::size_t n, Time now) override;
+    base::SplitMutBytes send_room(std::size_t max) override {
+        return sndbuf_.room(std::min(max, writable()));
+    }
+    std::size_t commit(std::size_t n, Time now) override;
     bool accepts_new_syn(const SegmentView& syn) const override;
     std::size_t readable() const override;
     std::size_t writable() const override;

@@ -54,7 +54,8 @@ public:
         std::memcpy(buf_.get(), data.data() + first, data.size() - first);
     }
 
-    // Makes `n` bytes already written ahead (by write_at) part of size().
+    // Makes `n` bytes already written ahead (by write_at, or into room())
+    // part of size().
     void commit(std::size_t n) { len_ = std::min(cap_, len_ + n); }
 
     // Up to `len` bytes starting `offset` from the read point, as two spans.
@@ -64,6 +65,28 @@ public:
         std::size_t pos = (head_ + offset) % phys_;
         std::size_t first = std::min(len, phys_ - pos);
         return {base::Bytes(buf_.get() + pos, first), base::Bytes(buf_.get(), len - first)};
+    }
+
+    // Every byte held from the read point, in place (zero-copy reading):
+    // valid until the next write, consume or release_if_idle().
+    base::SplitBytes view() const {
+        auto [a, b] = peek(0, len_);
+        return {a, b};
+    }
+
+    // Up to `max` bytes of free room right after size(), in place, for the
+    // caller to write into and then commit() (zero-copy writing); grows the
+    // memory as push() would. Only for a ring with nothing written ahead of
+    // size() (the send buffer): the room overlays what is there. Valid until
+    // the next write, consume or release_if_idle().
+    base::SplitMutBytes room(std::size_t max) {
+        const std::size_t n = std::min(max, free());
+        if (n == 0) return {};
+        reserve(len_ + n);
+        written_ = true;
+        const std::size_t pos = (head_ + len_) % phys_;
+        const std::size_t first = std::min(n, phys_ - pos);
+        return {base::MutBytes(buf_.get() + pos, first), base::MutBytes(buf_.get(), n - first)};
     }
 
     // Copies up to out.size() bytes from the read point and consumes them.

@@ -80,3 +80,43 @@ TEST_CASE("ring: memory given back only once empty and unused for a whole period
     CHECK(r.read(out) == 1000);
     CHECK(out == a);
 }
+
+TEST_CASE("ring: view() and room() are the bytes in place, two spans across the wrap") {
+    tcp::RingBuffer r(100);
+    CHECK(r.view().empty());
+    CHECK(r.room(0).empty());
+    CHECK_FALSE(r.allocated());  // asking for no room allocates nothing
+    const auto a = pattern(80, 4);
+    CHECK(r.push(a) == 80);
+    r.consume(60);  // the read point is at 60 of 100 bytes of memory
+    auto room = r.room(500);  // no more than free()
+    REQUIRE(room.size() == 80);
+    CHECK(room.first.size() == 20);  // up to the end of the memory
+    CHECK(room.second.size() == 60);  // then from its start
+    CHECK(r.size() == 20);  // room is not data until commit()
+    const auto b = pattern(80, 5);
+    CHECK(base::copy_split({b, {}}, room) == 80);
+    r.commit(80);
+    CHECK(r.size() == 100);
+    const base::SplitBytes v = r.view();
+    REQUIRE(v.first.size() == 40);
+    REQUIRE(v.second.size() == 60);
+    std::vector<std::uint8_t> got(v.first.begin(), v.first.end());
+    got.insert(got.end(), v.second.begin(), v.second.end());
+    std::vector<std::uint8_t> want(a.begin() + 60, a.end());
+    want.insert(want.end(), b.begin(), b.end());
+    CHECK(got == want);
+    CHECK(r.room(10).empty());  // full
+}
+
+TEST_CASE("ring: copy_split copies across both spans of each side") {
+    const std::uint8_t src[] = {1, 2, 3, 4, 5, 6, 7};
+    std::uint8_t d1[3] = {}, d2[3] = {};
+    const base::SplitBytes from{base::Bytes(src, 2), base::Bytes(src + 2, 5)};
+    CHECK(base::copy_split(from, {d1, d2}) == 6);  // as much as fits
+    CHECK(d1[0] == 1);
+    CHECK(d1[2] == 3);
+    CHECK(d2[0] == 4);
+    CHECK(d2[2] == 6);
+    CHECK(base::copy_split({}, {d1, d2}) == 0);
+}
