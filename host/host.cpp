@@ -80,9 +80,7 @@ std::uint16_t Host::mss_for(std::uint32_t dst) const {
 tcp::Config Host::tcp_config_for(std::uint32_t dst) const {
     tcp::Config c = cfg_.tcp;
     c.mss = mss_for(dst);
-    const Interface* nif = nullptr;
-    if (auto hop = routes_.lookup(dst)) nif = ifaces_[static_cast<std::size_t>(hop->ifindex)].get();
-    else if (!ifaces_.empty()) nif = ifaces_.front().get();
+    const Interface* nif = iface_for(dst);
     // Super-segments only where the device cuts them up (TSO); elsewhere a
     // segment is one MSS.
     c.max_send_packet = nif && nif->max_send() > nif->ip_mtu()
@@ -91,9 +89,14 @@ tcp::Config Host::tcp_config_for(std::uint32_t dst) const {
     return c;
 }
 
+const Host::Interface* Host::iface_for(std::uint32_t dst) const {
+    if (auto hop = routes_.lookup(dst)) return ifaces_[static_cast<std::size_t>(hop->ifindex)].get();
+    return ifaces_.empty() ? nullptr : ifaces_.front().get();
+}
+
 std::size_t Host::link_mtu_for(std::uint32_t dst) const {
-    if (auto hop = routes_.lookup(dst)) return ifaces_[static_cast<std::size_t>(hop->ifindex)]->ip_mtu();
-    return ifaces_.empty() ? 65535 : ifaces_.front()->ip_mtu();
+    const Interface* nif = iface_for(dst);
+    return nif ? nif->ip_mtu() : 65535;
 }
 
 std::size_t Host::path_mtu(std::uint32_t dst, std::size_t link_mtu) const {

@@ -304,6 +304,9 @@ private:
     // Discovery found less (RFC 1191).
     std::size_t path_mtu(std::uint32_t dst, std::size_t link_mtu) const;
     std::size_t link_mtu_for(std::uint32_t dst) const;  // the route's interface's
+    // The interface the route toward dst leaves by (the first one when no
+    // route matches); nullptr with no interface at all.
+    const Interface* iface_for(std::uint32_t dst) const;
     void age_path_mtus(Time now);
     int put(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now,
             std::uint16_t gso_size = 0);

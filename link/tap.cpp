@@ -184,10 +184,6 @@ int TapDevice::send(base::Bytes frame) {
     }
 }
 
-}  // namespace l2
-
-namespace l2 {
-
 int TapDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
     if (frame.size() <= mtu()) return send(frame);  // a single piece: nothing to cut
     const auto plan = plan_tso(frame, gso_size);

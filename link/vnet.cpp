@@ -1,6 +1,8 @@
 #include "link/vnet.hpp"
 
 #include "ip/checksum.hpp"
+#include "ip/ipv4.hpp"
+#include "link/ethernet.hpp"
 
 namespace l2 {
 
@@ -35,12 +37,12 @@ std::optional<VnetHdr> parse_vnet(base::Bytes b, std::size_t frame_len) {
 }
 
 std::optional<TsoPlan> plan_tso(base::Bytes f, std::uint16_t gso_size) {
-    constexpr std::size_t eth = 14;  // RFC 894
+    constexpr std::size_t eth = kEthHeaderLen;  // RFC 894
     if (gso_size == 0 || f.size() < eth + 20 || f[12] != 0x08 || f[13] != 0x00) return std::nullopt;
     const std::size_t ihl = std::size_t{f[eth] & 0x0fu} * 4;
     const std::size_t total = std::size_t{f[eth + 2]} << 8 | f[eth + 3];
-    // RFC 791: version 4, a header of 20 bytes or more, TCP (6) inside.
-    if ((f[eth] >> 4) != 4 || ihl < 20 || f[eth + 9] != 6 || total < ihl + 20 ||
+    // RFC 791: version 4, a header of 20 bytes or more, TCP inside.
+    if ((f[eth] >> 4) != 4 || ihl < 20 || f[eth + 9] != ip::kProtoTcp || total < ihl + 20 ||
         eth + total > f.size())
         return std::nullopt;
     const std::size_t thl = (std::size_t{f[eth + ihl + 12]} >> 4) * 4;  // RFC 9293 3.1 data offset
@@ -54,10 +56,10 @@ std::optional<TsoPlan> plan_tso(base::Bytes f, std::uint16_t gso_size) {
     p.hdr.csum_offset = 16;  // RFC 9293 3.1: the checksum is bytes 16-17
     p.csum_at = eth + ihl + 16;
     // RFC 9293 3.1: source, destination, zero + PTCL, TCP length.
-    std::uint32_t sum = 6 + static_cast<std::uint32_t>(total - ihl);
-    for (std::size_t i = eth + 12; i < eth + 20; i += 2) sum += std::uint32_t{f[i]} << 8 | f[i + 1];
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    p.pseudo = static_cast<std::uint16_t>(sum);
+    ip::Checksum c;
+    ip::add_pseudo_header(c, base::get_u32(&f[eth + 12]), base::get_u32(&f[eth + 16]), ip::kProtoTcp,
+                          static_cast<std::uint16_t>(total - ihl));
+    p.pseudo = c.folded();
     return p;
 }
 
