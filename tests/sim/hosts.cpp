@@ -229,14 +229,7 @@ void Lan::step() {
 }
 
 bool Lan::advance(Time until) {
-    std::optional<Time> next;
-    auto earlier = [&next](std::optional<Time> t) {
-        if (t && (!next || *t < *next)) next = t;
-    };
-    for (auto& n : nodes) {
-        earlier(n->tx.next_deadline());
-        earlier(n->host.next_deadline());
-    }
+    const std::optional<Time> next = next_event();
     if (!next || *next > until) return false;
     now = std::max(now, *next);
     step();
@@ -299,6 +292,28 @@ void warm_arp(Lan& lan, Node& a, Node& b) {
 }
 base::Bytes span_of(const std::string& s) {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+OneWayTransfer::OneWayTransfer(std::size_t bytes, l2::FaultConfig a_wire, l2::FaultConfig b_wire,
+                               std::size_t a_max_send)
+    : data(bytes) {
+    a = &lan.add(kA, 1, Lan::default_config(), a_wire, 1514, a_max_send);
+    b = &lan.add(kB, 2, Lan::default_config(), b_wire);
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 131 + (i >> 11));
+    auto l = b->host.listen(0, 80, 8, {});
+    c = a->host.connect({kA, 40000, kB, 80}, {}, lan.now, 0s).value;
+    REQUIRE(lan.run_until([&] { return (s = b->host.accept(l.value).value.id) != 0; }, 5s));
+}
+
+void OneWayTransfer::pump(host::Duration d) {
+    std::vector<std::uint8_t> buf(65536);
+    const Time end = lan.now + d;
+    while (lan.now < end && got.size() < data.size()) {
+        if (sent < data.size()) sent += a->host.send(c, base::Bytes(data).subspan(sent), lan.now);
+        while (std::size_t n = b->host.recv(s, buf, lan.now))
+            got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(n));
+        if (!lan.advance(end)) break;
+    }
 }
 
 }  // namespace simhost

@@ -146,4 +146,23 @@ std::vector<std::vector<std::uint8_t>> tso_segment(base::Bytes frame, std::uint1
 // A ping from a to b and its reply: both ARP caches then know each other.
 void warm_arp(Lan& lan, Node& a, Node& b);
 
+// Two hosts on one Lan, A (10.0.0.1, its wire faults `a_wire`, packets of
+// up to `a_max_send` bytes with TSO, 0 for none) and B (10.0.0.2,
+// `b_wire`), a connection from A:40000 to B:80, and `bytes` of patterned
+// data A sends over it.
+struct OneWayTransfer {
+    static constexpr std::uint32_t kA = 0x0a000001, kB = 0x0a000002;
+    Lan lan;
+    Node* a = nullptr;
+    Node* b = nullptr;
+    host::SocketId c = 0, s = 0;
+    std::vector<std::uint8_t> data, got;
+    std::size_t sent = 0;
+
+    OneWayTransfer(std::size_t bytes, l2::FaultConfig a_wire, l2::FaultConfig b_wire,
+                   std::size_t a_max_send = 0);
+    // Moves data from A to B for up to `d` of virtual time.
+    void pump(host::Duration d);
+};
+
 }  // namespace simhost

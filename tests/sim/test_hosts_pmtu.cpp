@@ -7,37 +7,17 @@ using namespace simhost;
 
 namespace {
 
-constexpr std::uint32_t kA = 0x0a000001, kB = 0x0a000002, kRouter = 0x0a0000fe;
+constexpr std::uint32_t kA = OneWayTransfer::kA, kB = OneWayTransfer::kB, kRouter = 0x0a0000fe;
+
+l2::FaultConfig rtt_10ms() {
+    l2::FaultConfig w;
+    w.delay = 5ms;  // a 10 ms RTT, so that data is in flight when the ICMP comes
+    return w;
+}
 
 // A connection from A to B and the application data A sends over it.
-struct Transfer {
-    Lan lan;
-    Node* a = nullptr;
-    Node* b = nullptr;
-    host::SocketId c = 0, s = 0;
-    std::vector<std::uint8_t> data, got;
-    std::size_t sent = 0;
-
-    Transfer() : data(300000) {
-        l2::FaultConfig wire;
-        wire.delay = 5ms;  // a 10 ms RTT, so that data is in flight when the ICMP comes
-        a = &lan.add(kA, 1, Lan::default_config(), wire);
-        b = &lan.add(kB, 2, Lan::default_config(), wire);
-        for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 31 + (i >> 9));
-        auto l = b->host.listen(0, 80, 8, {});
-        c = a->host.connect({kA, 40000, kB, 80}, {}, lan.now, 0s).value;
-        REQUIRE(lan.run_until([&] { return (s = b->host.accept(l.value).value.id) != 0; }, 5s));
-    }
-    // Moves data from A to B for up to `d` of virtual time.
-    void pump(host::Duration d) {
-        std::vector<std::uint8_t> buf(65536);
-        const Time end = lan.now + d;
-        while (lan.now < end && got.size() < data.size()) {
-            if (sent < data.size()) sent += a->host.send(c, base::Bytes(data).subspan(sent), lan.now);
-            while (std::size_t n = b->host.recv(s, buf, lan.now)) got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(n));
-            if (!lan.advance(end)) break;
-        }
-    }
+struct Transfer : OneWayTransfer {
+    Transfer() : OneWayTransfer(300000, rtt_10ms(), rtt_10ms()) {}
     // The last data segment A sent: what a router would have quoted.
     const Frame* last_data() const {
         auto f = lan.frames([](const Frame& x) { return x.from == 0 && x.tcp() && x.ip()->total_length > 100; });

@@ -10,38 +10,14 @@ using namespace simhost;
 
 namespace {
 
-constexpr std::uint32_t kA = 0x0a000001, kB = 0x0a000002;
+l2::FaultConfig delayed(l2::FaultConfig w) {
+    w.delay = 1ms;
+    return w;
+}
 
-struct Transfer {
-    Lan lan;
-    Node* a = nullptr;
-    Node* b = nullptr;
-    host::SocketId c = 0, s = 0;
-    std::vector<std::uint8_t> data, got;
-    std::size_t sent = 0;
-
+struct Transfer : OneWayTransfer {
     Transfer(std::size_t max_send_packet, l2::FaultConfig a_wire, std::size_t bytes = 2000000)
-        : data(bytes) {
-        l2::FaultConfig b_wire;
-        b_wire.delay = 1ms;
-        a_wire.delay = 1ms;
-        a = &lan.add(kA, 1, Lan::default_config(), a_wire, 1514, max_send_packet);
-        b = &lan.add(kB, 2, Lan::default_config(), b_wire);
-        for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 131 + (i >> 11));
-        auto l = b->host.listen(0, 80, 8, {});
-        c = a->host.connect({kA, 40000, kB, 80}, {}, lan.now, 0s).value;
-        REQUIRE(lan.run_until([&] { return (s = b->host.accept(l.value).value.id) != 0; }, 5s));
-    }
-    void pump(host::Duration d) {
-        std::vector<std::uint8_t> buf(65536);
-        const Time end = lan.now + d;
-        while (lan.now < end && got.size() < data.size()) {
-            if (sent < data.size()) sent += a->host.send(c, base::Bytes(data).subspan(sent), lan.now);
-            while (std::size_t n = b->host.recv(s, buf, lan.now))
-                got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(n));
-            if (!lan.advance(end)) break;
-        }
-    }
+        : OneWayTransfer(bytes, delayed(a_wire), delayed({}), max_send_packet) {}
     // Every frame A put on the wire fits the MTU (the pieces, not the
     // super-packets, are on the wire).
     std::size_t largest_on_wire() const {
