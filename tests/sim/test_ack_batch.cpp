@@ -177,25 +177,23 @@ TEST_CASE("RFC 7323 4.3 per batch: a stretch ACK's TSecr echoes the earliest seg
     CHECK(w.back().h.options.timestamps->ecr == 100);
     const std::uint32_t ours = w.back().h.options.timestamps->val;
     Seq seq = 5001;
-    for (std::uint32_t tsval = 200; tsval < 205; ++tsval, seq += 1448) {
-        SegSpec d{.seq = seq, .ack = 1001, .data = std::string(1448, 'b')};
-        d.options.timestamps = Timestamps{tsval, ours};
-        s.deliver(d);
-    }
-    s.conn->flush_ack(s.now);
-    w = s.take();
+    // One batch: n full segments in order, TSval first, first + 1, ...
+    auto batch = [&](std::uint32_t first, std::uint32_t n) {
+        for (std::uint32_t tsval = first; tsval < first + n; ++tsval, seq += 1448) {
+            SegSpec d{.seq = seq, .ack = 1001, .data = std::string(1448, 'b')};
+            d.options.timestamps = Timestamps{tsval, ours};
+            s.deliver(d);
+        }
+        s.conn->flush_ack(s.now);
+        return s.take();
+    };
+    w = batch(200, 5);
     REQUIRE(w.size() == 1);
     CHECK(w[0].h.ack == seq);
     REQUIRE(w[0].h.options.timestamps);
     CHECK(w[0].h.options.timestamps->ecr == 200);  // the first after the last ACK
     // The next batch echoes its own first segment.
-    for (std::uint32_t tsval = 300; tsval < 303; ++tsval, seq += 1448) {
-        SegSpec d{.seq = seq, .ack = 1001, .data = std::string(1448, 'b')};
-        d.options.timestamps = Timestamps{tsval, ours};
-        s.deliver(d);
-    }
-    s.conn->flush_ack(s.now);
-    w = s.take();
+    w = batch(300, 3);
     REQUIRE(w.size() == 1);
     CHECK(w[0].h.options.timestamps->ecr == 300);
 }

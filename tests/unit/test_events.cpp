@@ -32,6 +32,24 @@ std::size_t live(stack::Stack& st, const app::SessionServer& s) {
     return n;
 }
 
+// Sends `data` on `c` (from another thread, then a FIN) while reading what
+// comes back until the peer's FIN: it closed after ours.
+std::vector<std::uint8_t> echoed(stack::Socket& c, const std::vector<std::uint8_t>& data) {
+    std::thread writer([&] {
+        CHECK(c.send(data) == base::Err::None);
+        CHECK(c.shutdown_write() == base::Err::None);
+    });
+    std::vector<std::uint8_t> got, buf(8192);
+    for (;;) {
+        auto r = c.recv(buf);
+        REQUIRE(r);
+        if (r.value == 0) break;
+        got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(r.value));
+    }
+    writer.join();
+    return got;
+}
+
 }  // namespace
 
 TEST_CASE("events: echo through the Session driver, 300 KB byte-exact, then both FINs") {
@@ -44,19 +62,7 @@ TEST_CASE("events: echo through the Session driver, 300 KB byte-exact, then both
     auto c = n.a->connect(kB, 7, stack::Millis(2000));
     REQUIRE(c);
     const auto data = pattern(300 * 1024);  // more than the send buffer: back-pressure both ways
-    std::thread writer([&] {
-        CHECK(c.value.send(data) == base::Err::None);
-        CHECK(c.value.shutdown_write() == base::Err::None);
-    });
-    std::vector<std::uint8_t> got, buf(8192);
-    for (;;) {
-        auto r = c.value.recv(buf);
-        REQUIRE(r);
-        if (r.value == 0) break;  // the server's FIN: it closed after ours
-        got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(r.value));
-    }
-    writer.join();
-    CHECK(got == data);
+    CHECK(echoed(c.value, data) == data);
     CHECK(c.value.close() == base::Err::None);
     // The driver forgets the connection once both FINs are acknowledged.
     for (int i = 0; i < 200 && live(*n.b, echo) != 0; ++i)
@@ -213,19 +219,7 @@ TEST_CASE("events: recv_view/consume and send_room/commit echo 200 KB through th
     auto c = n.a->connect(kB, 7, stack::Millis(2000));
     REQUIRE(c);
     const auto data = pattern(200 * 1024);
-    std::thread writer([&] {
-        CHECK(c.value.send(data) == base::Err::None);
-        CHECK(c.value.shutdown_write() == base::Err::None);
-    });
-    std::vector<std::uint8_t> got, buf(8192);
-    for (;;) {
-        auto r = c.value.recv(buf);
-        REQUIRE(r);
-        if (r.value == 0) break;
-        got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(r.value));
-    }
-    writer.join();
-    CHECK(got == data);
+    CHECK(echoed(c.value, data) == data);
     c.value.close();
     n.b->shutdown();
 }
