@@ -9,12 +9,13 @@
 // checksum_trusted, so TCP/UDP skip the check for those frames only. Frames
 // we sent ourselves (PACKET_OUTGOING) are skipped.
 //
-// Frames come in batched: one recvmmsg(2) reads up to 64 (link/batch's
-// RxBatch), so a wake-up of the loop is one call, and a lone frame is
-// handed over as soon as it arrives (poll wakes us per frame). Frames go
-// out batched: send() queues them, flush() hands them over in one
-// sendmmsg(2). Where recvmmsg is missing (ENOSYS) the device says so in one
-// line and reads one recvmsg(2) per frame.
+// Frames come in through a PACKET_RX_RING (link/packet_ring): the kernel
+// writes them into memory we share, and reading one is no system call;
+// poll wakes us per frame, so a lone frame is handed over as soon as it
+// arrives. Where the kernel refuses a ring, one recvmmsg(2) reads up to 64
+// (link/batch's RxBatch), and where that is missing (ENOSYS) one recvmsg(2)
+// per frame; the device says which in one line. Frames go out batched:
+// send() queues them, flush() hands them over in one sendmmsg(2).
 #pragma once
 #include <memory>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "link/batch.hpp"
 #include "link/device.hpp"
 #include "link/ethernet.hpp"
+#include "link/packet_ring.hpp"
 
 namespace l2 {
 
@@ -63,7 +65,12 @@ private:
     PacketDevice() = default;
     int send_now(base::Bytes frame);
 
+    std::optional<Received> receive_ring(base::MutBytes buf);
+    std::optional<Received> receive_one(base::MutBytes buf);
+
     int fd_ = -1;
+    std::optional<MappedRing> mapped_;  // the receive ring, where the kernel gave one
+    std::optional<RxRing> ring_;
     RxBatch rx_;
     bool one_by_one_ = false;  // recvmsg per frame: no recvmmsg
     std::uint64_t truncated_ = 0;  // last logged
