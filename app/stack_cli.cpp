@@ -24,7 +24,9 @@ void add_link_options(po::options_description& desc, bool firewall) {
          "stack owns --addr");
     if (firewall)
         desc.add_options()("no-firewall", po::bool_switch(),
-                           "raw mode: do not install the nftables table that stops the kernel's RSTs");
+                           "do not install our nftables table: in raw mode the one that stops the "
+                           "kernel's RSTs, in packet mode the one that keeps the kernel's IPv4 input "
+                           "off our address");
     // Packet and tap mode; --addr A/len is the program's own option.
     desc.add_options()
         ("ifname", po::value<std::vector<std::string>>(),
@@ -214,8 +216,8 @@ stack::StackOptions stack_options(const po::variables_map& vm, const std::string
     if (o.link == "raw") {
         check_raw_flags(vm, raw_addr, bad);
     } else {
-        if (vm.count("no-firewall") && vm["no-firewall"].as<bool>())
-            bad("--no-firewall is for raw mode (in packet and tap mode the kernel never sees our segments)");
+        if (o.link == "tap" && vm.count("no-firewall") && vm["no-firewall"].as<bool>())
+            bad("--no-firewall is for raw and packet mode (in tap mode the kernel never sees our segments)");
         o.interfaces = interface_options(vm, o.link, bad);
         o.routes = route_options(vm, o.interfaces, bad);
         o.forward = vm["forward"].as<bool>();

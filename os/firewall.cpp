@@ -1,40 +1,25 @@
 #include "os/firewall.hpp"
 
-#include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
 #include "base/addr.hpp"
 #include "base/log.hpp"
-#include "os/process.hpp"
+#include "os/nft.hpp"
 
 namespace os {
 
 namespace {
-
-const std::string kPrefix = "ustack_";
-
-ProcessResult nft(std::vector<std::string> args, std::string_view input = {}) {
-    args.insert(args.begin(), "nft");
-    return run_process(args, input);
-}
-
-std::string one_line(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-    if (auto nl = s.find('\n'); nl != std::string::npos) s = s.substr(0, nl);
-    return s;
-}
 
 void check(const ProcessResult& r, const std::string& what) {
     if (r.status == 0) return;
     if (r.status == -1 && r.output.find("No such file") != std::string::npos)
         throw FirewallError(
             "the nft command is missing: install nftables (make deps) or run with --no-firewall");
-    throw FirewallError(what + " failed: " + one_line(r.output));
+    throw FirewallError(what + " failed: " + first_line(r.output));
 }
 
 // The set a lease's early-drop element goes into, and the element: a lease
@@ -59,34 +44,13 @@ bool early_drop_works() {
 
 }  // namespace
 
-int Firewall::remove_stale_tables() {
-    const auto list = nft({"list", "tables", "inet"});
-    if (list.status != 0) return 0;
-    int removed = 0;
-    std::istringstream in(list.output);
-    std::string word, family, name;
-    while (in >> word >> family >> name) {  // "table inet ustack_1234"
-        if (word != "table" || family != "inet" || name.rfind(kPrefix, 0) != 0) continue;
-        const std::string digits = name.substr(kPrefix.size());
-        if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
-            continue;
-        const long pid = std::stol(digits);
-        if (pid == getpid()) continue;
-        if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still running
-        if (nft({"delete", "table", "inet", name}).status == 0) {
-            LOG(stack, info) << "firewall: removed stale nftables table inet " << name
-                             << " left by a run that did not exit cleanly (pid " << pid << ")";
-            ++removed;
-        }
-    }
-    return removed;
-}
+int Firewall::remove_stale_tables() { return remove_stale_nft_tables("inet"); }
 
 Firewall::Firewall(std::string table, std::uint32_t mark) : table_(std::move(table)), mark_(mark) {}
 
 std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
     remove_stale_tables();
-    std::unique_ptr<Firewall> fw(new Firewall(kPrefix + std::to_string(getpid()), mark));
+    std::unique_ptr<Firewall> fw(new Firewall(kNftPrefix + std::to_string(getpid()), mark));
     fw->early_ = early_drop_works();
     std::ostringstream rules;
     rules << "table inet " << fw->table_ << " {\n"
@@ -197,7 +161,7 @@ void Firewall::worker() {
                 if (!elems.empty()) script += "delete element inet " + table_ + " " + set + " { " + elems + " }\n";
             const auto r = nft({"-f", "-"}, script);
             if (r.status != 0) {
-                LOG(stack, warning) << "firewall: removing ports { " << ports << " }: " << one_line(r.output);
+                LOG(stack, warning) << "firewall: removing ports { " << ports << " }: " << first_line(r.output);
             }
         }
         for (auto& b : batch)
@@ -223,7 +187,7 @@ void Firewall::remove() {
     } else if (r.status == 0) {
         LOG(stack, debug) << "firewall: removed nftables table inet " << table_;
     } else {
-        LOG(stack, warning) << "firewall: removing table inet " << table_ << ": " << one_line(r.output);
+        LOG(stack, warning) << "firewall: removing table inet " << table_ << ": " << first_line(r.output);
     }
 }
 

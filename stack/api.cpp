@@ -8,6 +8,7 @@
 #include "base/addr.hpp"
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
+#include "os/ingress.hpp"
 #include "os/source_address.hpp"
 #include "stack/ask.hpp"
 #include "stack/core.hpp"
@@ -18,10 +19,23 @@ namespace stack {
 
 // ---- Stack ----
 
+namespace {
+
+// The interfaces we speak on through AF_PACKET, and our address on each.
+std::vector<os::IngressGuard::Interface> packet_interfaces(const StackOptions& opts) {
+    std::vector<os::IngressGuard::Interface> out;
+    for (const auto& io : opts.interfaces)
+        if (io.link == "packet" && !io.device && io.addr.addr != 0) out.push_back({io.ifname, io.addr.addr});
+    return out;
+}
+
+}  // namespace
+
 std::unique_ptr<Stack> Stack::open(StackOptions opts) {
     // A peer that vanishes must not kill us through a pipe to nft.
     signal(SIGPIPE, SIG_IGN);
     const bool raw = opts.link == "raw" && !opts.device && opts.interfaces.empty();
+    const auto packet_ifaces = packet_interfaces(opts);  // before the devices are taken
     std::vector<Attached> ifaces;
     Watched watched;
     try {
@@ -50,6 +64,7 @@ std::unique_ptr<Stack> Stack::open(StackOptions opts) {
     }
 
     std::unique_ptr<Stack> st(new Stack);
+    if (opts.firewall) st->ingress_ = os::IngressGuard::install(packet_ifaces);
     try {
         st->core_ = std::make_shared<Core>(std::move(ifaces), opts.gateway, raw, fw, opts,
                                            watched.observer, watched.forward);
@@ -78,6 +93,7 @@ void Stack::shutdown() {
         core_->loop.stop();
         if (loop_thread_.joinable()) loop_thread_.join();
         if (core_->firewall) core_->firewall->remove();
+        if (ingress_) ingress_->remove();
         if (finish_watch_) finish_watch_();  // the loop is gone: no other caller
     });
 }
@@ -123,6 +139,11 @@ const std::string& Stack::firewall_table() const {
 
 void Stack::announce() {
     if (core_ && core_->firewall) core_->firewall->announce();
+    if (ingress_) {
+        LOG(stack, info) << "packet: installed nftables table netdev " << ingress_->table()
+                         << ": the kernel's IPv4 input no longer sees frames to our address, which "
+                            "it would route and drop one by one (--no-firewall turns this off)";
+    }
     if (firewall_off_) {
         LOG(stack, info) << "firewall: off (--no-firewall): unless your own firewall drops the "
                             "kernel's RSTs from our ports, the kernel will reset our connections";

@@ -34,6 +34,10 @@
 #include "stack/watch.hpp"
 #include "tcp/connection.hpp"
 
+namespace os {
+class IngressGuard;
+}
+
 namespace stack {
 
 using base::Err;
@@ -257,6 +261,7 @@ private:
     std::thread loop_thread_;
     std::once_flag shutdown_once_;
     bool firewall_off_ = false;  // raw mode with --no-firewall
+    std::shared_ptr<os::IngressGuard> ingress_;  // packet mode: the kernel's input kept off our address
     std::function<void()> finish_watch_;  // Watched::finish, after the loop stops
 };
 

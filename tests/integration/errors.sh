@@ -40,7 +40,7 @@ expect addr-len-raw 2 "^server: --addr '127.0.0.1/8': raw mode takes a bare addr
 expect addr-client-raw 2 '^client: --addr is for --link packet or tap' ./client --addr 10.0.0.2/24
 expect ifname-raw 2 '^server: --ifname is for --link packet or tap' ./server --ifname eth0
 expect gateway-raw 2 '^client: --gateway is for --link packet or tap' ./client --gateway 10.0.0.1
-expect no-firewall-tap 2 '^server: --no-firewall is for raw mode' ./server --link tap --addr 10.9.0.2/24 --no-firewall
+expect no-firewall-tap 2 '^server: --no-firewall is for raw and packet mode' ./server --link tap --addr 10.9.0.2/24 --no-firewall
 expect pcap-ping-raw 2 '^ping: --pcap needs --link packet or tap' ./ping --pcap "$TMP/x.pcap" -c 1 127.0.0.1
 expect tap-no-host-addr 2 '^client: --link tap needs --tap-host-addr H/len, the kernel side.s address' \
     ./client --link tap --addr 10.9.0.2/24 10.9.0.1

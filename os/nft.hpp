@@ -1,0 +1,21 @@
+// The nft(8) command, as the firewall guard (os/firewall) and the ingress
+// guard (os/ingress) run it: no shell, and one line of its output for a
+// user when it fails.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "os/process.hpp"
+
+namespace os {
+
+// Every table we install is named kNftPrefix + our pid.
+inline const std::string kNftPrefix = "ustack_";
+
+ProcessResult nft(std::vector<std::string> args, std::string_view input = {});
+std::string first_line(std::string s);
+// Deletes every `FAMILY ustack_<pid>` table whose process is gone; how many.
+int remove_stale_nft_tables(const std::string& family);
+
+}  // namespace os
