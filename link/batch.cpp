@@ -10,14 +10,23 @@ namespace l2 {
 
 TxBatch::TxBatch(std::size_t arena_bytes) : arena_(arena_bytes) { items_.reserve(kMaxFrames); }
 
-bool TxBatch::add(base::Bytes frame, std::uint32_t dst) {
-    if (items_.size() >= kMaxFrames || frame.size() > arena_.size() - used_) return false;
-    std::memcpy(arena_.data() + used_, frame.data(), frame.size());
-    items_.push_back({base::Bytes(arena_.data() + used_, frame.size()), dst});
+bool TxBatch::add(base::Bytes frame, std::uint32_t dst, base::Bytes head) {
+    const std::size_t n = head.size() + frame.size();
+    if (items_.size() >= kMaxFrames || n > arena_.size() - used_) return false;
+    std::uint8_t* at = arena_.data() + used_;
+    if (!head.empty()) std::memcpy(at, head.data(), head.size());
+    std::memcpy(at + head.size(), frame.data(), frame.size());
+    items_.push_back({base::Bytes(at, n), dst});
     // Keep every frame 8-byte aligned, as the kernel would lay them out.
-    used_ += (frame.size() + 7) & ~std::size_t{7};
+    used_ += (n + 7) & ~std::size_t{7};
     if (used_ > arena_.size()) used_ = arena_.size();
     return true;
+}
+
+base::MutBytes TxBatch::back() {
+    if (items_.empty()) return {};
+    const base::Bytes b = items_.back().bytes;
+    return {arena_.data() + (b.data() - arena_.data()), b.size()};
 }
 
 TxBatch::Flushed TxBatch::flush(const SendMany& send) {

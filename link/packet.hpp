@@ -16,6 +16,15 @@
 // (link/batch's RxBatch), and where that is missing (ENOSYS) one recvmsg(2)
 // per frame; the device says which in one line. Frames go out batched:
 // send() queues them, flush() hands them over in one sendmmsg(2).
+//
+// Sending has a socket of its own, bound to no protocol (so it receives
+// nothing) and opened with PACKET_VNET_HDR: every frame carries a
+// virtio_net_hdr (link/vnet), and a TCP super-packet (send_gso(), up to
+// max_send_packet(), 64 KiB) carries GSO_TCPV4 with a partial checksum.
+// The kernel cuts it into MSS-sized pieces at the interface, in software
+// where the interface has no TSO, as it does for its own TCP (GSO). Where
+// the kernel refuses the option, frames go out whole from the receiving
+// socket and max_send_packet() is the MTU.
 #pragma once
 #include <memory>
 #include <optional>
@@ -57,6 +66,9 @@ public:
     void flush() override;
     // A veth with its offloads on hands over the peer's GSO super-packets.
     bool receives_gso() const override { return true; }
+    std::size_t max_send_packet() const override { return tx_fd_ >= 0 ? 65535 : mtu_; }
+    int send_gso(base::Bytes frame, std::uint16_t gso_size) override;
+    std::uint64_t gso_sent() const { return gso_sent_; }
 
     const MacAddr& mac() const { return mac_; }
     int ifindex() const { return ifindex_; }
@@ -75,7 +87,8 @@ private:
     bool one_by_one_ = false;  // recvmsg per frame: no recvmmsg
     std::uint64_t truncated_ = 0;  // last logged
     TxBatch tx_;
-    std::uint64_t tx_dropped_ = 0;
+    int tx_fd_ = -1;  // PACKET_VNET_HDR, bound to no protocol: sends only
+    std::uint64_t tx_dropped_ = 0, gso_sent_ = 0, gso_refused_ = 0;
     int ifindex_ = 0;
     std::size_t mtu_ = kEthMtu;
     std::string name_;
