@@ -68,12 +68,18 @@ void ConnectionImpl::detect_losses(Time now) {
     reorder_deadline_.reset();
     bool newly_lost = false;
     std::optional<Seq> first_lost;
+    // Nothing SACKed: the DupThresh rule finds nothing, and only RACK can.
+    const bool dupthresh = sacked_.count() > 0;
     for (std::size_t i = 0; i < tx_log_.size(); ++i) {
         TxSegment& t = tx_log_[i];
         if (t.sacked || t.lost) continue;
         bool lost = false;
         const bool sent_before = rack_valid_ && (t.xmit < rack_xmit_ ||
                                                  (t.xmit == rack_xmit_ && seq_lt(t.end, rack_end_)));
+        // Every entry after one sent only once went out no earlier than it
+        // (new data is appended in time order; a resend only moves a time
+        // later): none of them was sent before the delivered one either.
+        if (!sent_before && !t.retransmitted && !dupthresh) break;
         if (sent_before) {
             // RFC 8985 6.2 step 5
             const Time due = t.xmit + rack_rtt_ + reo_wnd;
