@@ -8,8 +8,9 @@
 #   sudo bench/run.sh                 # about 5 minutes
 #   sudo QUICK=1 bench/run.sh         # about 1 minute, smaller sizes
 #   sudo MODES="raw" REPS=1 BULK_MB=100 bench/run.sh
+#   sudo MODES= IDLE_LINK=none CLIENT_MB=4 bench/run.sh   # only ./client vs nc -N
 #
-# Links (MODES, default "packet tap raw"): packet, our ./server on one end
+# Links (MODES, default "packet tap raw"; empty for none): packet, our ./server on one end
 # of a veth, the kernel client in a namespace at the other end (offloads
 # off on both, for both measurements); the kernel's figure is a kernel
 # server in the same namespace on the same address. tap, our ./server
@@ -35,7 +36,7 @@ if [ "${QUICK:-0}" = 1 ]; then
 fi
 BULK_MB=${BULK_MB:-500} ECHO_MB=${ECHO_MB:-200} SEND_MB=${SEND_MB:-500} REPS=${REPS:-3}
 RTT_N=${RTT_N:-20000} CLIENT_MB=${CLIENT_MB:-4} CPS_SECS=${CPS_SECS:-3} IDLE_N=${IDLE_N:-10000} IDLE_LINK=${IDLE_LINK:-packet}
-MODES=${MODES:-packet tap raw} STEP_TIMEOUT=${STEP_TIMEOUT:-60} IDLE_TIMEOUT=${IDLE_TIMEOUT:-90}
+MODES=${MODES-packet tap raw} STEP_TIMEOUT=${STEP_TIMEOUT:-60} IDLE_TIMEOUT=${IDLE_TIMEOUT:-90}
 CHEAP_SECS=${CHEAP_SECS:-5}  # a transfer that takes longer is run once, not REPS times
 BULK_BYTES=$((BULK_MB * 1000000)) ECHO_BYTES=$((ECHO_MB * 1000000)) SEND_BYTES=$((SEND_MB * 1000000))
 NCPU=$(nproc)

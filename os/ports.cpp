@@ -123,12 +123,35 @@ void PortTable::release(const PortLease& l) {
     auto close_fd = [fd] {
         if (fd >= 0) ::close(fd);
     };
+    {
+        std::lock_guard lk(mu_);
+        if (ending_ == Ending::Holding) {
+            if (fd >= 0) held_fds_.push_back(fd);
+            return;
+        }
+        if (ending_ == Ending::Done) return close_fd();  // the table is gone
+    }
     // The kernel reservation is closed only once the port has left the
     // firewall's set, so the port cannot be handed out while still in it.
     if (firewall_)
         firewall_->release_port(l.addr_, l.port_, close_fd);
     else
         close_fd();
+}
+
+void PortTable::hold_releases() {
+    std::lock_guard lk(mu_);
+    if (ending_ == Ending::No) ending_ = Ending::Holding;
+}
+
+void PortTable::close_held() {
+    std::vector<int> fds;
+    {
+        std::lock_guard lk(mu_);
+        ending_ = Ending::Done;
+        fds.swap(held_fds_);
+    }
+    for (int fd : fds) ::close(fd);
 }
 
 PortLease::~PortLease() { table_->release(*this); }

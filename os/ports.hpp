@@ -72,6 +72,16 @@ public:
     using Watcher = std::function<void(std::span<const std::uint16_t>)>;
     void watch(Watcher w);
 
+    // The stack is stopping and the firewall's table is about to be deleted
+    // whole: from now on a released port stays in the firewall's sets and
+    // keeps its kernel reservation until close_held(), instead of costing an
+    // nft run of its own to leave sets that are going anyway. The
+    // reservation still outlives the set entry, as in release().
+    void hold_releases();
+    // After the table is gone: closes the reservations held since
+    // hold_releases(); a port released later is closed at once.
+    void close_held();
+
     static constexpr std::uint16_t kEphemeralFirst = 49152;  // RFC 6335 6
     static constexpr std::uint16_t kEphemeralLast = 65535;
 
@@ -89,6 +99,9 @@ private:
     std::multimap<std::uint16_t, std::uint32_t> held_;  // port -> addr
     std::minstd_rand rng_{std::random_device{}()};
     Watcher watcher_;
+    enum class Ending { No, Holding, Done };
+    Ending ending_ = Ending::No;  // mu_ held
+    std::vector<int> held_fds_;   // mu_ held: reservations kept by hold_releases()
 };
 
 }  // namespace os

@@ -89,10 +89,16 @@ Stack::~Stack() { shutdown(); }
 void Stack::shutdown() {
     std::call_once(shutdown_once_, [this] {
         if (!core_) return;
+        // The table goes as a whole below: the ports the shutdown frees stay
+        // in it (and reserved) until then, without an nft run each.
+        if (core_->firewall) core_->ports->hold_releases();
         core_->loop.post([c = core_.get()] { c->do_shutdown(); });
         core_->loop.stop();
         if (loop_thread_.joinable()) loop_thread_.join();
-        if (core_->firewall) core_->firewall->remove();
+        if (core_->firewall) {
+            core_->firewall->remove();
+            core_->ports->close_held();
+        }
         if (ingress_) ingress_->remove();
         if (finish_watch_) finish_watch_();  // the loop is gone: no other caller
     });

@@ -1,8 +1,13 @@
 // Raw mode's kernel filter (link/port_filter): the program is run here by a
 // small interpreter of the classic BPF instructions it uses, on IPv4+TCP
 // packets with and without IP options, so a wrong offset or jump shows. And
-// the port table tells its watcher of every change, before reserve returns.
+// the port table tells its watcher of every change, before reserve returns,
+// and keeps a port reserved in the kernel while the stack stops.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <optional>
@@ -98,4 +103,39 @@ TEST_CASE("PortTable::watch: every change reaches the watcher, before reserve re
     table->watch(nullptr);
     a.value.reset();
     CHECK(seen.back() == std::vector<std::uint16_t>{8080});  // no longer called
+}
+
+namespace {
+
+// Whether a kernel TCP socket may bind 127.0.0.1:port now.
+bool kernel_port_free(std::uint16_t port) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    sa.sin_port = htons(port);
+    const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+}  // namespace
+
+TEST_CASE("PortTable::hold_releases: a port freed while stopping stays reserved until close_held") {
+    auto table = os::PortTable::create(true, nullptr);  // kernel reservations, as in raw mode
+    auto a = table->reserve(0x7f000001, 0);
+    REQUIRE(a.value);
+    const std::uint16_t p = a.value->port();
+    CHECK_FALSE(kernel_port_free(p));
+    table->hold_releases();
+    a.value.reset();
+    CHECK_FALSE(table->owns(0x7f000001, p));  // no longer ours to answer for...
+    CHECK_FALSE(kernel_port_free(p));         // ...but nobody else may take it yet
+    table->close_held();
+    CHECK(kernel_port_free(p));
+    auto b = table->reserve(0x7f000001, 0);  // released after close_held: closed at once
+    REQUIRE(b.value);
+    const std::uint16_t q = b.value->port();
+    b.value.reset();
+    CHECK(kernel_port_free(q));
 }
