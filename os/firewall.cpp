@@ -44,7 +44,7 @@ bool early_drop_works() {
 
 }  // namespace
 
-int Firewall::remove_stale_tables() { return remove_stale_nft_tables("inet"); }
+int Firewall::remove_stale_tables() { return remove_stale_nft_tables(); }
 
 Firewall::Firewall(std::string table, std::uint32_t mark) : table_(std::move(table)), mark_(mark) {}
 
@@ -53,7 +53,7 @@ std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
     std::unique_ptr<Firewall> fw(new Firewall(kNftPrefix + std::to_string(getpid()), mark));
     fw->early_ = early_drop_works();
     std::ostringstream rules;
-    rules << "table inet " << fw->table_ << " {\n"
+    rules << replace_table("inet", fw->table_) << "table inet " << fw->table_ << " {\n"
           << "  set ports { type inet_service; }\n"
           << "  set any { type inet_service; }\n"
           << "  set ours { type ipv4_addr . inet_service; }\n"
@@ -71,9 +71,6 @@ std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
               << "    tcp dport @ports ip daddr . tcp dport @ours meta pkttype set broadcast\n"
               << "  }\n";
     rules << "}\n";
-    // A table of this name from an earlier instance with our pid (a reused
-    // pid) would merge with ours: delete it first, ignoring "not found".
-    nft({"delete", "table", "inet", fw->table_});
     check(nft({"-f", "-"}, rules.str()), "installing nftables table inet " + fw->table_);
     fw->installed_ = true;
     fw->worker_ = std::thread([f = fw.get()] { f->worker(); });

@@ -26,11 +26,9 @@ std::string IngressGuard::rules(const std::string& table, const std::vector<Inte
 
 std::unique_ptr<IngressGuard> IngressGuard::install(const std::vector<Interface>& ifaces) {
     if (ifaces.empty()) return nullptr;
-    remove_stale_nft_tables("netdev");
+    remove_stale_nft_tables();
     std::unique_ptr<IngressGuard> g(new IngressGuard(kNftPrefix + std::to_string(getpid())));
-    // A table of this name from an earlier run with our pid would merge.
-    nft({"delete", "table", "netdev", g->table_});
-    const auto r = nft({"-f", "-"}, rules(g->table_, ifaces));
+    const auto r = nft({"-f", "-"}, replace_table("netdev", g->table_) + rules(g->table_, ifaces));
     if (r.status != 0) {
         LOG(stack, info) << "packet: the kernel will also parse (and drop) every frame to our "
                             "address, which costs it a route lookup each: nft "

@@ -15,7 +15,11 @@ inline const std::string kNftPrefix = "ustack_";
 
 ProcessResult nft(std::vector<std::string> args, std::string_view input = {});
 std::string first_line(std::string s);
-// Deletes every `FAMILY ustack_<pid>` table whose process is gone; how many.
-int remove_stale_nft_tables(const std::string& family);
+// Deletes every `ustack_<pid>` table, of any family, whose process is gone;
+// how many. Looks once a process (a second call does nothing).
+int remove_stale_nft_tables();
+// The start of an nft script that installs `table` afresh: whatever a table
+// of that name held (an earlier run with our pid) goes first.
+std::string replace_table(const std::string& family, const std::string& table);
 
 }  // namespace os
