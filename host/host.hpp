@@ -63,7 +63,9 @@ public:
     virtual int transmit(base::Bytes frame) = 0;
     // A TCP super-packet (the interface's max_send_packet is above its MTU)
     // for the device to cut into pieces of `gso_size` payload bytes (TSO,
-    // l2::Device::send_gso).
+    // l2::Device::send_gso), longer than the MTU, its TCP checksum partial
+    // (link/gso_checksum.hpp): a sink whose interface takes super-packets
+    // overrides this and finishes the sum or has its device do it.
     virtual int transmit_gso(base::Bytes frame, std::uint16_t /*gso_size*/) { return transmit(frame); }
 };
 

@@ -14,6 +14,7 @@
 #include "ip/fragment.hpp"
 #include "ip/icmp_responder.hpp"
 #include "ip/ipv4.hpp"
+#include "link/gso_checksum.hpp"
 #include "tcp/segment_dump.hpp"
 
 namespace host {
@@ -49,7 +50,10 @@ void Host::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p
     ih.dst = t.remote_ip;
     base::MutBytes out(tx_.data() + kHeadroom, total);
     ip::build_ipv4_header(out, ih);
-    tcp::build(out.subspan(ip::kIpv4HeaderLen), h, t.local_ip, t.remote_ip, p1, p2);
+    // A super-segment's checksum is left partial for the device that cuts
+    // it (l2::Device::send_gso); send_on finishes it if it goes out whole.
+    tcp::build(out.subspan(ip::kIpv4HeaderLen), h, t.local_ip, t.remote_ip, p1, p2,
+               gso_size ? tcp::ChecksumMode::Partial : tcp::ChecksumMode::Whole);
     LOG(stack, trace) << tcp::describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
     // To TCP a packet the device refused is a lost packet; it retransmits.
     send_datagram(t.local_ip, t.remote_ip, out, now_, gso_size);
@@ -76,11 +80,23 @@ int Host::send_datagram(std::uint32_t src, std::uint32_t dst, base::Bytes packet
 
 int Host::send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::size_t mtu, Time now,
                   std::uint16_t gso_size) {
+    if (gso_size) {
+        // A TCP super-segment the device cuts into pieces (TSO); each piece
+        // (headers + gso_size) fits the path MTU, as the MSS was sized by
+        // it. Its checksum stays partial only on this way (the contract of
+        // l2::Device::send_gso: longer than the link MTU).
+        if (packet.size() > nif.ip_mtu() && packet.size() <= nif.max_send() && !e.link_broadcast)
+            return put(nif, e, packet, now, gso_size);
+        // Any other way it leaves as one packet, so RFC 9293 3.1's checksum
+        // is finished here. The packet is the host's own (tx_), built above.
+        const base::MutBytes own(const_cast<std::uint8_t*>(packet.data()), packet.size());
+        l2::finish_tcp_checksum(own, l2::Framing::Ipv4);
+        // Longer than the path MTU yet within the link's: one packet, as
+        // before (the path answers with RFC 1191's Fragmentation Needed).
+        if (packet.size() > mtu && packet.size() <= nif.ip_mtu() && !e.link_broadcast)
+            return put(nif, e, packet, now);
+    }
     if (packet.size() <= mtu) return put(nif, e, packet, now);
-    // A TCP super-segment the device cuts into pieces (TSO); each piece
-    // (headers + gso_size) fits the path MTU, as the MSS was sized by it.
-    if (gso_size && packet.size() <= nif.max_send() && !e.link_broadcast)
-        return put(nif, e, packet, now, gso_size);
     ip::Fragmenter f(packet, mtu);
     if (f.error() != ip::FragmentError::None) {
         ++counters_.send_errors;

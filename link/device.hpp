@@ -88,9 +88,17 @@ public:
     // A TCP super-packet longer than the link MTU, for the device to cut
     // into pieces of `gso_size` payload bytes each (every piece with the
     // same headers and options; PSH and FIN on the last only, the IP ID
-    // incremented per piece). Only for packets up to max_send_packet(); a
-    // device that cannot segment sends it as it is.
-    virtual int send_gso(base::Bytes packet, std::uint16_t /*gso_size*/) { return send(packet); }
+    // incremented per piece). Only for packets up to max_send_packet().
+    // With gso_size != 0 its TCP checksum is partial, as Linux's
+    // CHECKSUM_PARTIAL (link/gso_checksum.hpp): the field holds the folded
+    // pseudo-header sum, and the device (or a wrapper that needs the frame
+    // whole) completes it; the host hands one over only when the packet is
+    // longer than the link MTU. gso_size 0: a whole packet, as send().
+    // This default, for a device that cannot segment, finishes the
+    // checksum in a copy and sends the super-packet as it is, so no wrong
+    // checksum reaches the wire (the host never hands it one: its
+    // max_send_packet() is the MTU).
+    virtual int send_gso(base::Bytes packet, std::uint16_t gso_size);
 
     // A device that holds packets back (the fault injector's --delay) says
     // when it next has work, and the event loop calls on_deadline() then, so

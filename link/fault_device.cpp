@@ -14,6 +14,7 @@ constexpr Time kDrainLimit = std::chrono::seconds(2);
 
 FaultDevice::FaultDevice(std::unique_ptr<Device> inner, FaultConfig cfg)
     : DeviceWrapper(std::move(inner)), faults_(std::move(cfg), "tx") {
+    faults_.set_framing(inner_->framing());
     LOG(link, info) << "faults on packets we send: " << describe(faults_.config());
 }
 

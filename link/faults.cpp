@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/log.hpp"
+#include "link/gso_checksum.hpp"
 
 namespace l2 {
 
@@ -183,6 +184,9 @@ void FaultInjector::enqueue(base::Bytes packet, Time at, std::uint64_t number,
         // One byte XORed with a non-zero mask changes one 16-bit word by less
         // than 0xffff, so the ones'-complement sum (RFC 1071) always changes:
         // the IP header or the TCP/ICMP checksum catches it wherever it falls.
+        // A super-packet's checksum is partial: finished first, so that it
+        // is the flipped byte the receiver's sum disagrees with.
+        if (gso_size) finish_tcp_checksum(buf, framing_);
         const std::size_t pos = rng_() % buf.size();
         const auto mask = static_cast<std::uint8_t>(1 + rng_() % 255);
         buf[pos] ^= mask;

@@ -28,6 +28,7 @@
 
 #include "base/bytes.hpp"
 #include "base/time.hpp"
+#include "link/device.hpp"
 
 namespace l2 {
 
@@ -92,7 +93,9 @@ public:
     // Offers one packet at `now`. Returns how many copies were queued for
     // delivery: 0 (lost), 1, or 2 (duplicated).
     // `gso_size`: a TSO super-packet (l2::Device::send_gso), judged as one
-    // packet: dropped, delayed, duplicated or corrupted whole.
+    // packet: dropped, delayed, duplicated or corrupted whole. Its TCP
+    // checksum is partial (link/gso_checksum.hpp); a copy to be corrupted
+    // has it finished first (see pop()).
     int push(base::Bytes packet, Time now, std::uint16_t gso_size = 0);
 
     // Moves the next packet due at `now` into `out` and returns its delivery
@@ -100,9 +103,11 @@ public:
     // delivery time, ties in the order they were pushed. `out`'s old buffer
     // is kept for reuse, so a loop over pop() allocates nothing.
     // `gso_size` (if given) gets the packet's: 0 for a plain packet, and
-    // for a corrupted super-packet, which must go out whole with the
-    // checksum it had (a device that segments it would compute a fresh one
-    // over the flipped byte, and the receiver would never see the damage).
+    // for a corrupted super-packet, which goes out unsegmented and whole:
+    // its checksum was finished before the byte flipped, so the receiver's
+    // RFC 9293 3.1 check catches the damage (a device that segmented it
+    // would complete the partial sum over the flipped byte, and the
+    // receiver would never see it).
     std::optional<Time> pop(Time now, std::vector<std::uint8_t>& out,
                             std::uint16_t* gso_size = nullptr);
 
@@ -112,6 +117,9 @@ public:
     const FaultConfig& config() const { return cfg_; }
     // Tests change faults mid-run ("drop the next packet").
     FaultConfig& config() { return cfg_; }
+    // What the packets are (the sim's link and AF_PACKET/TAP: Ethernet), so
+    // that a super-packet's partial checksum can be found and finished.
+    void set_framing(Framing f) { framing_ = f; }
 
 private:
     struct Pending {
@@ -135,6 +143,7 @@ private:
     std::deque<Time> backlog_;                   // when each queued packet finishes transmission
     Time busy_until_{0};                         // the link is sending until then
     std::uint64_t next_order_ = 0;
+    Framing framing_ = Framing::Ethernet;
 };
 
 }  // namespace l2

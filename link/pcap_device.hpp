@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "link/device.hpp"
 #include "link/pcap.hpp"
@@ -33,9 +34,9 @@ public:
 
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
-    // A TSO super-packet is written as it is, one record longer than the
-    // MTU, as tcpdump shows one on a NIC with TSO (the pieces the device
-    // cuts from it are not seen here).
+    // A TSO super-packet is written as one record longer than the MTU, as
+    // tcpdump shows one on a NIC with TSO (the pieces the device cuts from
+    // it are not seen here), its partial checksum finished in a copy.
     int send_gso(base::Bytes packet, std::uint16_t gso_size) override;
 
     void set_receive_filter(ReceiveFilter f) { keep_ = std::move(f); }
@@ -46,6 +47,7 @@ private:
 
     PcapWriter writer_;
     ReceiveFilter keep_;
+    std::vector<std::uint8_t> whole_;  // a super-packet, its checksum finished
     std::uint64_t written_ = 0;
     bool failed_ = false;  // said once that writing failed
 };

@@ -185,7 +185,7 @@ int TapDevice::send(base::Bytes frame) {
 }
 
 int TapDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
-    if (frame.size() <= mtu()) return send(frame);  // a single piece: nothing to cut
+    if (gso_size == 0) return send(frame);
     const auto plan = plan_tso(frame, gso_size);
     if (!plan) {
         ++gso_refused_;
@@ -194,20 +194,21 @@ int TapDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
                          << gso_refused_ << " in all)";
         return EINVAL;
     }
-    // The frame stays the caller's: its checksum field is replaced on the
-    // way out by the pseudo-header's sum, which the kernel completes per
-    // piece (NEEDS_CSUM).
+    // The caller left the checksum partial (link/gso_checksum.hpp): the
+    // pseudo-header's sum, which the kernel completes per piece
+    // (NEEDS_CSUM). Anything else in the field would put a wrong checksum
+    // on every piece, so it is refused.
+    if (base::get_u16(&frame[plan->csum_at]) != plan->pseudo) {
+        ++gso_refused_;
+        LOG(link, debug) << "tap: " << name_ << ": a super-packet whose checksum field is not "
+                         << "the pseudo-header's sum; dropped (" << gso_refused_ << " in all)";
+        return EINVAL;
+    }
     std::uint8_t hdr[kVnetHdrLen];
     write_vnet(plan->hdr, hdr);
-    std::uint8_t sum[2] = {static_cast<std::uint8_t>(plan->pseudo >> 8),
-                           static_cast<std::uint8_t>(plan->pseudo)};
-    auto* p = const_cast<std::uint8_t*>(frame.data());
-    const iovec iov[4] = {{hdr, sizeof hdr},
-                          {p, plan->csum_at},
-                          {sum, 2},
-                          {p + plan->csum_at + 2, frame.size() - plan->csum_at - 2}};
+    const iovec iov[2] = {{hdr, sizeof hdr}, {const_cast<std::uint8_t*>(frame.data()), frame.size()}};
     for (;;) {
-        if (::writev(fd_, iov, 4) >= 0) {
+        if (::writev(fd_, iov, 2) >= 0) {
             ++gso_sent_;
             return 0;
         }

@@ -11,8 +11,9 @@
 // longer than the MTU (receives_gso()). What we write is whole frames
 // with an all-zero header, except TCP super-packets (send_gso(), up to
 // max_send_packet(), 64 KiB with TSO4): those carry a GSO_TCPV4 header and
-// a partial checksum, and the kernel cuts them into MSS-sized pieces (TSO),
-// as a NIC would.
+// the partial checksum the host left them (link/gso_checksum.hpp), and the
+// kernel cuts them into MSS-sized pieces and completes each one's sum
+// (TSO), as a NIC would.
 //
 // The TAP is not persistent: it disappears when its file descriptor closes,
 // so it goes away on exit, on Ctrl-C and even on a crash.

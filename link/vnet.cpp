@@ -1,8 +1,6 @@
 #include "link/vnet.hpp"
 
-#include "ip/checksum.hpp"
-#include "ip/ipv4.hpp"
-#include "link/ethernet.hpp"
+#include "link/gso_checksum.hpp"
 
 namespace l2 {
 
@@ -37,29 +35,17 @@ std::optional<VnetHdr> parse_vnet(base::Bytes b, std::size_t frame_len) {
 }
 
 std::optional<TsoPlan> plan_tso(base::Bytes f, std::uint16_t gso_size) {
-    constexpr std::size_t eth = kEthHeaderLen;  // RFC 894
-    if (gso_size == 0 || f.size() < eth + 20 || f[12] != 0x08 || f[13] != 0x00) return std::nullopt;
-    const std::size_t ihl = std::size_t{f[eth] & 0x0fu} * 4;
-    const std::size_t total = std::size_t{f[eth + 2]} << 8 | f[eth + 3];
-    // RFC 791: version 4, a header of 20 bytes or more, TCP inside.
-    if ((f[eth] >> 4) != 4 || ihl < 20 || f[eth + 9] != ip::kProtoTcp || total < ihl + 20 ||
-        eth + total > f.size())
-        return std::nullopt;
-    const std::size_t thl = (std::size_t{f[eth + ihl + 12]} >> 4) * 4;  // RFC 9293 3.1 data offset
-    if (thl < 20 || ihl + thl > total) return std::nullopt;
+    const auto c = locate_tcp_checksum(f, Framing::Ethernet);
+    if (gso_size == 0 || !c) return std::nullopt;
     TsoPlan p;
     p.hdr.flags = VnetHdr::kNeedsCsum;
     p.hdr.gso_type = VnetHdr::kGsoTcpV4;
-    p.hdr.hdr_len = static_cast<std::uint16_t>(eth + ihl + thl);
+    p.hdr.hdr_len = static_cast<std::uint16_t>(c->tcp_start + c->header_len);
     p.hdr.gso_size = gso_size;
-    p.hdr.csum_start = static_cast<std::uint16_t>(eth + ihl);
+    p.hdr.csum_start = static_cast<std::uint16_t>(c->tcp_start);
     p.hdr.csum_offset = 16;  // RFC 9293 3.1: the checksum is bytes 16-17
-    p.csum_at = eth + ihl + 16;
-    // RFC 9293 3.1: source, destination, zero + PTCL, TCP length.
-    ip::Checksum c;
-    ip::add_pseudo_header(c, base::get_u32(&f[eth + 12]), base::get_u32(&f[eth + 16]), ip::kProtoTcp,
-                          static_cast<std::uint16_t>(total - ihl));
-    p.pseudo = c.folded();
+    p.csum_at = c->field();
+    p.pseudo = c->pseudo;
     return p;
 }
 
@@ -74,16 +60,7 @@ void write_vnet(const VnetHdr& h, base::MutBytes out) {
 
 void finish_partial_checksum(const Received& r, base::MutBytes frame) {
     if (r.partial_offset == 0) return;
-    const std::size_t at = std::size_t{r.partial_start} + r.partial_offset;
-    if (at + 2 > frame.size()) return;
-    // RFC 1071: the one's complement of the one's complement sum of the
-    // 16-bit words from the start to the end, the field (holding the
-    // pseudo-header's sum) included.
-    ip::Checksum c;
-    c.add(frame.subspan(r.partial_start));
-    const std::uint16_t v = c.finish();
-    frame[at] = static_cast<std::uint8_t>(v >> 8);
-    frame[at + 1] = static_cast<std::uint8_t>(v);
+    finish_partial_at(frame, r.partial_start, r.partial_offset);
 }
 
 }  // namespace l2

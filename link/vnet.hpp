@@ -38,11 +38,12 @@ void write_vnet(const VnetHdr& h, base::MutBytes out);  // kVnetHdrLen bytes
 // What a TCP super-packet we send needs (the kernel's
 // virtio_net_hdr_to_skb): GSO_TCPV4 with `gso_size` payload bytes a piece,
 // hdr_len the Ethernet, IPv4 and TCP headers, and NEEDS_CSUM at the TCP
-// checksum (the kernel completes each piece's sum); `pseudo` gets what
-// that field must hold instead: the folded sum of the RFC 9293 3.1
-// pseudo-header, with the super-packet's TCP length, not complemented.
-// nullopt when `frame` is not an Ethernet frame with an IPv4 header and a
-// whole TCP header, or gso_size is 0.
+// checksum (the kernel completes each piece's sum); `pseudo` is what that
+// field must already hold (link/gso_checksum.hpp: send_gso's packets are
+// partial): the folded sum of the RFC 9293 3.1 pseudo-header, with the
+// super-packet's TCP length, not complemented. nullopt when `frame` is not
+// an Ethernet frame with an IPv4 header and a whole TCP header, or
+// gso_size is 0.
 struct TsoPlan {
     VnetHdr hdr;
     std::uint16_t pseudo = 0;

@@ -44,7 +44,10 @@ struct DgramOpened {
     std::uint16_t port = 0;  // UDP port or echo identifier
 };
 
-// A device as the host's FrameSink for its interface.
+// A device as the host's FrameSink for its interface. A super-packet goes
+// to send_gso as the host built it, its TCP checksum partial
+// (link/gso_checksum.hpp): the device, or a wrapper that needs it whole,
+// finishes it.
 class DeviceSink final : public host::FrameSink {
 public:
     explicit DeviceSink(std::unique_ptr<l2::Device> d) : dev(std::move(d)) {}

@@ -148,7 +148,7 @@ base::Parsed<SegmentView> parse(base::Bytes seg, std::uint32_t src_ip, std::uint
 }
 
 std::size_t build(base::MutBytes out, const Header& h, std::uint32_t src_ip, std::uint32_t dst_ip,
-                  base::Bytes p1, base::Bytes p2) {
+                  base::Bytes p1, base::Bytes p2, ChecksumMode mode) {
     const std::size_t olen = h.options.wire_length();
     const std::size_t hlen = kHeaderMin + olen;
     const std::size_t total = hlen + p1.size() + p2.size();
@@ -166,7 +166,15 @@ std::size_t build(base::MutBytes out, const Header& h, std::uint32_t src_ip, std
     write_options(p + kHeaderMin, h.options);
     if (!p1.empty()) std::memcpy(p + hlen, p1.data(), p1.size());
     if (!p2.empty()) std::memcpy(p + hlen + p1.size(), p2.data(), p2.size());
-    put_u16(p + 16, ip::transport_checksum(src_ip, dst_ip, kProtocol, out.first(total)));
+    if (mode == ChecksumMode::Partial) {
+        // RFC 9293 3.1: the pseudo-header (source, destination, zero + PTCL,
+        // TCP length) is all the sum that does not depend on the bytes.
+        ip::Checksum c;
+        ip::add_pseudo_header(c, src_ip, dst_ip, kProtocol, static_cast<std::uint16_t>(total));
+        put_u16(p + 16, c.folded());
+    } else {
+        put_u16(p + 16, ip::transport_checksum(src_ip, dst_ip, kProtocol, out.first(total)));
+    }
     return total;
 }
 

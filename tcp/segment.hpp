@@ -111,12 +111,22 @@ struct SegmentView {
 base::Parsed<SegmentView> parse(base::Bytes segment, std::uint32_t src_ip,
                                 std::uint32_t dst_ip, bool verify = true);
 
+// How build() fills the checksum field (RFC 9293 3.1). Whole: the
+// checksum. Partial: only the folded sum of the pseudo-header, not
+// complemented, for a TSO super-segment whose device completes the sum
+// over the header and data (Linux's CHECKSUM_PARTIAL; the contract of
+// l2::Device::send_gso, link/gso_checksum.hpp), so the sender never reads
+// the 64 KiB it just wrote a second time.
+enum class ChecksumMode : std::uint8_t { Whole, Partial };
+
 // Writes header (with options, padded) and payload (p1 then p2: a ring buffer
 // may hand its bytes in two pieces) into `out`, with the checksum over the
-// pseudo-header. Returns the number of bytes written, or 0 if `out` is too
-// small. data_offset and checksum of `h` are computed, not taken.
+// pseudo-header (or its partial sum, see ChecksumMode). Returns the number
+// of bytes written, or 0 if `out` is too small. data_offset and checksum of
+// `h` are computed, not taken.
 std::size_t build(base::MutBytes out, const Header& h, std::uint32_t src_ip, std::uint32_t dst_ip,
-                  base::Bytes p1 = {}, base::Bytes p2 = {});
+                  base::Bytes p1 = {}, base::Bytes p2 = {},
+                  ChecksumMode mode = ChecksumMode::Whole);
 
 // "SYN,ACK" style flag names.
 std::string flags_to_string(std::uint8_t flags);

@@ -36,6 +36,9 @@ public:
 
     std::optional<l2::Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override { return sent(packet, inner_->send(packet)); }
+    // A super-packet's checksum is partial (link/gso_checksum.hpp); the
+    // recorder reads headers only and never checks a sum, so it is drawn
+    // as it is: one segment of several MSS.
     int send_gso(base::Bytes packet, std::uint16_t gso_size) override {
         return sent(packet, inner_->send_gso(packet, gso_size));
     }

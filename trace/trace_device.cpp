@@ -76,12 +76,13 @@ std::optional<l2::Received> TraceDevice::receive(base::MutBytes buf) {
     return r;
 }
 
-int TraceDevice::sent(base::Bytes packet, int err) {
+int TraceDevice::sent(base::Bytes packet, int err, bool partial) {
     const l2::SendFate fate = faults_ ? faults_->last_fate() : l2::SendFate{};
     trace(Captured{.dir = Dir::Out,
                    .at = clock(now_()),
                    .bytes = packet,
-                   .checksum_not_ready = false,  // we fill in every checksum ourselves
+                   // Whole, but for a super-packet's: the device finishes it.
+                   .checksum_not_ready = partial,
                    .lost = fate.lost});
     if (fate.duplicated) tracer_->detail("^ sent twice (fault injector: --duplicate)");
     if (fate.corrupted)

@@ -39,10 +39,12 @@ public:
     ~TraceDevice() override;
 
     std::optional<l2::Received> receive(base::MutBytes buf) override;
-    int send(base::Bytes packet) override { return sent(packet, inner_->send(packet)); }
-    // A TSO super-packet is one line, as tcpdump on a TSO NIC shows it.
+    int send(base::Bytes packet) override { return sent(packet, inner_->send(packet), false); }
+    // A TSO super-packet is one line, as tcpdump on a TSO NIC shows it; its
+    // checksum is partial (link/gso_checksum.hpp), so the line says "cksum
+    // offloaded" as for the kernel's NEEDS_CSUM frames, never BAD CHECKSUM.
     int send_gso(base::Bytes packet, std::uint16_t gso_size) override {
-        return sent(packet, inner_->send_gso(packet, gso_size));
+        return sent(packet, inner_->send_gso(packet, gso_size), gso_size != 0);
     }
 
     // The connections' events go through us to the Tracer, so that the times
@@ -60,7 +62,9 @@ public:
 private:
     void on_event(const tcp::Tuple& t, const tcp::TraceEvent& e, tcp::Time now) override;
     void trace(const Captured& c);
-    int sent(base::Bytes packet, int err);  // traces a packet sent, returns err
+    // Traces a packet sent (`partial`: its checksum left to the device),
+    // returns err.
+    int sent(base::Bytes packet, int err, bool partial);
     tcp::Time clock(tcp::Time t);
 
     const l2::FaultDevice* faults_;

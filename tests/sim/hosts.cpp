@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "link/gso_checksum.hpp"
+
 namespace simhost {
 
 // ---- Frame ----
@@ -123,7 +125,12 @@ int Node::transmit_gso(base::Bytes frame, std::uint16_t gso_size) {
 std::vector<std::vector<std::uint8_t>> tso_segment(base::Bytes frame, std::uint16_t gso_size) {
     std::vector<std::vector<std::uint8_t>> out;
     if (frame.size() < l2::kEthHeaderLen || gso_size == 0) return out;
-    const auto v = ip::parse_ipv4(frame.subspan(l2::kEthHeaderLen));
+    // The contract of send_gso: the field holds the pseudo-header's sum,
+    // and finished it is the RFC 9293 3.1 checksum of what was sent.
+    if (!l2::tcp_checksum_is_partial(frame, l2::Framing::Ethernet)) return out;
+    std::vector<std::uint8_t> whole(frame.begin(), frame.end());
+    l2::finish_tcp_checksum(whole, l2::Framing::Ethernet);
+    const auto v = ip::parse_ipv4(base::Bytes(whole).subspan(l2::kEthHeaderLen));
     if (!v || v->header.protocol != ip::kProtoTcp) return out;
     const auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, true);
     if (!seg) return out;

@@ -137,10 +137,13 @@ std::vector<std::uint8_t> tcp_frame(const l2::MacAddr& src_mac, const l2::MacAdd
                                     const std::string& payload = "");
 
 // What the kernel's TSO makes of a super-packet (an Ethernet frame with
-// IPv4 and TCP, checksums complete): frames of `gso_size` payload bytes
-// (the last shorter), each with the headers and options of the first, its
-// own sequence number, IP ID + 1 per piece, PSH and FIN on the last only,
-// checksums recomputed. Empty when the frame is not a valid TCP packet.
+// IPv4 and TCP, the TCP checksum partial as l2::Device::send_gso has it:
+// the pseudo-header's sum): frames of `gso_size` payload bytes (the last
+// shorter), each with the headers and options of the first, its own
+// sequence number, IP ID + 1 per piece, PSH and FIN on the last only,
+// checksums computed. Empty when the frame is not a valid TCP packet, or
+// its checksum field is not the pseudo-header's sum; when it is, finishing
+// it (l2::finish_tcp_checksum) must give a frame that verifies.
 std::vector<std::vector<std::uint8_t>> tso_segment(base::Bytes frame, std::uint16_t gso_size);
 
 // A ping from a to b and its reply: both ARP caches then know each other.

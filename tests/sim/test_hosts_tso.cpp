@@ -40,6 +40,8 @@ TEST_CASE("host sim: TSO super-segments cut into MSS pieces carry 2 MB byte-exac
     REQUIRE(t.got.size() == t.data.size());
     CHECK(t.got == t.data);
     CHECK(t.a->tso_frames > 0);
+    // Every super-packet carried the pseudo-header's sum in its checksum
+    // field (send_gso's partial checksum), and finished it verified.
     CHECK(t.a->bad_tso == 0);
     CHECK(t.a->largest_frame > 1514);   // super-packets reached the device
     CHECK(t.largest_on_wire() <= 1514);  // and every piece fit the MTU
@@ -57,6 +59,7 @@ TEST_CASE("host sim: TSO under 3% loss and reordering: byte-exact, and only new 
     REQUIRE(t.got.size() == t.data.size());
     CHECK(t.got == t.data);
     CHECK(t.a->tso_frames > 0);
+    CHECK(t.a->bad_tso == 0);
     CHECK(t.stats().retransmits > 0);
     CHECK(t.largest_on_wire() <= 1514);
     CHECK(t.a->tso_new_data_only);

@@ -1,0 +1,253 @@
+// The checksum contract of l2::Device::send_gso (link/gso_checksum.hpp): a
+// TSO super-segment is built with only the pseudo-header's sum in its TCP
+// checksum field (CHECKSUM_PARTIAL), and finishing it gives the bytes the
+// whole RFC 9293 3.1 checksum gives; the wrappers that need it whole (a
+// device that cannot segment, the pcap file, the fault injector's
+// --corrupt) finish it, the trace says so instead of crying BAD CHECKSUM.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <vector>
+
+#include "ip/checksum.hpp"
+#include "ip/ipv4.hpp"
+#include "link/ethernet.hpp"
+#include "link/fault_device.hpp"
+#include "link/faults.hpp"
+#include "link/gso_checksum.hpp"
+#include "link/pcap_device.hpp"
+#include "tcp/segment.hpp"
+#include "trace/trace_device.hpp"
+
+namespace {
+
+constexpr std::uint32_t kSrc = 0x0a000002, kDst = 0x0a000001;
+
+// An IPv4 TCP super-packet as the host builds it (host/output.cpp), after
+// `eth` bytes of Ethernet header when framed: DF, timestamps, `payload`
+// bytes handed in two pieces, the checksum as `mode` says.
+std::vector<std::uint8_t> super_packet(std::size_t payload, tcp::ChecksumMode mode, bool eth = false) {
+    std::vector<std::uint8_t> data(payload);
+    for (std::size_t i = 0; i < payload; ++i) data[i] = static_cast<std::uint8_t>(i * 13 + 5);
+    tcp::Header th;
+    th.src_port = 40000;
+    th.dst_port = 9;
+    th.seq = 0xfffff000;
+    th.ack = 77;
+    th.flags = tcp::flag::ACK | tcp::flag::PSH;
+    th.window = 1000;
+    th.options.timestamps = tcp::Timestamps{0xabcdef01, 0x10203040};
+    const std::size_t at = eth ? l2::kEthHeaderLen : 0;
+    std::vector<std::uint8_t> f(at + ip::kIpv4HeaderLen + tcp::kHeaderMax + payload);
+    const base::MutBytes ipb = base::MutBytes(f).subspan(at);
+    const base::Bytes d(data);
+    const std::size_t half = payload / 3;  // the ring's two pieces
+    const std::size_t tl = tcp::build(ipb.subspan(ip::kIpv4HeaderLen), th, kSrc, kDst, d.first(half),
+                                      d.subspan(half), mode);
+    REQUIRE(tl > 0);
+    ip::Ipv4Header ih;
+    ih.total_length = static_cast<std::uint16_t>(ip::kIpv4HeaderLen + tl);
+    ih.df = true;
+    ih.protocol = ip::kProtoTcp;
+    ih.src = kSrc;
+    ih.dst = kDst;
+    ip::build_ipv4_header(ipb, ih);
+    if (eth)
+        l2::build_ethernet_header(f, {l2::MacAddr{{2, 0, 0, 0, 0, 1}}, l2::MacAddr{{2, 0, 0, 0, 0, 2}},
+                                      l2::ethertype::IPv4});
+    f.resize(at + ih.total_length);
+    return f;
+}
+
+bool tcp_verifies(base::Bytes ipv4) {
+    const auto v = ip::parse_ipv4(ipv4, true);
+    return v && ip::transport_checksum_ok(v->header.src, v->header.dst, ip::kProtoTcp, v->payload);
+}
+
+// Records what it is asked to send, and through which call.
+struct Recorder final : l2::Device {
+    struct Sent {
+        std::vector<std::uint8_t> bytes;
+        std::uint16_t gso_size = 0;
+        bool via_gso = false;
+    };
+    std::shared_ptr<std::vector<Sent>> sent = std::make_shared<std::vector<Sent>>();
+    bool segments = true;  // overrides send_gso, as a TSO device does
+    l2::Framing framing_ = l2::Framing::Ipv4;
+
+    std::string_view name() const override { return "rec"; }
+    l2::Framing framing() const override { return framing_; }
+    int fd() const override { return -1; }
+    std::size_t mtu() const override { return 1500; }
+    std::optional<l2::Received> receive(base::MutBytes) override { return std::nullopt; }
+    int send(base::Bytes p) override {
+        sent->push_back({{p.begin(), p.end()}, 0, false});
+        return 0;
+    }
+    int send_gso(base::Bytes p, std::uint16_t gso_size) override {
+        if (!segments) return Device::send_gso(p, gso_size);
+        sent->push_back({{p.begin(), p.end()}, gso_size, true});
+        return 0;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("RFC 9293 3.1: a super-segment built partial holds the pseudo-header's sum; finished, it is the whole build byte for byte") {
+    // 65483: the largest payload of an IPv4 packet with these headers (RFC 791: 65535).
+    for (std::size_t n : {1u, 1447u, 2896u, 3 * 1448u + 1, 40000u, 65483u}) {
+        CAPTURE(n);
+        const auto whole = super_packet(n, tcp::ChecksumMode::Whole);
+        auto partial = super_packet(n, tcp::ChecksumMode::Partial);
+        REQUIRE(whole.size() == partial.size());
+        CHECK(tcp_verifies(whole));
+        // The field: source, destination, zero + PTCL, TCP length, folded.
+        ip::Checksum pseudo;
+        ip::add_pseudo_header(pseudo, kSrc, kDst, ip::kProtoTcp,
+                              static_cast<std::uint16_t>(whole.size() - ip::kIpv4HeaderLen));
+        CHECK(base::get_u16(&partial[ip::kIpv4HeaderLen + 16]) == pseudo.folded());
+        CHECK(l2::tcp_checksum_is_partial(partial, l2::Framing::Ipv4));
+        CHECK_FALSE(l2::tcp_checksum_is_partial(whole, l2::Framing::Ipv4));
+        CHECK(std::equal(whole.begin(), whole.begin() + 36, partial.begin()));  // only the field differs
+        CHECK(std::equal(whole.begin() + 38, whole.end(), partial.begin() + 38));
+        REQUIRE(l2::finish_tcp_checksum(partial, l2::Framing::Ipv4));
+        CHECK(partial == whole);
+        // The same in an Ethernet frame (what a TAP is handed).
+        auto framed = super_packet(n, tcp::ChecksumMode::Partial, true);
+        CHECK(l2::tcp_checksum_is_partial(framed, l2::Framing::Ethernet));
+        REQUIRE(l2::finish_tcp_checksum(framed, l2::Framing::Ethernet));
+        CHECK(framed == super_packet(n, tcp::ChecksumMode::Whole, true));
+    }
+}
+
+TEST_CASE("gso checksum: what is no whole IPv4 TCP packet is never written") {
+    const auto good = super_packet(3000, tcp::ChecksumMode::Partial);
+    auto udp = good;
+    udp[9] = ip::kProtoUdp;
+    auto frag = good;
+    frag[7] = 0x10;  // a fragment offset: the segment is not all here
+    auto bad_off = good;
+    bad_off[20 + 12] = 0x40;  // TCP data offset below 20 bytes
+    auto cut = std::vector<std::uint8_t>(good.begin(), good.end() - 1);  // shorter than its length
+    auto v6 = good;
+    v6[0] = 0x65;
+    for (auto* p : {&udp, &frag, &bad_off, &cut, &v6}) {
+        const auto before = *p;
+        CHECK_FALSE(l2::finish_tcp_checksum(*p, l2::Framing::Ipv4));
+        CHECK(*p == before);
+    }
+    auto arp = super_packet(3000, tcp::ChecksumMode::Partial, true);
+    arp[13] = 0x06;  // EtherType 0x0806
+    CHECK_FALSE(l2::locate_tcp_checksum(arp, l2::Framing::Ethernet));
+    CHECK_FALSE(l2::locate_tcp_checksum(base::Bytes(good).first(10), l2::Framing::Ipv4));
+}
+
+TEST_CASE("gso checksum: a device that cannot segment finishes a copy, so the wire sees a whole checksum") {
+    Recorder dev;
+    dev.segments = false;
+    const auto partial = super_packet(5000, tcp::ChecksumMode::Partial);
+    const auto copy = partial;
+    CHECK(dev.send_gso(partial, 1448) == 0);
+    REQUIRE(dev.sent->size() == 1);
+    CHECK_FALSE(dev.sent->front().via_gso);
+    CHECK(dev.sent->front().bytes == super_packet(5000, tcp::ChecksumMode::Whole));
+    CHECK(partial == copy);  // the caller's buffer is not written
+    CHECK(dev.send_gso(std::vector<std::uint8_t>(60, 0), 1448) == EINVAL);  // no TCP: dropped
+    CHECK(dev.sent->size() == 1);
+}
+
+TEST_CASE("gso checksum: the pcap file holds the super-packet whole, the device below gets it partial") {
+    char path[] = "/tmp/ustk-test-gso-pcap-XXXXXX";
+    const int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    close(fd);
+    auto inner = std::make_unique<Recorder>();
+    auto sent = inner->sent;
+    const auto partial = super_packet(4000, tcp::ChecksumMode::Partial);
+    {
+        l2::PcapDevice dev(std::move(inner), path);
+        CHECK(dev.send_gso(partial, 1448) == 0);
+    }
+    REQUIRE(sent->size() == 1);
+    CHECK(sent->front().bytes == partial);
+    CHECK(sent->front().gso_size == 1448);
+    std::ifstream f(path, std::ios::binary);
+    const std::vector<std::uint8_t> b((std::istreambuf_iterator<char>(f)), {});
+    std::remove(path);
+    REQUIRE(b.size() == 24 + 16 + partial.size());  // file header, record header, the packet
+    const std::vector<std::uint8_t> rec(b.begin() + 40, b.end());
+    CHECK(tcp_verifies(rec));
+    CHECK(rec == super_packet(4000, tcp::ChecksumMode::Whole));
+}
+
+TEST_CASE("gso checksum: --corrupt finishes the sum before the flip, so the receiver's check catches it") {
+    // The choice: a corrupted super-packet goes out unsegmented (gso_size
+    // 0) and whole, differing from the whole packet in the flipped byte
+    // only; left partial, the kernel would sum over the flipped byte and
+    // the damage would arrive with a good checksum.
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+        CAPTURE(seed);
+        l2::FaultConfig cfg;
+        cfg.corrupt_pct = 100;
+        cfg.seed = seed;
+        l2::FaultInjector inj(cfg, "t");
+        inj.set_framing(l2::Framing::Ipv4);
+        const auto partial = super_packet(3000, tcp::ChecksumMode::Partial);
+        const auto whole = super_packet(3000, tcp::ChecksumMode::Whole);
+        REQUIRE(inj.push(partial, base::Time{0}, 1448) == 1);
+        std::vector<std::uint8_t> out;
+        std::uint16_t gso = 1;
+        REQUIRE(inj.pop(base::Time{0}, out, &gso));
+        CHECK(gso == 0);
+        REQUIRE(out.size() == whole.size());
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < out.size(); ++i) differ += out[i] != whole[i];
+        CHECK(differ == 1);
+        CHECK_FALSE(tcp_verifies(out));  // the IPv4 header's or the TCP sum disagrees
+    }
+    // Not corrupted: the copy stays partial and keeps its piece size.
+    l2::FaultInjector clean(l2::FaultConfig{.seed = 1}, "t");
+    const auto partial = super_packet(3000, tcp::ChecksumMode::Partial);
+    REQUIRE(clean.push(partial, base::Time{0}, 1448) == 1);
+    std::vector<std::uint8_t> out;
+    std::uint16_t gso = 0;
+    REQUIRE(clean.pop(base::Time{0}, out, &gso));
+    CHECK(gso == 1448);
+    CHECK(out == partial);
+}
+
+TEST_CASE("gso checksum: the fault device sends a corrupted super-packet through send(), a clean one through send_gso") {
+    auto inner = std::make_unique<Recorder>();
+    auto sent = inner->sent;
+    l2::FaultConfig cfg;
+    cfg.corrupt_pct = 100;
+    cfg.seed = 3;
+    l2::FaultDevice dev(std::move(inner), cfg);
+    CHECK(dev.send_gso(super_packet(3000, tcp::ChecksumMode::Partial), 1448) == 0);
+    CHECK(dev.last_fate().corrupted);
+    REQUIRE(sent->size() == 1);
+    CHECK_FALSE(sent->front().via_gso);
+    CHECK_FALSE(tcp_verifies(sent->front().bytes));
+}
+
+TEST_CASE("gso checksum: the trace marks a super-packet's partial sum, never BAD CHECKSUM") {
+    std::ostringstream out;
+    {
+        trace::TraceDevice dev(std::make_unique<Recorder>(), nullptr, out, trace::TraceOptions{}, false,
+                               [] { return tcp::Time{0}; });
+        CHECK(dev.send_gso(super_packet(3000, tcp::ChecksumMode::Partial), 1448) == 0);
+        // The same bytes through send() claim to be whole: then it is bad.
+        CHECK(dev.send(super_packet(3000, tcp::ChecksumMode::Partial)) == 0);
+    }
+    const std::string s = out.str();
+    CAPTURE(s);
+    const auto first = s.find('\n');
+    REQUIRE(first != std::string::npos);
+    CHECK(s.substr(0, first).find("cksum offloaded") != std::string::npos);
+    CHECK(s.substr(0, first).find("BAD CHECKSUM") == std::string::npos);
+    CHECK(s.substr(first).find("BAD CHECKSUM") != std::string::npos);
+}
