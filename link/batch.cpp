@@ -23,12 +23,6 @@ bool TxBatch::add(base::Bytes frame, std::uint32_t dst, base::Bytes head) {
     return true;
 }
 
-base::MutBytes TxBatch::back() {
-    if (items_.empty()) return {};
-    const base::Bytes b = items_.back().bytes;
-    return {arena_.data() + (b.data() - arena_.data()), b.size()};
-}
-
 TxBatch::Flushed TxBatch::flush(const SendMany& send) {
     Flushed f;
     std::size_t i = 0;

@@ -43,8 +43,6 @@ public:
     // add again) or is larger than the whole arena (send it alone). `head`
     // goes just before the frame, in the same item (a virtio_net_hdr).
     bool add(base::Bytes frame, std::uint32_t dst = 0, base::Bytes head = {});
-    // The last item added, to be amended in place before the flush.
-    base::MutBytes back();
     bool fits_alone(std::size_t n) const { return n <= arena_.size(); }
     bool empty() const { return items_.empty(); }
     std::size_t size() const { return items_.size(); }

@@ -264,13 +264,17 @@ int PacketDevice::send(base::Bytes frame) {
 }
 
 int PacketDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
-    if (tx_fd_ < 0 || frame.size() <= mtu()) return send(frame);  // nothing to cut
+    if (gso_size == 0) return send(frame);
+    if (tx_fd_ < 0) return Device::send_gso(frame, gso_size);  // cannot segment: whole
     const auto plan = plan_tso(frame, gso_size);
-    if (!plan) {
+    // The caller left the checksum partial (link/gso_checksum.hpp), which
+    // the kernel completes per piece (NEEDS_CSUM); anything else in the
+    // field would put a wrong checksum on every piece.
+    if (!plan || base::get_u16(&frame[plan->csum_at]) != plan->pseudo) {
         ++gso_refused_;
         LOG(link, debug) << "packet: " << name_ << ": a " << frame.size()
-                         << "-byte frame that is no IPv4 TCP super-packet; dropped ("
-                         << gso_refused_ << " in all)";
+                         << "-byte frame that is no IPv4 TCP super-packet with a partial "
+                            "checksum; dropped (" << gso_refused_ << " in all)";
         return EINVAL;
     }
     std::uint8_t head[kVnetHdrLen];
@@ -279,11 +283,6 @@ int PacketDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
         flush();
         if (!tx_.add(frame, 0, head)) return EMSGSIZE;
     }
-    // In our copy the checksum field takes the pseudo-header's sum, which
-    // the kernel completes per piece (NEEDS_CSUM).
-    const base::MutBytes queued = tx_.back().subspan(kVnetHdrLen);
-    queued[plan->csum_at] = static_cast<std::uint8_t>(plan->pseudo >> 8);
-    queued[plan->csum_at + 1] = static_cast<std::uint8_t>(plan->pseudo);
     ++gso_sent_;
     if (tx_.size() == TxBatch::kMaxFrames) flush();
     return 0;
