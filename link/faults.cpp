@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "base/log.hpp"
-#include "link/gso_checksum.hpp"
+#include "link/gso.hpp"
 
 namespace l2 {
 
@@ -172,31 +172,44 @@ Time FaultInjector::transmission_time(std::size_t bytes) const {
                                           cfg_.bandwidth)};
 }
 
-void FaultInjector::enqueue(base::Bytes packet, Time at, std::uint64_t number,
-                            std::uint16_t gso_size) {
+void FaultInjector::put(base::Bytes packet, Time at, std::uint16_t gso_size, bool corrupt,
+                        std::uint64_t number) {
     std::vector<std::uint8_t> buf;
     if (!spare_.empty()) {
         buf = std::move(spare_.back());
         spare_.pop_back();
     }
     buf.assign(packet.begin(), packet.end());
-    if (!buf.empty() && chance(cfg_.corrupt_pct)) {
+    if (corrupt && !buf.empty()) {
         // One byte XORed with a non-zero mask changes one 16-bit word by less
         // than 0xffff, so the ones'-complement sum (RFC 1071) always changes:
         // the IP header or the TCP/ICMP checksum catches it wherever it falls.
-        // A super-packet's checksum is partial: finished first, so that it
-        // is the flipped byte the receiver's sum disagrees with.
-        if (gso_size) finish_tcp_checksum(buf, framing_);
         const std::size_t pos = rng_() % buf.size();
         const auto mask = static_cast<std::uint8_t>(1 + rng_() % 255);
         buf[pos] ^= mask;
-        gso_size = 0;  // see pop()
         ++counters_.corrupted;
         LOG(link, debug) << name_ << ": corrupt packet #" << number << " byte " << pos
                          << " ^= 0x" << std::hex << int{mask};
     }
     queue_.push_back(Pending{at, next_order_++, std::move(buf), gso_size});
     std::push_heap(queue_.begin(), queue_.end(), later);
+}
+
+void FaultInjector::enqueue(base::Bytes packet, Time at, std::uint64_t number,
+                            std::uint16_t gso_size) {
+    const bool corrupt = chance(cfg_.corrupt_pct);
+    if (!corrupt || gso_size == 0) return put(packet, at, gso_size, corrupt, number);
+    // A super-packet: cut into its pieces here, as the device would have,
+    // each with a whole checksum, and one of them damaged, as a bit flipped
+    // on the wire after TSO. Left whole, the device would complete the
+    // partial sum over the flipped byte and the receiver would never see it.
+    std::size_t n = 0;
+    segment_tcp(packet, framing_, gso_size, piece_, [&](base::Bytes) { ++n; });
+    if (n == 0) return put(packet, at, gso_size, false, number);
+    const std::size_t victim = rng_() % n;
+    std::size_t i = 0;
+    segment_tcp(packet, framing_, gso_size, piece_,
+                [&](base::Bytes piece) { put(piece, at, 0, i++ == victim, number); });
 }
 
 int FaultInjector::push(base::Bytes packet, Time now, std::uint16_t gso_size) {

@@ -93,21 +93,18 @@ public:
     // Offers one packet at `now`. Returns how many copies were queued for
     // delivery: 0 (lost), 1, or 2 (duplicated).
     // `gso_size`: a TSO super-packet (l2::Device::send_gso), judged as one
-    // packet: dropped, delayed, duplicated or corrupted whole. Its TCP
-    // checksum is partial (link/gso_checksum.hpp); a copy to be corrupted
-    // has it finished first (see pop()).
+    // packet: dropped, delayed or duplicated whole. Its TCP checksum is
+    // partial (link/gso_checksum.hpp); a copy to be corrupted is cut into
+    // its pieces first (link/gso), each whole, and one of them damaged.
     int push(base::Bytes packet, Time now, std::uint16_t gso_size = 0);
 
     // Moves the next packet due at `now` into `out` and returns its delivery
     // time (<= now); nullopt if none is due. Packets come out in order of
     // delivery time, ties in the order they were pushed. `out`'s old buffer
     // is kept for reuse, so a loop over pop() allocates nothing.
-    // `gso_size` (if given) gets the packet's: 0 for a plain packet, and
-    // for a corrupted super-packet, which goes out unsegmented and whole:
-    // its checksum was finished before the byte flipped, so the receiver's
-    // RFC 9293 3.1 check catches the damage (a device that segmented it
-    // would complete the partial sum over the flipped byte, and the
-    // receiver would never see it).
+    // `gso_size` (if given) gets the packet's: 0 for a plain packet and
+    // for each piece of a corrupted super-packet, so the receiver's RFC
+    // 9293 3.1 check catches the damage in the one piece that has it.
     std::optional<Time> pop(Time now, std::vector<std::uint8_t>& out,
                             std::uint16_t* gso_size = nullptr);
 
@@ -132,6 +129,7 @@ private:
 
     bool chance(double pct);
     void enqueue(base::Bytes packet, Time at, std::uint64_t number, std::uint16_t gso_size);
+    void put(base::Bytes packet, Time at, std::uint16_t gso_size, bool corrupt, std::uint64_t number);
     Time transmission_time(std::size_t bytes) const;
 
     FaultConfig cfg_;
@@ -140,6 +138,7 @@ private:
     FaultCounters counters_;
     std::vector<Pending> queue_;                 // a min-heap on (at, order)
     std::vector<std::vector<std::uint8_t>> spare_;  // buffers to reuse
+    std::vector<std::uint8_t> piece_;               // segment_tcp's scratch
     std::deque<Time> backlog_;                   // when each queued packet finishes transmission
     Time busy_until_{0};                         // the link is sending until then
     std::uint64_t next_order_ = 0;

@@ -2,11 +2,13 @@
 # --corrupt on TSO super-packets through the TAP. Our client sends 20 MB to
 # a kernel sink with 2% of its packets corrupted: a super-packet's TCP
 # checksum is partial (the kernel completes it per piece), so the fault
-# injector finishes it before it flips the byte and sends that one
-# unsegmented; the kernel must then catch every flipped byte (its TCP or IP
-# checksum error counters rise) and TCP resend the data, so the bytes arrive
-# exact (sha256). Were a corrupted super-packet left partial, the kernel
-# would sum over the flipped byte and deliver it: the sha256 would differ.
+# injector cuts a super-packet it corrupts into its pieces itself (link/gso),
+# each with a whole checksum, and flips a byte in one, as the wire would
+# after a NIC's TSO; the kernel must then catch every flipped byte (its TCP
+# or IP checksum error counters rise) and TCP resend the data, so the bytes
+# arrive exact (sha256). Were a corrupted super-packet left partial, the
+# kernel would sum over the flipped byte and deliver it: the sha256 would
+# differ.
 source "$(dirname "$0")/common.bash" socat sha256sum head stat ss nstat
 TAPIF="tc$$"
 TAPIF=${TAPIF:0:15}

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -18,6 +19,7 @@
 #include "link/ethernet.hpp"
 #include "link/fault_device.hpp"
 #include "link/faults.hpp"
+#include "link/gso.hpp"
 #include "link/gso_checksum.hpp"
 #include "link/pcap_device.hpp"
 #include "tcp/segment.hpp"
@@ -184,11 +186,15 @@ TEST_CASE("gso checksum: the pcap file holds the super-packet whole, the device 
     CHECK(rec == super_packet(4000, tcp::ChecksumMode::Whole));
 }
 
-TEST_CASE("gso checksum: --corrupt finishes the sum before the flip, so the receiver's check catches it") {
-    // The choice: a corrupted super-packet goes out unsegmented (gso_size
-    // 0) and whole, differing from the whole packet in the flipped byte
-    // only; left partial, the kernel would sum over the flipped byte and
-    // the damage would arrive with a good checksum.
+TEST_CASE("gso checksum: --corrupt cuts a super-packet into its pieces and damages one, so the receiver's check catches it") {
+    // Left partial, the device would complete the sum over the flipped byte
+    // and the damage would arrive with a good checksum: the injector cuts
+    // the pieces itself (each whole, gso_size 0) and flips a byte in one.
+    const auto partial = super_packet(3000, tcp::ChecksumMode::Partial);
+    std::vector<std::vector<std::uint8_t>> clean;
+    std::vector<std::uint8_t> scratch;
+    REQUIRE(l2::segment_tcp(partial, l2::Framing::Ipv4, 1448, scratch,
+                            [&](base::Bytes p) { clean.emplace_back(p.begin(), p.end()); }) == 3);
     for (std::uint64_t seed = 1; seed <= 40; ++seed) {
         CAPTURE(seed);
         l2::FaultConfig cfg;
@@ -196,31 +202,33 @@ TEST_CASE("gso checksum: --corrupt finishes the sum before the flip, so the rece
         cfg.seed = seed;
         l2::FaultInjector inj(cfg, "t");
         inj.set_framing(l2::Framing::Ipv4);
-        const auto partial = super_packet(3000, tcp::ChecksumMode::Partial);
-        const auto whole = super_packet(3000, tcp::ChecksumMode::Whole);
         REQUIRE(inj.push(partial, base::Time{0}, 1448) == 1);
-        std::vector<std::uint8_t> out;
-        std::uint16_t gso = 1;
-        REQUIRE(inj.pop(base::Time{0}, out, &gso));
-        CHECK(gso == 0);
-        REQUIRE(out.size() == whole.size());
-        std::size_t differ = 0;
-        for (std::size_t i = 0; i < out.size(); ++i) differ += out[i] != whole[i];
+        std::size_t bad = 0, differ = 0;
+        for (const auto& want : clean) {
+            std::vector<std::uint8_t> out;
+            std::uint16_t gso = 1;
+            REQUIRE(inj.pop(base::Time{0}, out, &gso));
+            CHECK(gso == 0);
+            REQUIRE(out.size() == want.size());
+            for (std::size_t i = 0; i < out.size(); ++i) differ += out[i] != want[i];
+            bad += !tcp_verifies(out);  // the IPv4 header's or the TCP sum disagrees
+        }
         CHECK(differ == 1);
-        CHECK_FALSE(tcp_verifies(out));  // the IPv4 header's or the TCP sum disagrees
+        CHECK(bad == 1);
+        CHECK(inj.counters().corrupted == 1);
+        CHECK(inj.pending() == 0);
     }
     // Not corrupted: the copy stays partial and keeps its piece size.
-    l2::FaultInjector clean(l2::FaultConfig{.seed = 1}, "t");
-    const auto partial = super_packet(3000, tcp::ChecksumMode::Partial);
-    REQUIRE(clean.push(partial, base::Time{0}, 1448) == 1);
+    l2::FaultInjector untouched(l2::FaultConfig{.seed = 1}, "t");
+    REQUIRE(untouched.push(partial, base::Time{0}, 1448) == 1);
     std::vector<std::uint8_t> out;
     std::uint16_t gso = 0;
-    REQUIRE(clean.pop(base::Time{0}, out, &gso));
+    REQUIRE(untouched.pop(base::Time{0}, out, &gso));
     CHECK(gso == 1448);
     CHECK(out == partial);
 }
 
-TEST_CASE("gso checksum: the fault device sends a corrupted super-packet through send(), a clean one through send_gso") {
+TEST_CASE("gso checksum: the fault device sends a corrupted super-packet's pieces through send(), a clean one through send_gso") {
     auto inner = std::make_unique<Recorder>();
     auto sent = inner->sent;
     l2::FaultConfig cfg;
@@ -229,9 +237,63 @@ TEST_CASE("gso checksum: the fault device sends a corrupted super-packet through
     l2::FaultDevice dev(std::move(inner), cfg);
     CHECK(dev.send_gso(super_packet(3000, tcp::ChecksumMode::Partial), 1448) == 0);
     CHECK(dev.last_fate().corrupted);
-    REQUIRE(sent->size() == 1);
-    CHECK_FALSE(sent->front().via_gso);
-    CHECK_FALSE(tcp_verifies(sent->front().bytes));
+    REQUIRE(sent->size() == 3);
+    std::size_t bad = 0;
+    for (const auto& p : *sent) {
+        CHECK_FALSE(p.via_gso);
+        bad += !tcp_verifies(p.bytes);
+    }
+    CHECK(bad == 1);
+}
+
+TEST_CASE("segment_tcp: pieces as the kernel's GSO cuts them: headers, sequence numbers, flags, whole checksums") {
+    for (const bool eth : {false, true}) {
+        CAPTURE(eth);
+        const auto sp = super_packet(5000, tcp::ChecksumMode::Partial, eth);
+        const std::size_t l2len = eth ? l2::kEthHeaderLen : 0;
+        const auto whole = super_packet(5000, tcp::ChecksumMode::Whole, eth);
+        const auto v = ip::parse_ipv4(base::Bytes(whole).subspan(l2len), true);
+        REQUIRE(v);
+        const auto seg = tcp::parse(v->payload, kSrc, kDst, true);
+        REQUIRE(seg);
+        std::vector<std::vector<std::uint8_t>> pieces;
+        std::vector<std::uint8_t> scratch;
+        const auto framing = eth ? l2::Framing::Ethernet : l2::Framing::Ipv4;
+        REQUIRE(l2::segment_tcp(sp, framing, 1448, scratch,
+                                [&](base::Bytes p) { pieces.emplace_back(p.begin(), p.end()); }) == 4);
+        std::vector<std::uint8_t> payload;
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            CAPTURE(i);
+            const auto& p = pieces[i];
+            if (eth) CHECK(std::equal(p.begin(), p.begin() + 14, sp.begin()));
+            const base::Bytes ipb = base::Bytes(p).subspan(l2len);
+            CHECK(tcp_verifies(ipb));
+            const auto pv = ip::parse_ipv4(ipb, true);
+            REQUIRE(pv);
+            CHECK(pv->header.id == static_cast<std::uint16_t>(v->header.id + i));
+            CHECK(pv->header.df);
+            const auto ps = tcp::parse(pv->payload, kSrc, kDst, true);
+            REQUIRE(ps);
+            CHECK(ps->header.seq == seg->header.seq + static_cast<std::uint32_t>(payload.size()));
+            CHECK(ps->header.ack == seg->header.ack);
+            CHECK(ps->header.options.timestamps == seg->header.options.timestamps);
+            const bool last = i + 1 == pieces.size();
+            CHECK(((ps->header.flags & tcp::flag::PSH) != 0) == last);
+            CHECK(ps->payload.size() == (last ? 5000 - 3 * 1448 : 1448));
+            payload.insert(payload.end(), ps->payload.begin(), ps->payload.end());
+        }
+        CHECK(payload == std::vector<std::uint8_t>(seg->payload.begin(), seg->payload.end()));
+    }
+    std::vector<std::uint8_t> scratch;
+    std::size_t n = 0;
+    CHECK(l2::segment_tcp(std::vector<std::uint8_t>(60, 0), l2::Framing::Ipv4, 1448, scratch,
+                          [&](base::Bytes) { ++n; }) == 0);  // no IPv4 TCP packet
+    CHECK(l2::segment_tcp(super_packet(100, tcp::ChecksumMode::Whole), l2::Framing::Ipv4, 0, scratch,
+                          [&](base::Bytes) { ++n; }) == 0);  // no piece size
+    CHECK(n == 0);
+    CHECK(l2::segment_tcp(super_packet(100, tcp::ChecksumMode::Whole), l2::Framing::Ipv4, 1448, scratch,
+                          [&](base::Bytes) { ++n; }) == 1);  // short: one piece
+    CHECK(n == 1);
 }
 
 TEST_CASE("gso checksum: the trace marks a super-packet's partial sum, never BAD CHECKSUM") {
