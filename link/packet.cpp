@@ -193,20 +193,21 @@ std::optional<PacketFrame> recv_packet_frame(int fd, base::MutBytes buf) {
 std::optional<Received> PacketDevice::receive(base::MutBytes buf) {
     if (ring_) return receive_ring(buf);
     if (!one_by_one_) {
-        const auto f = rx_.next(buf, [this](mmsghdr* msgs, unsigned n) {
+        if (!rx_) rx_.emplace();
+        const auto f = rx_->next(buf, [this](mmsghdr* msgs, unsigned n) {
             // What the last batch made us send (its ACKs) leaves before the
             // next is read, not after a whole wake-up of 64 KiB frames.
             flush();
             const int r = recvmmsg(fd_, msgs, n, MSG_DONTWAIT, nullptr);
             return r < 0 ? -errno : r;
         });
-        if (rx_.truncated() != truncated_) {
-            truncated_ = rx_.truncated();
+        if (rx_->truncated() != truncated_) {
+            truncated_ = rx_->truncated();
             LOG(link, debug) << "packet: a frame longer than " << RxBatch::kSlot << " bytes on "
                              << name_ << " dropped (" << truncated_ << " in all)";
         }
         if (f) return Received{f->length, f->checksum_not_ready};  // unverifiable: not ours to check
-        const int err = rx_.last_error();
+        const int err = rx_->last_error();
         if (err == EAGAIN || err == EWOULDBLOCK) return std::nullopt;
         if (err != ENOSYS) {
             LOG(link, warning) << "packet: recvmmsg on " << name_ << ": " << std::strerror(err);

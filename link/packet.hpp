@@ -83,7 +83,7 @@ private:
     int fd_ = -1;
     std::optional<MappedRing> mapped_;  // the receive ring, where the kernel gave one
     std::optional<RxRing> ring_;
-    RxBatch rx_;
+    std::optional<RxBatch> rx_;  // recvmmsg's slots (4 MiB), only where there is no ring
     bool one_by_one_ = false;  // recvmsg per frame: no recvmmsg
     std::uint64_t truncated_ = 0;  // last logged
     TxBatch tx_;
