@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/stats.hpp"
+#include "base/err_out.hpp"
 #include "base/log.hpp"
 
 namespace app {
@@ -25,7 +26,7 @@ po::variables_map Program::parse(int argc, char** argv, const po::options_descri
 
 void Program::print_stats() {
     std::lock_guard lk(mu_);
-    if (stats_ && stack_) app::print_stats(*stack_, std::cerr);
+    if (stats_ && stack_) app::print_stats(*stack_, logx::err());
 }
 
 void Program::fail(std::string_view msg, int code) {
@@ -33,7 +34,7 @@ void Program::fail(std::string_view msg, int code) {
         std::lock_guard lk(mu_);
         if (stack_) stack_->shutdown();
     }
-    std::cerr << name_ << ": " << msg << "\n";
+    logx::err() << name_ << ": " << msg << std::endl;
     std::exit(code);
 }
 
@@ -42,7 +43,7 @@ stack::Stack& Program::open(stack::StackOptions opts) {
     try {
         st = stack::Stack::open(std::move(opts));
     } catch (const stack::StackError& e) {
-        std::cerr << name_ << ": " << e.what() << "\n";
+        logx::err() << name_ << ": " << e.what() << std::endl;
         std::exit(1);
     }
     std::lock_guard lk(mu_);

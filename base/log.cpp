@@ -1,6 +1,8 @@
 // Boost.Log is confined to this file (docs/design.md, rule 7).
 #include "base/log.hpp"
 
+#include "base/err_out.hpp"
+
 #include <boost/log/attributes/clock.hpp>
 #include <boost/log/core.hpp>
 #include <boost/log/expressions.hpp>
@@ -67,7 +69,7 @@ void setup_sink() {
     namespace expr = boost::log::expressions;
     using backend_t = bl::sinks::text_ostream_backend;
     auto backend = boost::make_shared<backend_t>();
-    backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, boost::null_deleter()));
+    backend->add_stream(boost::shared_ptr<std::ostream>(&err(), boost::null_deleter()));
     backend->auto_flush(true);
     auto sink = boost::make_shared<bl::sinks::synchronous_sink<backend_t>>(backend);
     // "   0.012345 [debug] tcp: message": seconds since the program started

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "base/err_out.hpp"
 #include "base/log.hpp"
 
 namespace stack {
@@ -118,6 +119,8 @@ void EventLoop::run_tasks(std::size_t budget) {
 
 void EventLoop::run() {
     epoll_event events[16];
+    // Log and trace lines of one wake-up leave in one write (base/err_out).
+    logx::defer_on_this_thread(true);
     for (;;) {
         const int n = epoll_wait(epoll_fd_, events, 16, -1);
         if (n < 0) {
@@ -142,6 +145,7 @@ void EventLoop::run() {
         }
         run_tasks(kTaskBudget);
         if (after_wake_) after_wake_();
+        logx::flush_err();
         // It fired before the deadline (which had moved later): arm it again.
         if (deadline_ && !armed_) arm(*deadline_);
         std::lock_guard lk(mu_);
@@ -160,6 +164,7 @@ void EventLoop::run() {
         task();
     }
     if (after_wake_) after_wake_();
+    logx::defer_on_this_thread(false);
 }
 
 }  // namespace stack

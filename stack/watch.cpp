@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "base/bytes.hpp"
+#include "base/err_out.hpp"
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "link/fault_device.hpp"
@@ -53,7 +54,7 @@ Watched watch_device(std::unique_ptr<l2::Device> dev, const WatchOptions& opts) 
         to.diagram = opts.diagram;
         to.origin = logx::origin();  // one clock: the log's, since the program started
         auto t = std::make_unique<trace::TraceDevice>(std::move(dev), faults,
-                                                      opts.out ? *opts.out : std::cerr, to,
+                                                      opts.out ? *opts.out : logx::err(), to,
                                                       opts.verbose, &EventLoop::now);
         trace_dev = t.get();
         dev = std::move(t);
@@ -91,7 +92,7 @@ std::unique_ptr<l2::Device> watch_more(std::unique_ptr<l2::Device> dev, const Wa
     to.colour = opts.colour;
     to.diagram = opts.diagram;
     return std::make_unique<trace::TraceDevice>(std::move(dev), nullptr,
-                                                opts.out ? *opts.out : std::cerr, to, opts.verbose,
+                                                opts.out ? *opts.out : logx::err(), to, opts.verbose,
                                                 &EventLoop::now,
                                                 std::static_pointer_cast<trace::Tracer>(first.tracer));
 }
