@@ -37,9 +37,6 @@ constexpr std::array<std::string_view, 6> kLevelNames = {
 constexpr std::array<std::string_view, static_cast<int>(Channel::Count)> kChannelNames = {
     "link", "arp", "ip", "icmp", "udp", "tcp", "stack", "app"};
 
-BOOST_LOG_ATTRIBUTE_KEYWORD(a_channel, "Channel", std::string)
-BOOST_LOG_ATTRIBUTE_KEYWORD(a_level, "Level", std::string)
-BOOST_LOG_ATTRIBUTE_KEYWORD(a_uptime, "Uptime", std::string)
 
 // The one clock of the logs and the traces: the monotonic clock (the event
 // loop's, CLOCK_MONOTONIC), counted from the start of the program. Taken
@@ -72,9 +69,9 @@ void setup_sink() {
     backend->add_stream(boost::shared_ptr<std::ostream>(&err(), boost::null_deleter()));
     backend->auto_flush(true);
     auto sink = boost::make_shared<bl::sinks::synchronous_sink<backend_t>>(backend);
-    // "   0.012345 [debug] tcp: message": seconds since the program started
-    sink->set_formatter(expr::stream << a_uptime << " [" << a_level << "] " << a_channel << ": "
-                                     << expr::smessage);
+    // The record is the whole line, "   0.012345 [debug] tcp: message"
+    // (write() puts it together): seconds since the program started.
+    sink->set_formatter(expr::stream << expr::smessage);
     bl::core::get()->add_sink(sink);
 }
 }  // namespace
@@ -109,14 +106,20 @@ void write(Channel c, Level l, const std::string& msg) {
     std::call_once(g_once, setup_sink);
     namespace bl = boost::log;
     auto& lg = source();
-    // A plain logger: channel and level travel as attribute values of the record.
     bl::record r = lg.open_record();
     if (!r) return;
-    r.attribute_values().insert("Channel", bl::attributes::make_attribute_value(std::string(to_string(c))));
-    r.attribute_values().insert("Level", bl::attributes::make_attribute_value(std::string(to_string(l))));
-    r.attribute_values().insert("Uptime", bl::attributes::make_attribute_value(uptime()));
+    // The line is put together here, in one string: attribute values for
+    // the channel, level and time would cost an allocation each per line.
+    std::string line = uptime();
+    line.reserve(line.size() + msg.size() + 24);
+    line += " [";
+    line += to_string(l);
+    line += "] ";
+    line += to_string(c);
+    line += ": ";
+    line += msg;
     bl::record_ostream strm(r);
-    strm << msg;
+    strm << line;
     strm.flush();
     lg.push_record(std::move(r));
 }
