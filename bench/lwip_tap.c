@@ -182,8 +182,10 @@ static err_t discard_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t 
     if (!p) {  // the peer's FIN (RFC 9293 3.10.7.4): close our side too
         tcp_arg(pcb, NULL);
         tcp_recv(pcb, NULL);
-        if (tcp_close(pcb) != ERR_OK) tcp_abort(pcb), stats.conn_err++;
-        return ERR_ABRT;
+        if (tcp_close(pcb) == ERR_OK) return ERR_OK;  // the FIN goes out with this input's ACK
+        stats.conn_err++;
+        tcp_abort(pcb);
+        return ERR_ABRT;  // lwIP's rule: ERR_ABRT only after tcp_abort
     }
     tcp_recved(pcb, p->tot_len);
     pbuf_free(p);
@@ -219,15 +221,14 @@ static err_t echo_close(struct tcp_pcb *pcb, struct echo *e) {
     tcp_sent(pcb, NULL);
     tcp_err(pcb, NULL);
     echo_free(e);
-    if (tcp_close(pcb) != ERR_OK) {
-        stats.conn_err++;
-        tcp_abort(pcb);
-    }
+    if (tcp_close(pcb) == ERR_OK) return ERR_OK;
+    stats.conn_err++;
+    tcp_abort(pcb);
     return ERR_ABRT;
 }
 
-// As much of the queue as the send buffer takes; ERR_ABRT if the
-// connection was closed here (the peer had half-closed and all is sent).
+// As much of the queue as the send buffer takes, then our FIN once the
+// peer has half-closed and all is sent; ERR_ABRT if the pcb was aborted.
 static err_t echo_flush(struct tcp_pcb *pcb, struct echo *e) {
     while (e->queue) {
         struct pbuf *q = e->queue;
@@ -243,8 +244,8 @@ static err_t echo_flush(struct tcp_pcb *pcb, struct echo *e) {
         if (e->queue) pbuf_ref(e->queue);  // so that freeing q stops at q
         pbuf_free(q);
     }
-    tcp_output(pcb);
     if (!e->queue && e->peer_closed) return echo_close(pcb, e);
+    tcp_output(pcb);
     return ERR_OK;
 }
 
