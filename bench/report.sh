@@ -48,6 +48,7 @@ lwip_table() {
     lrow "echo, one connection (Mbit/s)" echo
     lrow "64 B RTT, 1 CPU, median (us)" rtt50
     lrow "64 B RTT, 1 CPU, p99 (us)" rtt99
+    echo "  (RTT rows are times: a ratio below 1x is the faster of the two)"
     [ -n "${R[tap.bulk.ours]:-}" ] || echo "      ours: not measured (tap is not in MODES)"
 }
 
