@@ -42,9 +42,10 @@ CAP_OBJS   := $(CAP_SRCS:%.cpp=$(BUILD)/%.o)
 TEST_OBJS  := $(TEST_SRCS:%.cpp=$(BUILD)/%.o)
 TEST_BIN   := $(BUILD)/tests/run_tests
 BENCH_BINS := $(BENCH_SRCS:%.cpp=$(BUILD)/%)
-# The micro-benchmarks `make bench` runs as they are; ustack_send and the
-# load generator (C, plain kernel sockets) are the tools of bench/run.sh.
-BENCH_TOOLS := $(BUILD)/bench/ustack_send $(BUILD)/bench/loadgen
+# The micro-benchmarks `make bench` runs as they are; ustack_send, the
+# load generator (C, plain kernel sockets) and lwip_tap (C, Debian's
+# liblwip-dev behind a TAP) are the tools of bench/run.sh.
+BENCH_TOOLS := $(BUILD)/bench/ustack_send $(BUILD)/bench/loadgen $(BUILD)/bench/lwip_tap
 BENCH_MICRO := $(filter-out $(BENCH_TOOLS),$(BENCH_BINS))
 
 # `make fuzz`, `make fuzz-regress`: libFuzzer targets built with clang.
@@ -92,6 +93,13 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 $(BUILD)/bench/loadgen: bench/loadgen.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -pthread $< -o $@
+
+# lwIP's headers as the package built its library (its lwipopts.h): -isystem,
+# so that -Werror judges our code, not theirs.
+LWIP_CFLAGS := $(shell pkg-config --cflags-only-I lwip 2>/dev/null | sed 's/-I/-isystem /g')
+$(BUILD)/bench/lwip_tap: bench/lwip_tap.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror $(if $(LWIP_CFLAGS),$(LWIP_CFLAGS),-isystem /usr/include/lwip) $< -llwip -o $@
 
 # Everything: unit + sim (doctest), then the integration scripts (as root),
 # closing with one "N passed, N failed" line.

@@ -3,6 +3,7 @@
 
 LG=build/bench/loadgen
 SEND=build/bench/ustack_send
+LWIP=build/bench/lwip_tap
 PIDS=()
 NSS=()
 declare -A R  # R[mode.figure.side] = a number, or "failed: why"

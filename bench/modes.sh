@@ -146,16 +146,21 @@ packet_kernel_offloaded() {
 
 # The kernel's figure is the veth lab's (the kernel cannot be both ends of a
 # TAP): measured here unless packet mode already did in this run.
+# kernel_veth MODE: the kernel's figures of packet mode, measured unless
+# packet mode (or an earlier MODE) already did in this run; 1 if it cannot.
+kernel_veth() {
+    [ -n "${R[packet.bulk.kernel]:-}" ] && return 0
+    packet_setup || { note "$1: cannot build the veth lab for the kernel's figure"; return 1; }
+    SRC_NS=$PK_K SRC_DEV=$PK_K SRC_NET=$PK_NET
+    local idle_link=$IDLE_LINK
+    IDLE_LINK=none
+    packet_kernel
+    IDLE_LINK=$idle_link
+}
+
 mode_tap() {
     local f
-    if [ -z "${R[packet.bulk.kernel]:-}" ]; then
-        packet_setup || { note "tap: cannot build the veth lab for the kernel's figure"; return; }
-        SRC_NS=$PK_K SRC_DEV=$PK_K SRC_NET=$PK_NET
-        local idle_link=$IDLE_LINK
-        IDLE_LINK=none
-        packet_kernel
-        IDLE_LINK=$idle_link
-    fi
+    kernel_veth tap || return
     for f in bulk echo send rtt50 rtt99 cps1 cps8; do R[tap.$f.kernel]=${R[packet.$f.kernel]}; done
     packet_kernel_offloaded
 
@@ -177,6 +182,32 @@ mode_tap() {
     # ustack_send opens its own TAP, with the offloads it asks for.
     R[tap.send.ours]=$(repeat "$REPS" "$STEP_TIMEOUT" "$ns" mbps $SEND "${link[@]}" $net.1 9 "$SEND_BYTES")
     R[tap.send_offload.ours]=${R[tap.send.ours]}
+}
+
+# ---- lwip mode: Debian's lwIP behind a TAP, the kernel client on its host side --
+
+# The lab of tap mode (a namespace; the TAP's host side is the client's),
+# with bench/lwip_tap (lwIP's raw API on one thread) behind the TAP instead
+# of ./server: bulk into discard, echo and the 64 B RTT on one CPU, as
+# `figures` measures them. Information beside tap mode's figures and the
+# kernel's veth; no targets.
+mode_lwip() {
+    [ -x "$LWIP" ] || { note "lwip: $LWIP is missing (make bench builds it from liblwip-dev)"; return; }
+    kernel_veth lwip
+    local ns=ub$$-l tap=ub$$-lw net=10.79.0 srv line
+    add_ns "$ns" || return
+    start_server lwip "$ns" srv "$LWIP" "$tap" $net.2 $net.1/24 9 7 || return
+    offloads_off "$ns" "$tap"
+    note "lwip/lwip: bulk, echo, rtt"
+    R[lwip.bulk.lwip]=$(repeat "$REPS" "$STEP_TIMEOUT" "$ns" mbps $LG bulk $net.2 9 "$BULK_BYTES")
+    R[lwip.echo.lwip]=$(repeat "$REPS" "$STEP_TIMEOUT" "$ns" mbps $LG echo $net.2 7 "$ECHO_BYTES")
+    pin "$srv" 0
+    line=$(step "$STEP_TIMEOUT" "$ns" taskset -c 0 $LG rtt $net.2 7 "$RTT_N" 64)
+    pin "$srv" "0-$((NCPU - 1))"
+    R[lwip.rtt50.lwip]=$(field "$line" median_us)
+    R[lwip.rtt99.lwip]=$(field "$line" p99_us)
+    stop "$srv"
+    note "$(tail -1 "$TMP/lwip.err")"  # its counters: frames, drops, connections
 }
 
 # ---- raw mode: one loopback (MTU 1500, so MSS 1460 as on Ethernet) ------------

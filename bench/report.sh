@@ -11,6 +11,7 @@ get() { echo "${R[$1]:-failed: not measured}"; }
 
 table() {
     local m=$1 bulk_target=">= 0.6"
+    [ "$m" = lwip ] && { lwip_table; return; }
     echo
     echo "== ${TITLE[$m]}"
     printf '  %-30s %-12s %-12s %-8s %-8s %s\n' figure kernel ours ratio target ""
@@ -23,6 +24,32 @@ table() {
     row "64 B RTT, 1 CPU, p99 (us)" "$(get $m.rtt99.kernel)" "$(get $m.rtt99.ours)" "-"
     row "conn/s, 1 client" "$(get $m.cps1.kernel)" "$(get $m.cps1.ours)" ">= 0.5"
     row "conn/s, 8 clients" "$(get $m.cps8.kernel)" "$(get $m.cps8.ours)" ">= 0.5"
+}
+
+# times A B: A/B as "1.23x", or "-" unless both are numbers.
+times() {
+    is_num "$1" && is_num "$2" && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }' || echo "-"
+}
+
+# lrow LABEL FIGURE: kernel (the veth), ours (tap mode), lwIP, the ratios.
+lrow() {
+    local k o l
+    k=$(get packet.$2.kernel) o=$(get tap.$2.ours) l=$(get lwip.$2.lwip)
+    printf '  %-30s %-10s %-10s %-10s %-12s %s\n' "$1" "$(short "$k")" "$(short "$o")" "$(short "$l")" \
+        "$(times "$l" "$k")" "$(times "$o" "$l")"
+    is_num "$l" || echo "      lwIP: $l"
+}
+
+lwip_table() {
+    echo
+    echo "== lwIP (Debian's liblwip 2.1.3, raw API, one thread: bench/lwip_tap.c) behind a TAP, the kernel client on the TAP's host side, as tap mode; kernel: the veth of packet mode, ours: tap mode (offloads off). Information: no targets"
+    printf '  %-30s %-10s %-10s %-10s %-12s %s\n' figure kernel ours lwIP lwIP/kernel ours/lwIP
+    lrow "bulk into discard (Mbit/s)" bulk
+    lrow "echo, one connection (Mbit/s)" echo
+    lrow "64 B RTT, 1 CPU, median (us)" rtt50
+    lrow "64 B RTT, 1 CPU, p99 (us)" rtt99
+    echo "  (RTT rows are times: a ratio below 1x is the faster of the two)"
+    [ -n "${R[tap.bulk.ours]:-}" ] || echo "      ours: not measured (tap is not in MODES)"
 }
 
 # held/idle latency of one side, as "1.23" (or the failure).

@@ -8,7 +8,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 for p in gcc g++ make libboost-program-options-dev libboost-log-dev doctest-dev iputils-ping \
          iproute2 nftables tcpdump tshark socat netcat-openbsd ethtool python3 procps util-linux curl wget \
          traceroute iputils-tracepath librsvg2-bin libxml2-utils \
-         clang libclang-rt-14-dev libpcap-dev; do
+         clang libclang-rt-14-dev libpcap-dev liblwip-dev; do
     have_pkg "$p" || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
