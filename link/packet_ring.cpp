@@ -18,6 +18,7 @@ namespace {
 // network header's offset), and room for a virtio_net_hdr.
 constexpr std::size_t kSlotHeadroom = 128;
 constexpr std::size_t kBlockSize = 128 << 10;
+constexpr std::size_t kMaxSlot = 16 << 10;
 
 std::uint32_t load_status(const std::uint8_t* slot) {
     return __atomic_load_n(reinterpret_cast<const std::uint32_t*>(slot), __ATOMIC_ACQUIRE);
@@ -76,7 +77,10 @@ std::optional<RxRing::Frame> RxRing::next(base::MutBytes buf) {
 RingLayout ring_layout(std::size_t max_frame, std::size_t ring_bytes) {
     RingLayout l;
     l.frame_size = 2048;
-    while (l.frame_size < max_frame + kSlotHeadroom) l.frame_size *= 2;
+    // At most 16 KiB a slot, so the ring keeps hundreds of them on a link
+    // with a 64 KiB MTU (a burst of ACKs needs slots, not bytes); a frame
+    // larger than that comes whole through the socket (TP_STATUS_COPY).
+    while (l.frame_size < max_frame + kSlotHeadroom && l.frame_size < kMaxSlot) l.frame_size *= 2;
     l.block_size = std::max(kBlockSize, l.frame_size);
     l.block_count = std::max<std::size_t>(2, ring_bytes / l.block_size);
     l.frame_count = l.block_count * (l.block_size / l.frame_size);

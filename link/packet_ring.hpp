@@ -55,7 +55,8 @@ private:
 
 // Ring geometry for an interface whose frames are up to `max_frame` bytes
 // (Ethernet header included): slots of a power of two that hold a whole
-// such frame behind the headers, and about `ring_bytes` in all.
+// such frame behind the headers, up to 16 KiB, and about `ring_bytes` in
+// all.
 struct RingLayout {
     std::size_t frame_size = 0;
     std::size_t frame_count = 0;
