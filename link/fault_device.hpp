@@ -38,10 +38,10 @@ public:
     // packet sent. The inner device's errors on held packets are counted.
     int send(base::Bytes packet) override { return send_gso(packet, 0); }
     // A TSO super-packet is one packet to the injector: --drop-nth counts it
-    // once, and it is lost, held, doubled or corrupted whole (a corrupted
-    // one has its partial checksum finished, then the byte flipped, and
-    // goes out unsegmented through send(), so the receiver's checksum
-    // catches it).
+    // once, and it is lost, held or doubled whole; one to be corrupted is
+    // cut into its pieces by the injector (link/gso), each with a whole
+    // checksum, one damaged, and they go out through send(), so the
+    // receiver's checksum catches it.
     int send_gso(base::Bytes packet, std::uint16_t gso_size) override;
     std::optional<Time> next_deadline() const override;
     void on_deadline(Time now) override;

@@ -8,6 +8,7 @@
 
 #include "base/log.hpp"
 #include "link/gso.hpp"
+#include "link/gso_checksum.hpp"
 
 namespace l2 {
 
@@ -203,9 +204,11 @@ void FaultInjector::enqueue(base::Bytes packet, Time at, std::uint64_t number,
     // each with a whole checksum, and one of them damaged, as a bit flipped
     // on the wire after TSO. Left whole, the device would complete the
     // partial sum over the flipped byte and the receiver would never see it.
-    std::size_t n = 0;
-    segment_tcp(packet, framing_, gso_size, piece_, [&](base::Bytes) { ++n; });
-    if (n == 0) return put(packet, at, gso_size, false, number);
+    const auto tcp = locate_tcp_checksum(packet, framing_);
+    if (!tcp) return put(packet, at, gso_size, false, number);
+    // As many pieces as segment_tcp cuts: the payload in gso_size parts, one at least.
+    const std::size_t payload = tcp->tcp_len - tcp->header_len;
+    const std::size_t n = std::max<std::size_t>(1, (payload + gso_size - 1) / gso_size);
     const std::size_t victim = rng_() % n;
     std::size_t i = 0;
     segment_tcp(packet, framing_, gso_size, piece_,
