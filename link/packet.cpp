@@ -254,14 +254,18 @@ std::optional<Received> PacketDevice::receive_one(base::MutBytes buf) {
     }
 }
 
+bool PacketDevice::queue(base::Bytes frame, base::Bytes head) {
+    if (!tx_.add(frame, 0, head)) {
+        flush();
+        if (!tx_.add(frame, 0, head)) return false;  // larger than the whole batch
+    }
+    if (tx_.size() == TxBatch::kMaxFrames) flush();
+    return true;
+}
+
 int PacketDevice::send(base::Bytes frame) {
     const base::Bytes head = tx_fd_ >= 0 ? base::Bytes(kNoVnet, kVnetHdrLen) : base::Bytes();
-    if (tx_.add(frame, 0, head)) {
-        if (tx_.size() == TxBatch::kMaxFrames) flush();
-        return 0;
-    }
-    flush();
-    return tx_.add(frame, 0, head) ? 0 : send_now(frame);  // larger than the whole batch: alone
+    return queue(frame, head) ? 0 : send_now(frame);  // too large for a batch: alone
 }
 
 int PacketDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
@@ -280,12 +284,8 @@ int PacketDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
     }
     std::uint8_t head[kVnetHdrLen];
     write_vnet(plan->hdr, head);
-    if (!tx_.add(frame, 0, head)) {
-        flush();
-        if (!tx_.add(frame, 0, head)) return EMSGSIZE;
-    }
+    if (!queue(frame, head)) return EMSGSIZE;
     ++gso_sent_;
-    if (tx_.size() == TxBatch::kMaxFrames) flush();
     return 0;
 }
 

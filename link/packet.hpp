@@ -76,6 +76,9 @@ public:
 private:
     PacketDevice() = default;
     int send_now(base::Bytes frame);
+    // Into the batch behind `head`, flushing first if it does not fit (and
+    // after, once the batch is full); false if it fits no batch at all.
+    bool queue(base::Bytes frame, base::Bytes head);
 
     std::optional<Received> receive_ring(base::MutBytes buf);
     std::optional<Received> receive_one(base::MutBytes buf);
