@@ -11,6 +11,7 @@
 #include "link/ethernet.hpp"
 #include "link/vnet.hpp"
 #include "tcp/segment.hpp"
+#include "tests/unit/super_packet.hpp"
 
 TEST_CASE("vnet: a TCPv4 super-packet's header as the kernel writes it") {
     // NEEDS_CSUM, GSO_TCPV4, hdr_len 66, gso_size 1448, csum at 34 + 16.
@@ -115,33 +116,10 @@ TEST_CASE("vnet: a capture finishes a partial checksum as the NIC would") {
 }
 
 namespace {
-// An Ethernet frame with a TCP super-packet as the host builds it: IPv4
-// with DF, TCP with timestamps, `payload` bytes, both checksums complete.
+// An Ethernet frame with a TCP super-packet as the host builds it, both
+// checksums complete.
 std::vector<std::uint8_t> super_frame(std::size_t payload, std::uint8_t protocol = ip::kProtoTcp) {
-    std::vector<std::uint8_t> data(payload);
-    for (std::size_t i = 0; i < payload; ++i) data[i] = static_cast<std::uint8_t>(i * 7);
-    tcp::Header th;
-    th.src_port = 8080;
-    th.dst_port = 40000;
-    th.seq = 0x01020304;
-    th.ack = 0x0a0b0c0d;
-    th.flags = tcp::flag::ACK | tcp::flag::PSH;
-    th.window = 500;
-    th.options.timestamps = tcp::Timestamps{111, 222};
-    std::vector<std::uint8_t> f(l2::kEthHeaderLen + ip::kIpv4HeaderLen + tcp::kHeaderMax + payload);
-    base::MutBytes ipb = base::MutBytes(f).subspan(l2::kEthHeaderLen);
-    const std::size_t tl = tcp::build(ipb.subspan(ip::kIpv4HeaderLen), th, 0x0a000002, 0x0a000001, data, {});
-    ip::Ipv4Header ih;
-    ih.total_length = static_cast<std::uint16_t>(ip::kIpv4HeaderLen + tl);
-    ih.df = true;
-    ih.protocol = protocol;
-    ih.src = 0x0a000002;
-    ih.dst = 0x0a000001;
-    ip::build_ipv4_header(ipb, ih);
-    l2::build_ethernet_header(f, {l2::MacAddr{{2, 0, 0, 0, 0, 1}}, l2::MacAddr{{2, 0, 0, 0, 0, 2}},
-                                  l2::ethertype::IPv4});
-    f.resize(l2::kEthHeaderLen + ih.total_length);
-    return f;
+    return test_tso::super_packet(payload, tcp::ChecksumMode::Whole, true, protocol);
 }
 }  // namespace
 
