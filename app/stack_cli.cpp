@@ -48,7 +48,9 @@ void add_link_options(po::options_description& desc, bool firewall) {
 
 void add_tcp_options(po::options_description& desc) {
     desc.add_options()
-        ("mss", po::value<unsigned>()->default_value(1460), "our MSS in bytes (RFC 9293 3.7.1)")
+        ("mss", po::value<unsigned>(),
+         "our largest MSS in bytes; by default the MTU of the link toward the peer less 40 "
+         "(RFC 9293 3.7.1), e.g. 1460 on Ethernet, 65495 on loopback")
         ("nodelay", po::bool_switch(), "disable Nagle's algorithm (RFC 896)")
         ("no-sack", po::bool_switch(),
          "do not offer SACK (RFC 2018): loss is then found by three duplicate ACKs alone "
@@ -186,12 +188,14 @@ void check_raw_flags(const po::variables_map& vm, RawAddr raw_addr, Bad bad) {
 
 // --mss, --nodelay, --no-sack, --ack-every-two, --cc, --msl-ms: only the programs that
 // speak TCP have them.
+constexpr unsigned kMaxMss = 65535 - 40;  // RFC 791's largest packet, less IP and TCP headers
 template <class Bad>
 void tcp_options(const po::variables_map& vm, stack::StackOptions& o, Bad bad) {
-    const unsigned mss = vm["mss"].as<unsigned>();
+    // Without --mss the link decides (host::Host::mss_for: its MTU - 40).
+    const unsigned mss = vm.count("mss") ? vm["mss"].as<unsigned>() : kMaxMss;
     // 536 is the default every host must accept (RFC 9293 3.7.1); the
     // largest fits a 65535-byte IPv4 packet.
-    if (mss < 88 || mss > 65495) bad("--mss must be between 88 and 65495");
+    if (mss < 88 || mss > kMaxMss) bad("--mss must be between 88 and 65495");
     o.tcp.mss = static_cast<std::uint16_t>(mss);
     o.tcp.nodelay = vm["nodelay"].as<bool>();
     o.tcp.sack = !vm["no-sack"].as<bool>();
@@ -228,7 +232,7 @@ stack::StackOptions stack_options(const po::variables_map& vm, const std::string
         o.gateway = *gw;
     }
     o.firewall = !(vm.count("no-firewall") && vm["no-firewall"].as<bool>());
-    if (vm.count("mss")) tcp_options(vm, o, bad);
+    if (vm.count("cc")) tcp_options(vm, o, bad);  // a program that speaks TCP
     o.watch = watch_options(vm, name);
     return o;
 }

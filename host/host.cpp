@@ -72,8 +72,10 @@ std::optional<std::uint32_t> Host::source_for(std::uint32_t dst) const {
 
 std::uint16_t Host::mss_for(std::uint32_t dst) const {
     const std::size_t mtu = path_mtu(dst, link_mtu_for(dst));
-    // RFC 9293 3.7.1: MSS = MTU - 20 (IP) - 20 (TCP); RFC 879 for why.
-    const std::size_t link_mss = mtu > 40 ? mtu - 40 : 536;
+    // RFC 9293 3.7.1: MSS = MTU - 20 (IP) - 20 (TCP); RFC 879 for why. An
+    // IPv4 packet is at most 65535 bytes (RFC 791), whatever the link's MTU
+    // (loopback's is 65536).
+    const std::size_t link_mss = mtu > 40 ? std::min<std::size_t>(mtu, 65535) - 40 : 536;
     return static_cast<std::uint16_t>(std::min<std::size_t>(cfg_.tcp.mss, link_mss));
 }
 
@@ -96,7 +98,10 @@ const Host::Interface* Host::iface_for(std::uint32_t dst) const {
 
 std::size_t Host::link_mtu_for(std::uint32_t dst) const {
     const Interface* nif = iface_for(dst);
-    return nif ? nif->ip_mtu() : 65535;
+    const std::size_t mtu = nif ? nif->ip_mtu() : 65535;
+    if (cfg_.kernel_owns_addresses && cfg_.route_mtu)
+        if (auto route = cfg_.route_mtu(dst, now_)) return std::min(*route, mtu);
+    return mtu;
 }
 
 std::size_t Host::path_mtu(std::uint32_t dst, std::size_t link_mtu) const {

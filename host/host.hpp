@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -125,6 +126,11 @@ struct Config {
     // us only TCP. Everything leaves by interface 0, and we answer only for
     // ports we hold (the kernel answers for the rest).
     bool kernel_owns_addresses = false;
+    // Raw mode: the MTU of the kernel's route toward a destination (it
+    // routes, so it knows the interface), asked when a connection opens;
+    // TCP's MSS follows it (RFC 9293 3.7.1). Unset, or nullopt: the
+    // interface's MTU.
+    std::function<std::optional<std::size_t>(std::uint32_t dst, Time now)> route_mtu;
     std::array<std::uint64_t, 2> isn_key{};  // RFC 6528's secret: the caller draws it
     // RFC 4987 3.3: answer SYNs that find a listener's SYN queue full with a
     // cookie (secrets derived from isn_key) instead of dropping them.

@@ -7,23 +7,54 @@
 
 namespace os {
 
-base::Result<std::uint32_t> kernel_source_for(std::uint32_t dst) {
+namespace {
+
+// A UDP socket connected toward dst (the kernel routes it; nothing is
+// sent), or -1 when there is no route.
+int connected_udp(std::uint32_t dst) {
     const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return {0, base::Err::Failed};
+    if (fd < 0) return -1;
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(dst);
     sa.sin_port = htons(9);
-    base::Result<std::uint32_t> r;
     if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-        r.err = base::Err::Unreachable;
-    } else {
-        socklen_t len = sizeof sa;
-        getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-        r.value = ntohl(sa.sin_addr.s_addr);
+        close(fd);
+        return -1;
     }
+    return fd;
+}
+
+}  // namespace
+
+base::Result<std::uint32_t> kernel_source_for(std::uint32_t dst) {
+    const int fd = connected_udp(dst);
+    if (fd < 0) return {0, base::Err::Unreachable};
+    sockaddr_in sa{};
+    socklen_t len = sizeof sa;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
     close(fd);
-    return r;
+    return {ntohl(sa.sin_addr.s_addr), base::Err::None};
+}
+
+std::optional<std::size_t> kernel_route_mtu(std::uint32_t dst) {
+    const int fd = connected_udp(dst);
+    if (fd < 0) return std::nullopt;
+    int mtu = 0;
+    socklen_t len = sizeof mtu;
+    const bool ok = getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len) == 0 && mtu >= 68;
+    close(fd);
+    // RFC 791: every host link carries at least 68 bytes.
+    return ok ? std::optional<std::size_t>(static_cast<std::size_t>(mtu)) : std::nullopt;
+}
+
+std::optional<std::size_t> RouteMtuCache::get(std::uint32_t dst, base::Time now) {
+    if (auto it = entries_.find(dst); it != entries_.end() && it->second.expires > now)
+        return it->second.mtu;
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    const auto mtu = kernel_route_mtu(dst);
+    entries_[dst] = {mtu, now + kKeep};
+    return mtu;
 }
 
 }  // namespace os

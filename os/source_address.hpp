@@ -1,14 +1,42 @@
 // Raw mode: the kernel routes, so it chooses our source address toward a
-// destination (RFC 1122 3.3.4.3). Asked the way any program can: a
-// connected UDP socket, from which no packet is ever sent.
+// destination (RFC 1122 3.3.4.3) and knows the MTU of the route there.
+// Asked the way any program can: a connected UDP socket, from which no
+// packet is ever sent.
 #pragma once
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <unordered_map>
 
 #include "base/error.hpp"
+#include "base/time.hpp"
 
 namespace os {
 
 // Unreachable when the kernel has no route to dst.
 base::Result<std::uint32_t> kernel_source_for(std::uint32_t dst);
+
+// The MTU of the kernel's route toward dst (ip(7) IP_MTU: the interface's,
+// or a lower path MTU the kernel has learnt); nullopt without a route.
+std::optional<std::size_t> kernel_route_mtu(std::uint32_t dst);
+
+// kernel_route_mtu() remembered for a while per destination, so that
+// opening many connections to one peer asks the kernel once. Bounded: when
+// full it starts again empty. One thread only (the event loop's).
+class RouteMtuCache {
+public:
+    static constexpr std::size_t kMaxEntries = 4096;
+    static constexpr base::Duration kKeep = std::chrono::seconds(10);
+
+    std::optional<std::size_t> get(std::uint32_t dst, base::Time now);
+
+private:
+    struct Entry {
+        std::optional<std::size_t> mtu;
+        base::Time expires;
+    };
+    std::unordered_map<std::uint32_t, Entry> entries_;
+};
 
 }  // namespace os

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "base/log.hpp"
+#include "os/source_address.hpp"
 
 namespace stack {
 
@@ -16,6 +17,12 @@ host::Config host_config(const StackOptions& opts, bool kernel_owns, tcp::Observ
     c.tcp = opts.tcp;
     c.tcp.ack_per_batch = opts.ack_per_batch;
     c.kernel_owns_addresses = kernel_owns;
+    if (kernel_owns) {
+        // The kernel routes in raw mode; its route's MTU sizes our MSS.
+        c.route_mtu = [cache = std::make_shared<os::RouteMtuCache>()](std::uint32_t dst, base::Time now) {
+            return cache->get(dst, now);
+        };
+    }
     c.observer = observer;
     c.forward = opts.forward && !kernel_owns;
     c.forward_observer = forward_trace;

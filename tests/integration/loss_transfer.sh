@@ -13,7 +13,7 @@
 source "$(dirname "$0")/common.bash" python3 socat ethtool
 BYTES=10000000
 in_ns ethtool -K lo tso off gso off >/dev/null 2>&1 || fail "cannot switch segmentation offloads off on lo"
-# Both stacks then use MSS 1460, as on Ethernet (our default --mss).
+# Both stacks then use MSS 1460 (the MTU less 40), as on Ethernet.
 in_ns ip link set lo mtu 1500
 in_ns nft -f - <<'NFT' || fail "cannot install the loss rule"
 table inet ustk_loss {

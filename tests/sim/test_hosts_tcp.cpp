@@ -3,6 +3,8 @@
 // (RFC 9293 3.10.7.2), RSTs for closed ports (3.10.7.1), TIME-WAIT's end
 // (3.10.7.4, 3.6), the application's deadlines, and ICMP errors reaching a
 // connection (RFC 1122 4.2.3.9).
+#include <algorithm>
+
 #include "hosts.hpp"
 #include "ip/icmp_responder.hpp"
 
@@ -249,4 +251,71 @@ TEST_CASE("host sim: raw mode answers only for the address and port it holds; an
     auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, true);
     REQUIRE(seg);
     CHECK(seg->header.flags == (tcp::flag::SYN | tcp::flag::ACK));
+}
+
+TEST_CASE("host sim: raw mode sizes its MSS by the kernel's route toward the peer (RFC 9293 3.7.1)") {
+    struct Recorder final : host::FrameSink {
+        std::vector<std::vector<std::uint8_t>> sent;
+        int transmit(base::Bytes p) override {
+            sent.emplace_back(p.begin(), p.end());
+            return 0;
+        }
+    } out;
+    auto cfg = Lan::default_config();
+    cfg.kernel_owns_addresses = true;
+    cfg.tcp.mss = 65495;  // no --mss: the link decides
+    std::vector<std::uint32_t> asked;
+    cfg.route_mtu = [&](std::uint32_t dst, Time) -> std::optional<std::size_t> {
+        asked.push_back(dst);
+        if (dst == 0x7f000001) return 65536;  // loopback
+        if (dst == 0x0a000009) return 1500;   // an Ethernet
+        return std::nullopt;                  // no route known
+    };
+    host::Host h(cfg);
+    const int i = h.add_interface({"raw", l2::Framing::Ipv4, 65535, {0, 0}, {}, false}, out);
+    REQUIRE(h.listen(0, 8080, 8, {}));
+    auto mss_answering = [&](std::uint32_t from, std::uint32_t to) -> std::optional<std::uint16_t> {
+        tcp::Header th;
+        th.src_port = 40000;
+        th.dst_port = 8080;
+        th.seq = 1000;
+        th.flags = tcp::flag::SYN;
+        th.window = 65535;
+        th.options.mss = 65495;
+        const auto f = tcp_frame({}, {}, from, to, th);
+        const std::size_t before = out.sent.size();
+        h.on_frame(i, base::Bytes(f).subspan(l2::kEthHeaderLen), false, Time{0});
+        if (out.sent.size() != before + 1) return std::nullopt;
+        auto v = ip::parse_ipv4(out.sent.back(), true);
+        if (!v) return std::nullopt;
+        auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, true);
+        if (!seg || seg->header.flags != (tcp::flag::SYN | tcp::flag::ACK)) return std::nullopt;
+        return seg->header.options.mss;
+    };
+    // 65536 - 40 would not fit an IPv4 packet (RFC 791): 65535 - 40.
+    CHECK(mss_answering(0x7f000001, 0x7f000001) == 65495);
+    CHECK(mss_answering(0x0a000009, 0x0a000001) == 1460);
+    CHECK(mss_answering(0x0a000077, 0x0a000001) == 65495);  // unknown: the interface's MTU
+    CHECK(std::count(asked.begin(), asked.end(), 0x0a000009u) >= 1);
+
+    // An explicit --mss is the upper bound, whatever the route allows.
+    cfg.tcp.mss = 1400;
+    host::Host capped(cfg);
+    Recorder out2;
+    const int j = capped.add_interface({"raw", l2::Framing::Ipv4, 65535, {0, 0}, {}, false}, out2);
+    REQUIRE(capped.listen(0, 8080, 8, {}));
+    tcp::Header th;
+    th.src_port = 40001;
+    th.dst_port = 8080;
+    th.seq = 1;
+    th.flags = tcp::flag::SYN;
+    th.window = 65535;
+    const auto f = tcp_frame({}, {}, 0x7f000001, 0x7f000001, th);
+    capped.on_frame(j, base::Bytes(f).subspan(l2::kEthHeaderLen), false, Time{0});
+    REQUIRE(out2.sent.size() == 1);
+    auto v = ip::parse_ipv4(out2.sent[0], true);
+    REQUIRE(v);
+    auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, true);
+    REQUIRE(seg);
+    CHECK(seg->header.options.mss == 1400);
 }
