@@ -4,6 +4,7 @@ declare -A TITLE=(
     [packet]="packet mode: ./server on one end of a veth, the kernel client on the other (offloads off); kernel: a kernel server in the same namespace and address"
     [tap]="tap mode: ./server behind its TAP, the kernel client on the TAP's host side; kernel: the veth above (offloads off; the rows 'offloads on' against the veth with TSO/GSO/GRO and checksum offload on, our TAP with the offloads it asks for)"
     [raw]="raw mode: ./server on the loopback of a namespace (MTU 1500, TSO/GSO off); kernel: a kernel server on the same lo"
+    [rawlo]="raw mode on loopback as it comes (MTU 65536, offloads on: sudo ./server and sudo ./client on one machine); kernel: a kernel server on the same lo"
 )
 
 # get KEY: R[KEY], or "failed: not measured".

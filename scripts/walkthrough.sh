@@ -86,9 +86,10 @@ wait_listening() {
 }
 
 # ---- the server, in the background (terminal 1 of the lesson) -------------
-SERVER_CMD="sudo ./server --trace --daytime 13 --msl-ms 500"
+# --mss 1460: segments of an Ethernet's size, though lo's MTU would allow 64 KiB.
+SERVER_CMD="sudo ./server --trace --daytime 13 --msl-ms 500 --mss 1460"
 printf '\n==== 00-server: terminal 1\n$ %s\n' "$SERVER_CMD"
-$SUDO ip netns exec "$NS" ./server --trace --daytime 13 --msl-ms 500 \
+$SUDO ip netns exec "$NS" ./server --trace --daytime 13 --msl-ms 500 --mss 1460 \
     >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
 wait_listening "$SERVER_PID" server

@@ -68,7 +68,9 @@ echo "B: with drop/duplicate/reorder 3%: $sent packets sent and received in both
 stop_server "$SERVER_PID" TERM || fail "server exit status $?"
 
 # ---- C. the kernel's TCP as the client ------------------------------------
-start_server srv3 --log-level warning --pcap "$TMP/srv3.pcap"
+# --mss 1460: Ethernet-sized segments (lo's own MTU would make them 64 KiB),
+# so that the capture holds many of ours.
+start_server srv3 --log-level warning --mss 1460 --pcap "$TMP/srv3.pcap"
 timeout 30 ip netns exec "$NS" python3 - "$TMP/in.txt" "$TMP/out3.txt" <<'PY' || fail "C: kernel client failed"
 import socket, sys
 data = open(sys.argv[1], "rb").read()
