@@ -13,6 +13,29 @@ namespace {
 std::uint64_t sum_words(const std::uint8_t* p, std::size_t n) {
     std::uint64_t acc = 0;
     std::uint64_t carry = 0;
+#if defined(__x86_64__)
+    // RFC 1071 4.1's add-with-carry loop: the carry of each 64-bit add goes
+    // into the next (adc), eight words per turn, the last carry folded in
+    // at once. About twice the speed of counting carries in C++ (one
+    // dependent chain instead of three instructions per word), which is
+    // what the kernel's csum_partial does too.
+    while (n >= 64) {
+        asm("addq 0(%[p]), %[a]\n\t"
+            "adcq 8(%[p]), %[a]\n\t"
+            "adcq 16(%[p]), %[a]\n\t"
+            "adcq 24(%[p]), %[a]\n\t"
+            "adcq 32(%[p]), %[a]\n\t"
+            "adcq 40(%[p]), %[a]\n\t"
+            "adcq 48(%[p]), %[a]\n\t"
+            "adcq 56(%[p]), %[a]\n\t"
+            "adcq $0, %[a]"
+            : [a] "+r"(acc)
+            : [p] "r"(p), "m"(*reinterpret_cast<const std::uint8_t(*)[64]>(p))
+            : "cc");
+        p += 64;
+        n -= 64;
+    }
+#endif
     while (n >= 32) {
         std::uint64_t w[4];
         std::memcpy(w, p, 32);
