@@ -75,6 +75,11 @@ void print_stats(stack::Stack& st, std::ostream& out) {
     s << "tcp: closed " << report.connections.closed << ": ";
     print_tcp_stats(s, report.connections.closed_stats);
     s << '\n';
+    for (const auto& l : report.links) {
+        const auto& c = l.counters;
+        s << "link: " << l.name << " rx_dropped:" << c.rx_dropped << " rx_truncated:" << c.rx_truncated
+          << " rx_bad:" << c.rx_bad << " tx_dropped:" << c.tx_dropped << " tx_gso:" << c.tx_gso << '\n';
+    }
     if (report.faults) {
         s << "faults: ";
         print_faults(s, *report.faults);

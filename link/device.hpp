@@ -42,6 +42,16 @@ struct Received {
     std::uint16_t partial_offset = 0;
 };
 
+// What a device counted of its own (--stats prints them per interface).
+// Zero where the device cannot know.
+struct LinkCounters {
+    std::uint64_t rx_dropped = 0;    // the kernel dropped them for us: our ring or socket was full
+    std::uint64_t rx_truncated = 0;  // longer than we could take; dropped
+    std::uint64_t rx_bad = 0;        // a TAP's virtio_net_hdr that made no sense; dropped
+    std::uint64_t tx_dropped = 0;    // the kernel refused them (ENOBUFS...): lost to TCP
+    std::uint64_t tx_gso = 0;        // TCP super-packets handed to the kernel to cut (TSO)
+};
+
 // A device could not be opened; what() is one line a user can act on.
 struct DeviceError : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -106,6 +116,10 @@ public:
     // nothing to do; wrappers pass both calls to the device they wrap.
     virtual std::optional<Time> next_deadline() const { return std::nullopt; }
     virtual void on_deadline(Time /*now*/) {}
+
+    // The device's own counters so far (from the event loop's thread only:
+    // reading the kernel's may reset them there, so the device sums them).
+    virtual LinkCounters link_counters() { return {}; }
 };
 
 // A device around another (pcap, faults, trace, plot): every call goes to
@@ -130,6 +144,7 @@ public:
     int send_gso(base::Bytes p, std::uint16_t gso_size) override { return inner_->send_gso(p, gso_size); }
     std::optional<Time> next_deadline() const override { return inner_->next_deadline(); }
     void on_deadline(Time now) override { inner_->on_deadline(now); }
+    LinkCounters link_counters() override { return inner_->link_counters(); }
 
 protected:
     std::unique_ptr<Device> inner_;

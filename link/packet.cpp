@@ -320,4 +320,14 @@ int PacketDevice::send_now(base::Bytes frame) {
     }
 }
 
+LinkCounters PacketDevice::link_counters() {
+    // packet(7) PACKET_STATISTICS: the frames the kernel dropped because the
+    // ring (or the socket's queue) was full since the last read, which
+    // resets them.
+    tpacket_stats st{};
+    socklen_t len = sizeof st;
+    if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) kernel_drops_ += st.tp_drops;
+    return {kernel_drops_, truncated_, 0, tx_dropped_ + gso_refused_, gso_sent_};
+}
+
 }  // namespace l2

@@ -69,6 +69,7 @@ public:
     std::size_t max_send_packet() const override { return tx_fd_ >= 0 ? 65535 : mtu_; }
     int send_gso(base::Bytes frame, std::uint16_t gso_size) override;
     std::uint64_t gso_sent() const { return gso_sent_; }
+    LinkCounters link_counters() override;
 
     const MacAddr& mac() const { return mac_; }
     int ifindex() const { return ifindex_; }
@@ -92,6 +93,7 @@ private:
     TxBatch tx_;
     int tx_fd_ = -1;  // PACKET_VNET_HDR, bound to no protocol: sends only
     std::uint64_t tx_dropped_ = 0, gso_sent_ = 0, gso_refused_ = 0;
+    std::uint64_t kernel_drops_ = 0;  // PACKET_STATISTICS' tp_drops, summed
     int ifindex_ = 0;
     std::size_t mtu_ = kEthMtu;
     std::string name_;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <net/if.h>
 #include <linux/icmp.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -286,6 +287,21 @@ int RawIpDevice::send_now(base::Bytes packet, std::uint32_t dst) {
         if (errno == EINTR) continue;
         return errno;
     }
+}
+
+LinkCounters RawIpDevice::link_counters() {
+    // socket(7) SO_MEMINFO: SK_MEMINFO_DROPS counts what the kernel could
+    // not queue for us (a full receive buffer); what our port filter
+    // refused is not among them.
+    LinkCounters c;
+    for (int fd : {rx_fd_, icmp_fd_}) {
+        std::uint32_t mem[SK_MEMINFO_VARS]{};
+        socklen_t len = sizeof mem;
+        if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 && len > SK_MEMINFO_DROPS * sizeof mem[0])
+            c.rx_dropped += mem[SK_MEMINFO_DROPS];
+    }
+    c.tx_dropped = tx_dropped_;
+    return c;
 }
 
 }  // namespace l2

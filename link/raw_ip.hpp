@@ -48,6 +48,7 @@ public:
     Framing framing() const override { return Framing::Ipv4; }
     int fd() const override { return epoll_fd_; }
     std::size_t mtu() const override { return 65535; }
+    LinkCounters link_counters() override;
     std::optional<Received> receive(base::MutBytes buf) override;
     int send(base::Bytes packet) override;
     void flush() override;

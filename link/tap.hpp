@@ -54,6 +54,7 @@ public:
     std::size_t max_send_packet() const override { return gso_ ? 65535 : mtu_; }
     int send_gso(base::Bytes frame, std::uint16_t gso_size) override;
     std::uint64_t gso_sent() const { return gso_sent_; }
+    LinkCounters link_counters() override { return {0, 0, bad_vnet_, gso_refused_, gso_sent_}; }
 
     const MacAddr& mac() const { return mac_; }  // ours, not the kernel side's
 

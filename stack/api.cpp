@@ -121,8 +121,8 @@ Counters Stack::counters() {
 
 TcpReport Stack::tcp_report() {
     auto c = core_.get();
-    const auto read = [](const Core& core) {
-        TcpReport t{core.connection_list(), std::nullopt};
+    const auto read = [](Core& core) {
+        TcpReport t{core.connection_list(), std::nullopt, core.link_report()};
         if (core.faults) t.faults = core.faults->injector().counters();
         return t;
     };

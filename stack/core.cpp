@@ -232,4 +232,10 @@ void Core::serve_dgram(SocketId id, std::deque<DgramRecv>& q) {
     }
 }
 
+std::vector<LinkReport> Core::link_report() {
+    std::vector<LinkReport> out;
+    for (auto& d : devices_) out.push_back({std::string(d->dev->name()), d->dev->link_counters()});
+    return out;
+}
+
 }  // namespace stack

@@ -108,6 +108,7 @@ public:
     void do_shutdown();
     Counters counters() const { return host_.counters(); }
     host::ConnectionList connection_list() const { return host_.connection_list(); }
+    std::vector<LinkReport> link_report();
     const l2::FaultDevice* faults = nullptr;  // set before the loop starts; read on it
     // Runs an application's function with the loop-thread API, then settles.
     void run_app(const std::function<void(Loop&)>& fn);

@@ -48,9 +48,16 @@ using host::Counters;
 class Core;
 class Loop;
 
+// One interface's device counters (l2::LinkCounters), by its name.
+struct LinkReport {
+    std::string name;
+    l2::LinkCounters counters;
+};
+
 struct TcpReport {
     host::ConnectionList connections;
     std::optional<l2::FaultCounters> faults;  // none without a fault flag
+    std::vector<LinkReport> links;            // one per interface
 };
 
 // SO_MARK on every packet we send in raw mode ("usta"); the firewall lets
