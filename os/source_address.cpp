@@ -51,8 +51,14 @@ std::optional<std::size_t> kernel_route_mtu(std::uint32_t dst) {
 std::optional<std::size_t> RouteMtuCache::get(std::uint32_t dst, base::Time now) {
     if (auto it = entries_.find(dst); it != entries_.end() && it->second.expires > now)
         return it->second.mtu;
+    if (now - second_ >= std::chrono::seconds(1)) {
+        second_ = now;
+        lookups_ = 0;
+    }
+    if (lookups_ >= kLookupsPerSecond) return std::nullopt;  // not remembered: asked again later
+    ++lookups_;
     if (entries_.size() >= kMaxEntries) entries_.clear();
-    const auto mtu = kernel_route_mtu(dst);
+    const auto mtu = lookup_(dst);
     entries_[dst] = {mtu, now + kKeep};
     return mtu;
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 
@@ -23,12 +24,19 @@ std::optional<std::size_t> kernel_route_mtu(std::uint32_t dst);
 
 // kernel_route_mtu() remembered for a while per destination, so that
 // opening many connections to one peer asks the kernel once. Bounded: when
-// full it starts again empty. One thread only (the event loop's).
+// full it starts again empty. A flood of SYNs from forged sources would
+// make every one a new destination, so the kernel is asked at most
+// kLookupsPerSecond times a second; past that an unknown destination gets
+// nullopt (the caller's own default) without a system call. One thread
+// only (the event loop's).
 class RouteMtuCache {
 public:
     static constexpr std::size_t kMaxEntries = 4096;
     static constexpr base::Duration kKeep = std::chrono::seconds(10);
+    static constexpr unsigned kLookupsPerSecond = 256;
+    using Lookup = std::function<std::optional<std::size_t>(std::uint32_t dst)>;
 
+    explicit RouteMtuCache(Lookup lookup = kernel_route_mtu) : lookup_(std::move(lookup)) {}
     std::optional<std::size_t> get(std::uint32_t dst, base::Time now);
 
 private:
@@ -36,7 +44,10 @@ private:
         std::optional<std::size_t> mtu;
         base::Time expires;
     };
+    Lookup lookup_;
     std::unordered_map<std::uint32_t, Entry> entries_;
+    base::Time second_{0};  // the start of the current second of lookups
+    unsigned lookups_ = 0;  // made in it
 };
 
 }  // namespace os
