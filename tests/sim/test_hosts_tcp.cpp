@@ -218,51 +218,63 @@ TEST_CASE("host sim: RFC 1122 4.2.3.9 port unreachable during the handshake abor
     CHECK(a.host.counters().icmp_errors_in == 1);
 }
 
-TEST_CASE("host sim: raw mode answers only for the address and port it holds; another program's are left to the kernel") {
-    struct Recorder final : host::FrameSink {
-        std::vector<std::vector<std::uint8_t>> sent;
-        int transmit(base::Bytes p) override {
-            sent.emplace_back(p.begin(), p.end());
-            return 0;
-        }
-    } out;
-    auto cfg = Lan::default_config();
-    cfg.kernel_owns_addresses = true;
-    host::Host h(cfg);
-    const int i = h.add_interface({"raw", l2::Framing::Ipv4, 65535, {0, 0}, {}, false}, out);
-    REQUIRE(h.listen(0x7f000001, 8080, 8, {}));  // 127.0.0.1:8080 only
-    auto syn_to = [&](std::uint32_t dst) {
+namespace {
+
+// A raw-mode host (the kernel owns the addresses) on one bare-IPv4
+// interface that records what it sends.
+struct RawHost final : host::FrameSink {
+    std::vector<std::vector<std::uint8_t>> sent;
+    host::Host h;
+    int i;
+    static host::Config raw_mode(host::Config c) {
+        c.kernel_owns_addresses = true;
+        return c;
+    }
+    explicit RawHost(host::Config cfg) : h(raw_mode(std::move(cfg))) {
+        i = h.add_interface({"raw", l2::Framing::Ipv4, 65535, {0, 0}, {}, false}, *this);
+    }
+    int transmit(base::Bytes p) override {
+        sent.emplace_back(p.begin(), p.end());
+        return 0;
+    }
+    // A SYN to dst:8080 from src:40000, offering `mss` if given.
+    void syn(std::uint32_t src, std::uint32_t dst, std::optional<std::uint16_t> mss = {}) {
         tcp::Header th;
         th.src_port = 40000;
         th.dst_port = 8080;
         th.seq = 1000;
         th.flags = tcp::flag::SYN;
         th.window = 65535;
-        const auto f = tcp_frame({}, {}, 0x0a000009, dst, th);
+        th.options.mss = mss;
+        const auto f = tcp_frame({}, {}, src, dst, th);
         h.on_frame(i, base::Bytes(f).subspan(l2::kEthHeaderLen), false, Time{0});
-    };
-    syn_to(0x0a000005);  // 10.0.0.5:8080: some other program's, if anyone's
-    CHECK(out.sent.empty());
-    CHECK(h.counters().not_ours == 1);
-    syn_to(0x7f000001);  // ours: a SYN-ACK
-    REQUIRE(out.sent.size() == 1);
-    auto v = ip::parse_ipv4(out.sent[0], true);
-    REQUIRE(v);
-    auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, true);
-    REQUIRE(seg);
-    CHECK(seg->header.flags == (tcp::flag::SYN | tcp::flag::ACK));
+    }
+    // The last packet sent, if it is a SYN-ACK: its MSS option.
+    std::optional<std::uint16_t> synack_mss() const {
+        if (sent.empty()) return std::nullopt;
+        auto v = ip::parse_ipv4(sent.back(), true);
+        if (!v) return std::nullopt;
+        auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, true);
+        if (!seg || seg->header.flags != (tcp::flag::SYN | tcp::flag::ACK)) return std::nullopt;
+        return seg->header.options.mss;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("host sim: raw mode answers only for the address and port it holds; another program's are left to the kernel") {
+    RawHost r(Lan::default_config());
+    REQUIRE(r.h.listen(0x7f000001, 8080, 8, {}));  // 127.0.0.1:8080 only
+    r.syn(0x0a000009, 0x0a000005);  // 10.0.0.5:8080: some other program's, if anyone's
+    CHECK(r.sent.empty());
+    CHECK(r.h.counters().not_ours == 1);
+    r.syn(0x0a000009, 0x7f000001);  // ours: a SYN-ACK
+    REQUIRE(r.sent.size() == 1);
+    CHECK(r.synack_mss());
 }
 
 TEST_CASE("host sim: raw mode sizes its MSS by the kernel's route toward the peer (RFC 9293 3.7.1)") {
-    struct Recorder final : host::FrameSink {
-        std::vector<std::vector<std::uint8_t>> sent;
-        int transmit(base::Bytes p) override {
-            sent.emplace_back(p.begin(), p.end());
-            return 0;
-        }
-    } out;
     auto cfg = Lan::default_config();
-    cfg.kernel_owns_addresses = true;
     cfg.tcp.mss = 65495;  // no --mss: the link decides
     std::vector<std::uint32_t> asked;
     cfg.route_mtu = [&](std::uint32_t dst, Time) -> std::optional<std::size_t> {
@@ -271,51 +283,22 @@ TEST_CASE("host sim: raw mode sizes its MSS by the kernel's route toward the pee
         if (dst == 0x0a000009) return 1500;   // an Ethernet
         return std::nullopt;                  // no route known
     };
-    host::Host h(cfg);
-    const int i = h.add_interface({"raw", l2::Framing::Ipv4, 65535, {0, 0}, {}, false}, out);
-    REQUIRE(h.listen(0, 8080, 8, {}));
-    auto mss_answering = [&](std::uint32_t from, std::uint32_t to) -> std::optional<std::uint16_t> {
-        tcp::Header th;
-        th.src_port = 40000;
-        th.dst_port = 8080;
-        th.seq = 1000;
-        th.flags = tcp::flag::SYN;
-        th.window = 65535;
-        th.options.mss = 65495;
-        const auto f = tcp_frame({}, {}, from, to, th);
-        const std::size_t before = out.sent.size();
-        h.on_frame(i, base::Bytes(f).subspan(l2::kEthHeaderLen), false, Time{0});
-        if (out.sent.size() != before + 1) return std::nullopt;
-        auto v = ip::parse_ipv4(out.sent.back(), true);
-        if (!v) return std::nullopt;
-        auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, true);
-        if (!seg || seg->header.flags != (tcp::flag::SYN | tcp::flag::ACK)) return std::nullopt;
-        return seg->header.options.mss;
-    };
+    RawHost r(cfg);
+    REQUIRE(r.h.listen(0, 8080, 8, {}));
     // 65536 - 40 would not fit an IPv4 packet (RFC 791): 65535 - 40.
-    CHECK(mss_answering(0x7f000001, 0x7f000001) == 65495);
-    CHECK(mss_answering(0x0a000009, 0x0a000001) == 1460);
-    CHECK(mss_answering(0x0a000077, 0x0a000001) == 65495);  // unknown: the interface's MTU
+    r.syn(0x7f000001, 0x7f000001, 65495);
+    CHECK(r.synack_mss() == 65495);
+    r.syn(0x0a000009, 0x0a000001, 65495);
+    CHECK(r.synack_mss() == 1460);
+    r.syn(0x0a000077, 0x0a000001, 65495);
+    CHECK(r.synack_mss() == 65495);  // unknown: the interface's MTU
+    CHECK(r.sent.size() == 3);
     CHECK(std::count(asked.begin(), asked.end(), 0x0a000009u) >= 1);
 
     // An explicit --mss is the upper bound, whatever the route allows.
     cfg.tcp.mss = 1400;
-    host::Host capped(cfg);
-    Recorder out2;
-    const int j = capped.add_interface({"raw", l2::Framing::Ipv4, 65535, {0, 0}, {}, false}, out2);
-    REQUIRE(capped.listen(0, 8080, 8, {}));
-    tcp::Header th;
-    th.src_port = 40001;
-    th.dst_port = 8080;
-    th.seq = 1;
-    th.flags = tcp::flag::SYN;
-    th.window = 65535;
-    const auto f = tcp_frame({}, {}, 0x7f000001, 0x7f000001, th);
-    capped.on_frame(j, base::Bytes(f).subspan(l2::kEthHeaderLen), false, Time{0});
-    REQUIRE(out2.sent.size() == 1);
-    auto v = ip::parse_ipv4(out2.sent[0], true);
-    REQUIRE(v);
-    auto seg = tcp::parse(v->payload, v->header.src, v->header.dst, true);
-    REQUIRE(seg);
-    CHECK(seg->header.options.mss == 1400);
+    RawHost capped(cfg);
+    REQUIRE(capped.h.listen(0, 8080, 8, {}));
+    capped.syn(0x7f000001, 0x7f000001);
+    CHECK(capped.synack_mss() == 1400);
 }
