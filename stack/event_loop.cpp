@@ -83,14 +83,22 @@ bool EventLoop::post(std::function<void()> task) {
     {
         std::lock_guard lk(mu_);
         if (stopped_) return false;
-        wake = tasks_.empty();  // the loop drains fully or re-signals itself
+        // Only a sleeping loop needs the eventfd, and only once: an awake
+        // one checks the queue before it sleeps (run()).
+        wake = sleeping_ && tasks_.empty();
         tasks_.push_back(std::move(task));
+        if (wake) ++wakes_written_;
     }
     if (wake) {
         const std::uint64_t one = 1;
         [[maybe_unused]] auto n = write(event_fd_, &one, sizeof one);
     }
     return true;
+}
+
+std::uint64_t EventLoop::eventfd_writes() const {
+    std::lock_guard lk(mu_);
+    return wakes_written_;
 }
 
 void EventLoop::stop() {
@@ -111,18 +119,21 @@ void EventLoop::run_tasks(std::size_t budget) {
         }
         task();  // no lock held: the task may post, build and send packets
     }
-    // Budget used up with tasks left: come straight back after the packets
-    // and timers have had their turn.
-    const std::uint64_t one = 1;
-    [[maybe_unused]] auto n = write(event_fd_, &one, sizeof one);
+    // Budget used up with tasks left: run() sees them before it sleeps and
+    // comes straight back after the packets and timers have had their turn.
 }
 
 void EventLoop::run() {
     epoll_event events[16];
     // Log and trace lines of one wake-up leave in one write (base/err_out).
     logx::defer_on_this_thread(true);
+    bool pending = false;  // tasks were waiting when the last wake-up ended
     for (;;) {
-        const int n = epoll_wait(epoll_fd_, events, 16, -1);
+        const int n = epoll_wait(epoll_fd_, events, 16, pending ? 0 : -1);
+        if (!pending) {
+            std::lock_guard lk(mu_);
+            sleeping_ = false;
+        }
         if (n < 0) {
             if (errno == EINTR) continue;
             LOG(stack, error) << "epoll_wait: " << std::strerror(errno);
@@ -150,6 +161,9 @@ void EventLoop::run() {
         if (deadline_ && !armed_) arm(*deadline_);
         std::lock_guard lk(mu_);
         if (stopped_) break;
+        // A task posted while we were awake wrote no eventfd: take it now.
+        pending = !tasks_.empty();
+        sleeping_ = !pending;
     }
     // Whatever was posted before stop() still runs, so that every waiting
     // application thread gets its answer.

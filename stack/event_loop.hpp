@@ -2,7 +2,9 @@
 // epoll_wait until one of three things happens:
 //   - a watched fd is readable (the device: packets arrived),
 //   - the timerfd fires (the earliest protocol deadline is due),
-//   - the eventfd is written (an application thread posted a request).
+//   - the eventfd is written (an application thread posted a request
+//     while the loop was asleep: one posted while it is awake is seen
+//     before it sleeps again, with no eventfd write or read at all).
 // It never spins: with nothing to do it blocks with no timeout.
 //
 // Each wake-up does a bounded amount of work (the device callback reads at
@@ -46,6 +48,8 @@ public:
     void set_deadline(std::optional<tcp::Time> t);
     // How many times the timerfd was armed (timerfd_settime), for the tests.
     std::uint64_t timer_arms() const { return arms_; }
+    // How many times a post wrote the eventfd (a sleeping loop), for the tests.
+    std::uint64_t eventfd_writes() const;
 
     // Any thread: run `task` on the loop thread. Returns false (and drops the
     // task) once stop() has been called.
@@ -70,9 +74,14 @@ private:
     std::optional<tcp::Time> armed_;     // what the timerfd is armed for: never after deadline_
     std::uint64_t arms_ = 0;
 
-    std::mutex mu_;  // guards the two below; never held while a task runs
+    mutable std::mutex mu_;  // guards the four below; never held while a task runs
     std::deque<std::function<void()>> tasks_;
     bool stopped_ = false;
+    // In (or about to enter) epoll_wait with no task waiting: a post must
+    // write the eventfd. False while the loop is awake, which looks at the
+    // queue again before it sleeps.
+    bool sleeping_ = true;
+    std::uint64_t wakes_written_ = 0;
 };
 
 }  // namespace stack

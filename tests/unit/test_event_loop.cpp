@@ -88,3 +88,35 @@ TEST_CASE("event loop: a deadline moved later leaves the timerfd alone, and on_t
     loop.stop();
     t.join();
 }
+
+TEST_CASE("event loop: a post to an awake loop writes no eventfd, one to a sleeping loop wakes it") {
+    EventLoop loop;
+    std::thread t([&] { loop.run(); });
+    // Asleep: the first post must wake it (the eventfd), and it runs.
+    std::promise<std::uint64_t> first;
+    loop.post([&] { first.set_value(loop.eventfd_writes()); });
+    const std::uint64_t after_first = first.get_future().get();
+    CHECK(after_first >= 1);
+    // Awake (from inside a task): 100 posts, each posting the next, all run,
+    // and none writes the eventfd: the loop looks at its queue before it
+    // sleeps.
+    std::promise<void> done;
+    int ran = 0;
+    std::function<void()> chain = [&] {
+        if (++ran == 100) {
+            done.set_value();
+            return;
+        }
+        loop.post(chain);
+    };
+    loop.post(chain);
+    done.get_future().wait();
+    CHECK(ran == 100);
+    std::promise<std::uint64_t> writes;
+    loop.post([&] { writes.set_value(loop.eventfd_writes()); });
+    // The chain's own first post and this one may each have found the loop
+    // asleep; the 99 posts made from inside tasks did not.
+    CHECK(writes.get_future().get() <= after_first + 2);
+    loop.stop();
+    t.join();
+}
