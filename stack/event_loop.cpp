@@ -127,8 +127,15 @@ void EventLoop::run() {
     epoll_event events[16];
     // Log and trace lines of one wake-up leave in one write (base/err_out).
     logx::defer_on_this_thread(true);
-    bool pending = false;  // tasks were waiting when the last wake-up ended
     for (;;) {
+        // A task posted while we were awake wrote no eventfd: if one waits,
+        // only look at the fds (timeout 0); else sleep, and say so first.
+        bool pending;
+        {
+            std::lock_guard lk(mu_);
+            pending = !tasks_.empty();
+            sleeping_ = !pending;
+        }
         const int n = epoll_wait(epoll_fd_, events, 16, pending ? 0 : -1);
         if (!pending) {
             std::lock_guard lk(mu_);
@@ -161,9 +168,6 @@ void EventLoop::run() {
         if (deadline_ && !armed_) arm(*deadline_);
         std::lock_guard lk(mu_);
         if (stopped_) break;
-        // A task posted while we were awake wrote no eventfd: take it now.
-        pending = !tasks_.empty();
-        sleeping_ = !pending;
     }
     // Whatever was posted before stop() still runs, so that every waiting
     // application thread gets its answer.
