@@ -13,6 +13,7 @@
 #include "stack/ask.hpp"
 #include "stack/core.hpp"
 #include "stack/devices.hpp"
+#include "stack/outbox.hpp"
 #include "link/fault_device.hpp"
 
 namespace stack {
@@ -226,12 +227,16 @@ void Listener::close() {
 
 // ---- Socket ----
 
+Socket::Socket(std::shared_ptr<Core> c, std::uint64_t id, tcp::Tuple t)
+    : core_(std::move(c)), id_(id), tuple_(t), out_(std::make_shared<Outbox>()) {}
+
 Socket& Socket::operator=(Socket&& o) noexcept {
     if (this != &o) {
         release();
         core_ = std::move(o.core_);
         id_ = o.id_;
         tuple_ = o.tuple_;
+        out_ = std::move(o.out_);
     }
     return *this;
 }
@@ -240,15 +245,43 @@ Socket::~Socket() { release(); }
 
 void Socket::release() {
     if (!core_) return;
+    // What send() took still goes out, as a kernel socket's buffer does.
+    flush(std::chrono::steady_clock::time_point::max());
     core_->loop.post([c = core_.get(), id = id_] { c->do_release(id); });
     core_.reset();
 }
 
 Err Socket::send(base::Bytes data) {
     if (!core_) return Err::Closed;
-    if (data.empty()) return Err::None;
-    return ask<Err>(*core_, Err::Shutdown,
-                    [id = id_, data](Core& c, Reply<Err> r) { c.do_send(id, data, r); });
+    Outbox& o = *out_;
+    while (!data.empty()) {
+        std::unique_lock lk(o.mu);
+        ++o.waiters;
+        o.cv.wait(lk, [&] { return o.err != Err::None || o.staged() < Outbox::kCapacity; });
+        --o.waiters;
+        if (o.err != Err::None) return o.err;
+        data = data.subspan(o.put(data));
+        if (o.posted) continue;  // the loop looks again by itself
+        o.posted = true;
+        lk.unlock();
+        if (!core_->loop.post([c = core_.get(), id = id_, out = out_] { c->do_drain(id, out); })) {
+            lk.lock();
+            o.fail(Err::Shutdown);
+            return Err::Shutdown;
+        }
+    }
+    std::lock_guard lk(o.mu);
+    return o.err;
+}
+
+Err Socket::flush(std::chrono::steady_clock::time_point until) {
+    Outbox& o = *out_;
+    std::unique_lock lk(o.mu);
+    ++o.waiters;
+    const bool done = o.cv.wait_until(lk, until, [&] { return o.err != Err::None || o.staged() == 0; });
+    --o.waiters;
+    if (!done) return Err::TimedOut;
+    return o.err;
 }
 
 Result<std::size_t> Socket::recv(base::MutBytes buf) {
@@ -261,20 +294,33 @@ Result<std::size_t> Socket::recv(base::MutBytes buf) {
 
 Err Socket::shutdown_write() {
     if (!core_) return Err::Closed;
+    if (const Err e = flush(std::chrono::steady_clock::time_point::max()); e != Err::None) return e;
     return ask<Err>(*core_, Err::Shutdown,
                     [id = id_](Core& c, Reply<Err> r) { c.do_shutdown_write(id, r); });
 }
 
 Err Socket::close(Millis timeout) {
     if (!core_) return Err::Closed;
+    // The send buffer goes into the connection first, within the same time.
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    if (flush(until) == Err::TimedOut) {
+        abort();
+        release();
+        return Err::TimedOut;
+    }
+    const auto left = std::max(Millis(0), std::chrono::duration_cast<Millis>(until - std::chrono::steady_clock::now()));
     const Err e = ask<Err>(*core_, Err::Shutdown,
-                           [id = id_, timeout](Core& c, Reply<Err> r) { c.do_close(id, timeout, r); });
+                           [id = id_, left](Core& c, Reply<Err> r) { c.do_close(id, left, r); });
     release();
     return e;
 }
 
 void Socket::abort() {
     if (!core_) return;
+    {
+        std::lock_guard lk(out_->mu);
+        out_->fail(Err::Aborted);  // unsent bytes go with the connection
+    }
     core_->loop.post([c = core_.get(), id = id_] { c->do_abort(id); });
 }
 

@@ -169,19 +169,9 @@ void Core::serve_tcp(SocketId id, TcpWaiters& w) {
         }
         w.recvs.pop_front();
     }
-    while (!w.sends.empty()) {
-        auto& s = w.sends.front();
-        // RFC 9293 3.10.2: SEND is allowed in ESTABLISHED and CLOSE-WAIT.
-        if (st->error != Err::None ||
-            (st->state != tcp::State::Established && st->state != tcp::State::CloseWait)) {
-            s.reply->set_value(st->error == Err::None ? Err::Closed : st->error);
-        } else {
-            s.done += host_.send(id, s.data.subspan(s.done), now);
-            st = host_.status(id);
-            if (s.done < s.data.size()) break;  // buffer full: wait for room
-            s.reply->set_value(Err::None);
-        }
-        w.sends.pop_front();
+    if (w.outbox && drain(id, *w.outbox, *st, now)) {
+        w.outbox.reset();
+        st = host_.status(id);
     }
     // An orderly close is complete when both FINs are acknowledged.
     if (!w.closes.empty() && (st->state == tcp::State::TimeWait || st->state == tcp::State::Closed)) {
@@ -191,10 +181,28 @@ void Core::serve_tcp(SocketId id, TcpWaiters& w) {
     }
 }
 
+// The outbox's bytes into the send ring, as many as it has room for; true
+// when the outbox is done with (emptied, or the connection cannot send).
+bool Core::drain(SocketId id, Outbox& o, const TcpStatus& st, tcp::Time now) {
+    std::lock_guard lk(o.mu);
+    // RFC 9293 3.10.2: SEND is allowed in ESTABLISHED and CLOSE-WAIT.
+    if (st.error != Err::None || (st.state != tcp::State::Established && st.state != tcp::State::CloseWait)) {
+        o.fail(st.error == Err::None ? Err::Closed : st.error);
+        return true;
+    }
+    o.taken(host_.send(id, o.pending(), now));
+    if (o.staged() > 0) return false;  // the ring is full: again when it has room
+    o.posted = false;                  // the next send() asks again
+    return true;
+}
+
 void Core::TcpWaiters::answer_all(Err e) {
     if (connect) connect->set_value({{}, e});
     for (auto& r : recvs) r.reply->set_value({0, e});
-    for (auto& s : sends) s.reply->set_value(e);
+    if (outbox) {
+        std::lock_guard lk(outbox->mu);
+        outbox->fail(e);
+    }
     for (auto& c : closes) c->set_value(e);
     *this = {};
 }

@@ -20,6 +20,7 @@
 #include "os/ports.hpp"
 #include "stack/event_loop.hpp"
 #include "stack/events.hpp"
+#include "stack/outbox.hpp"
 #include "stack/stack.hpp"
 
 namespace stack {
@@ -91,7 +92,8 @@ public:
     void do_accept(SocketId listener, Reply<Result<Opened>> reply);
     void do_connect(tcp::Tuple t, std::shared_ptr<PortLease> lease, Millis timeout,
                     Reply<Result<Opened>> reply);
-    void do_send(SocketId id, base::Bytes data, Reply<Err> reply);
+    // The outbox has bytes (Socket::send): take them as the ring has room.
+    void do_drain(SocketId id, std::shared_ptr<Outbox> outbox);
     void do_recv(SocketId id, base::MutBytes buf, Reply<Result<std::size_t>> reply);
     void do_shutdown_write(SocketId id, Reply<Err> reply);
     void do_close(SocketId id, Millis timeout, Reply<Err> reply);
@@ -120,16 +122,12 @@ private:
             base::MutBytes buf;
             Reply<Result<std::size_t>> reply;
         };
-        struct Send {
-            base::Bytes data;
-            std::size_t done = 0;
-            Reply<Err> reply;
-        };
         std::deque<Recv> recvs;
-        std::deque<Send> sends;
+        // Socket::send()'s bytes, while some wait for room in the send ring.
+        std::shared_ptr<Outbox> outbox;
         Reply<Result<Opened>> connect;
         std::vector<Reply<Err>> closes;
-        bool empty() const { return recvs.empty() && sends.empty() && !connect && closes.empty(); }
+        bool empty() const { return recvs.empty() && !outbox && !connect && closes.empty(); }
         // Every request still waiting gets `e`, and none is left.
         void answer_all(Err e);
     };
@@ -144,6 +142,7 @@ private:
     // arm the timer for the next deadline.
     void settle();
     void serve(SocketId id);
+    bool drain(SocketId id, Outbox& o, const TcpStatus& st, tcp::Time now);
     void serve_tcp(SocketId id, TcpWaiters& w);
     void serve_accepts(SocketId id, std::deque<Reply<Result<Opened>>>& q);
     void serve_dgram(SocketId id, std::deque<DgramRecv>& q);

@@ -43,10 +43,12 @@ void Core::do_connect(tcp::Tuple t, std::shared_ptr<PortLease> lease, Millis tim
     settle();
 }
 
-void Core::do_send(SocketId id, base::Bytes data, Reply<Err> reply) {
-    if (stopping_) return reply->set_value(Err::Shutdown);
-    if (!host_.status(id) || host_.write_shut(id)) return reply->set_value(Err::Closed);
-    tcp_[id].sends.push_back({data, 0, std::move(reply)});
+void Core::do_drain(SocketId id, std::shared_ptr<Outbox> outbox) {
+    if (stopping_ || !host_.status(id) || host_.write_shut(id)) {
+        std::lock_guard lk(outbox->mu);
+        return outbox->fail(stopping_ ? Err::Shutdown : Err::Closed);
+    }
+    tcp_[id].outbox = std::move(outbox);
     serve(id);
     settle();
 }

@@ -113,6 +113,8 @@ struct StackError : std::runtime_error {
 
 using Millis = std::chrono::milliseconds;
 
+struct Outbox;  // stack/outbox.hpp
+
 class Socket {
 public:
     Socket() = default;
@@ -120,12 +122,16 @@ public:
     Socket& operator=(Socket&&) noexcept;
     ~Socket();
 
-    // Blocks until every byte is queued for sending (not until acknowledged).
+    // Returns once every byte is queued for sending (not acknowledged): in
+    // the socket's send buffer (stack/outbox.hpp), blocking only while that
+    // is full. An error returned is the connection's, seen since the last
+    // call (as a kernel socket's write() reports a reset late).
     Err send(base::Bytes data);
     // Blocks until some bytes arrive (returns how many), the peer's FIN has
     // been reached (returns 0), or the connection fails.
     Result<std::size_t> recv(base::MutBytes buf);
-    // Half-close: FIN after what is queued; recv() still works.
+    // Half-close: FIN after what is queued (waits until the send buffer has
+    // gone into the connection); recv() still works.
     Err shutdown_write();
     // Orderly close: FIN, then wait until both FINs are acknowledged
     // (TIME-WAIT or CLOSED); after `timeout` the connection is aborted (RST).
@@ -142,12 +148,15 @@ public:
 private:
     friend class Stack;
     friend class Listener;
-    Socket(std::shared_ptr<Core> c, std::uint64_t id, tcp::Tuple t)
-        : core_(std::move(c)), id_(id), tuple_(t) {}
+    Socket(std::shared_ptr<Core> c, std::uint64_t id, tcp::Tuple t);
     void release();
+    // Waits until the loop has taken every byte of the outbox, or `until`;
+    // the outbox's error (None when emptied, TimedOut at `until`).
+    Err flush(std::chrono::steady_clock::time_point until);
     std::shared_ptr<Core> core_;
     std::uint64_t id_ = 0;
     tcp::Tuple tuple_;
+    std::shared_ptr<Outbox> out_;
 };
 
 class Listener {

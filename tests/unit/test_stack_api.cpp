@@ -159,3 +159,73 @@ TEST_CASE("stack API: shutdown() answers every blocked call") {
     t.join();
     CHECK(n.b->listen(0, 8, 4).err == stack::Err::Shutdown);
 }
+
+namespace {
+
+// A connected pair: `c` at A (the client), `s` at B (accepted).
+struct Connected {
+    TwoStacks n;
+    stack::Socket c, s;
+    Connected() {
+        auto l = n.b->listen(0, 7, 4);
+        REQUIRE(l);
+        auto cc = n.a->connect(kB, 7, stack::Millis(2000));
+        REQUIRE(cc);
+        auto ss = l.value.accept();
+        REQUIRE(ss);
+        c = std::move(cc.value);
+        s = std::move(ss.value);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("stack API: send() returns once its bytes are in the send buffer; they all arrive, then the FIN") {
+    Connected p;
+    // Nobody reads at B yet: B's first window (64 KiB: it grows only as B
+    // reads) and A's send ring (256 KiB) fill, and the rest waits in A's
+    // outbox (stack/outbox.hpp, 256 KiB). A send that waited for the ring
+    // to take every byte would never return here.
+    const auto data = pattern(500 * 1024);
+    std::promise<stack::Err> sent;
+    std::thread writer([&] { sent.set_value(p.c.send(data)); });
+    auto f = sent.get_future();
+    REQUIRE(f.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+    CHECK(f.get() == stack::Err::None);
+    writer.join();
+    // The FIN goes after every byte that send() took.
+    std::promise<stack::Err> shut;
+    std::thread closer([&] { shut.set_value(p.c.shutdown_write()); });
+    std::vector<std::uint8_t> got, buf(65536);
+    for (;;) {
+        auto r = p.s.recv(buf);
+        REQUIRE(r);
+        if (r.value == 0) break;
+        got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(r.value));
+    }
+    closer.join();
+    CHECK(shut.get_future().get() == stack::Err::None);
+    CHECK(got == data);
+    CHECK(p.s.close() == stack::Err::None);
+    CHECK(p.c.close() == stack::Err::None);
+}
+
+TEST_CASE("stack API: a reset reaches a writer whose bytes wait in the send buffer") {
+    Connected p;
+    const auto data = pattern(256 * 1024);
+    // The writer fills the window, the ring and the outbox and then blocks;
+    // B resets.
+    std::promise<stack::Err> blocked;
+    std::thread writer([&] {
+        stack::Err e = stack::Err::None;
+        for (int i = 0; i < 50 && e == stack::Err::None; ++i) e = p.c.send(data);
+        blocked.set_value(e);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    p.s.abort();
+    auto f = blocked.get_future();
+    REQUIRE(f.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+    CHECK(f.get() == stack::Err::Reset);
+    writer.join();
+    CHECK(p.c.send(data) == stack::Err::Reset);  // it sticks
+}
