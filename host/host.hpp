@@ -68,6 +68,18 @@ public:
     // (link/gso_checksum.hpp): a sink whose interface takes super-packets
     // overrides this and finishes the sum or has its device do it.
     virtual int transmit_gso(base::Bytes frame, std::uint16_t /*gso_size*/) { return transmit(frame); }
+    // The same super-packet in pieces (l2::GsoParts: the Ethernet, IPv4 and
+    // TCP headers, then the send ring's two payload spans, valid only
+    // during the call), so that the host copies no payload. This default
+    // joins them and calls transmit_gso(); a sink whose device writes the
+    // pieces out as they are overrides it (l2::Device::send_gso_parts).
+    virtual int transmit_gso_parts(const l2::GsoParts& parts) {
+        l2::join_parts(parts, joined_);
+        return transmit_gso(joined_, parts.gso_size);
+    }
+
+private:
+    std::vector<std::uint8_t> joined_;
 };
 
 struct InterfaceConfig {
@@ -320,8 +332,17 @@ private:
             std::uint16_t gso_size = 0);
     int transmit_frame(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,
                        base::MutBytes frame, std::size_t payload_len, std::uint16_t gso_size = 0);
+    // Counts (and logs) what transmit_frame handed to the sink: `err` back.
+    int frame_sent(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,
+                   std::size_t payload_len, int err);
     void send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p1, base::Bytes p2,
                       std::uint16_t gso_size) override;
+    // output_parts.cpp: a super-segment whose payload stays in the send
+    // ring (FrameSink::transmit_gso_parts). False, nothing sent, where
+    // send_datagram would not hand it whole to transmit_gso on an Ethernet
+    // interface with its next hop's MAC known: the caller builds it whole.
+    bool send_segment_parts(const ip::Ipv4Header& ih, const tcp::Header& h, base::Bytes p1,
+                            base::Bytes p2, std::uint16_t gso_size);
     void send_arp(const l2::MacAddr& eth_dst, const l2::ArpPacket& packet) override;
     void send_ipv4(const l2::MacAddr& eth_dst, base::Bytes packet) override;
     void unresolved(std::uint32_t next_hop, base::Bytes packet) override;

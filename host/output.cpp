@@ -48,13 +48,15 @@ void Host::send_segment(const tcp::Tuple& t, const tcp::Header& h, base::Bytes p
     ih.protocol = ip::kProtoTcp;
     ih.src = t.local_ip;
     ih.dst = t.remote_ip;
+    LOG(stack, trace) << tcp::describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
+    // A super-segment the device takes as it is: its payload is not copied.
+    if (gso_size && send_segment_parts(ih, h, p1, p2, gso_size)) return;
     base::MutBytes out(tx_.data() + kHeadroom, total);
     ip::build_ipv4_header(out, ih);
     // A super-segment's checksum is left partial for the device that cuts
     // it (l2::Device::send_gso); send_on finishes it if it goes out whole.
     tcp::build(out.subspan(ip::kIpv4HeaderLen), h, t.local_ip, t.remote_ip, p1, p2,
                gso_size ? tcp::ChecksumMode::Partial : tcp::ChecksumMode::Whole);
-    LOG(stack, trace) << tcp::describe("out", t.local_ip, t.remote_ip, h, p1.size() + p2.size());
     // To TCP a packet the device refused is a lost packet; it retransmits.
     send_datagram(t.local_ip, t.remote_ip, out, now_, gso_size);
 }
@@ -154,8 +156,13 @@ int Host::transmit_frame(Interface& nif, const l2::MacAddr& dst, std::uint16_t t
     const std::size_t wire = std::max(len, l2::kEthMinFrame);
     std::fill(frame.data() + len, frame.data() + wire, 0);
     const base::Bytes f(frame.data(), wire);
-    if (const int err = gso_size ? nif.sink->transmit_gso(f, gso_size) : nif.sink->transmit(f);
-        err != 0) {
+    return frame_sent(nif, dst, type, payload_len,
+                      gso_size ? nif.sink->transmit_gso(f, gso_size) : nif.sink->transmit(f));
+}
+
+int Host::frame_sent(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,
+                     std::size_t payload_len, int err) {
+    if (err != 0) {
         ++counters_.send_errors;
         LOG(link, debug) << nif.cfg.name << ": send to " << dst.to_string()
                          << " failed: " << std::strerror(err);

@@ -103,6 +103,13 @@ ArpCache::Resolution ArpCache::resolve(std::uint32_t next_hop, base::Bytes packe
     return {enqueue(next_hop, it->second, packet) ? Sent::Queued : Sent::Dropped, {}};
 }
 
+std::optional<MacAddr> ArpCache::resolve_known(std::uint32_t next_hop) {
+    auto it = entries_.find(next_hop);
+    if (it == entries_.end() || it->second.state == State::Incomplete) return std::nullopt;
+    it->second.used = true;
+    return it->second.mac;
+}
+
 void ArpCache::add_static(std::uint32_t ip, const MacAddr& mac) {
     Entry& e = entries_[ip];
     confirm(ip, e, mac, Time{0}, "static");  // sends anything that was waiting

@@ -114,6 +114,11 @@ public:
     // out through ArpSink::send_ipv4 once the reply comes) or Dropped (the
     // queue or the table is full).
     Resolution resolve(std::uint32_t next_hop, base::Bytes packet, Time now);
+    // resolve() for a packet that cannot be queued (a TCP super-packet the
+    // host holds in pieces): the MAC when it is known, the entry marked in
+    // use as resolve() marks it; nullopt, and nothing done, when it is not
+    // (the caller then calls resolve() with the packet whole).
+    std::optional<MacAddr> resolve_known(std::uint32_t next_hop);
     // resolve(), and for Now the packet goes out through ArpSink::send_ipv4.
     Sent send(std::uint32_t next_hop, base::Bytes packet, Time now);
 

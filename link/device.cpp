@@ -1,5 +1,6 @@
 #include "link/device.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -19,6 +20,18 @@ int Device::send_gso(base::Bytes packet, std::uint16_t gso_size) {
         return EINVAL;
     }
     return send(whole);
+}
+
+void join_parts(const GsoParts& parts, std::vector<std::uint8_t>& out) {
+    out.resize(parts.size());
+    auto at = std::copy(parts.head.begin(), parts.head.end(), out.begin());
+    at = std::copy(parts.p1.begin(), parts.p1.end(), at);
+    std::copy(parts.p2.begin(), parts.p2.end(), at);
+}
+
+int Device::send_gso_parts(const GsoParts& parts) {
+    join_parts(parts, joined_);
+    return send_gso(joined_, parts.gso_size);
 }
 
 }  // namespace l2

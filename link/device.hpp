@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/bytes.hpp"
 #include "base/time.hpp"
@@ -41,6 +42,23 @@ struct Received {
     std::uint16_t partial_start = 0;
     std::uint16_t partial_offset = 0;
 };
+
+// A TCP super-packet for Device::send_gso in pieces, so that its payload
+// need not be copied next to its headers: `head` holds the Ethernet (or
+// nothing, on a device without framing), IPv4 and whole TCP header, the
+// TCP checksum field partial as send_gso has it (link/gso_checksum.hpp),
+// and `p1` then `p2` the payload (the send ring's two spans). Joined, they
+// are the packet send_gso would take. Every span is valid only during the
+// call.
+struct GsoParts {
+    base::Bytes head;
+    base::Bytes p1, p2;
+    std::uint16_t gso_size = 0;
+    std::size_t size() const { return head.size() + p1.size() + p2.size(); }
+};
+
+// The packet `parts` stand for, in `out` (resized; its capacity is kept).
+void join_parts(const GsoParts& parts, std::vector<std::uint8_t>& out);
 
 // What a device counted of its own (--stats prints them per interface).
 // Zero where the device cannot know.
@@ -109,6 +127,14 @@ public:
     // checksum reaches the wire (the host never hands it one: its
     // max_send_packet() is the MTU).
     virtual int send_gso(base::Bytes packet, std::uint16_t gso_size);
+    // The same super-packet in pieces (GsoParts): what the host hands over
+    // when it would otherwise copy the payload next to the headers. This
+    // default joins the pieces in a buffer of the device's and calls
+    // send_gso(), so a device (or wrapper) that needs the packet whole sees
+    // exactly what send_gso would have seen. A device that writes the
+    // pieces out as they are (the TAP's writev) overrides it; it must not
+    // keep the spans past the call (a batching device cannot).
+    virtual int send_gso_parts(const GsoParts& parts);
 
     // A device that holds packets back (the fault injector's --delay) says
     // when it next has work, and the event loop calls on_deadline() then, so
@@ -120,6 +146,9 @@ public:
     // The device's own counters so far (from the event loop's thread only:
     // reading the kernel's may reset them there, so the device sums them).
     virtual LinkCounters link_counters() { return {}; }
+
+private:
+    std::vector<std::uint8_t> joined_;  // send_gso_parts' default
 };
 
 // A device around another (pcap, faults, trace, plot): every call goes to
@@ -142,6 +171,10 @@ public:
     bool receives_gso() const override { return inner_->receives_gso(); }
     std::size_t max_send_packet() const override { return inner_->max_send_packet(); }
     int send_gso(base::Bytes p, std::uint16_t gso_size) override { return inner_->send_gso(p, gso_size); }
+    // Not forwarded: the pieces are joined (Device's default) and go through
+    // this wrapper's send_gso(), so a pcap writer, the fault injector, the
+    // tracer and the plotter see the whole packet, as before.
+    int send_gso_parts(const GsoParts& parts) override { return Device::send_gso_parts(parts); }
     std::optional<Time> next_deadline() const override { return inner_->next_deadline(); }
     void on_deadline(Time now) override { inner_->on_deadline(now); }
     LinkCounters link_counters() override { return inner_->link_counters(); }

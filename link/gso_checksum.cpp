@@ -7,6 +7,10 @@
 namespace l2 {
 
 std::optional<TcpChecksumAt> locate_tcp_checksum(base::Bytes f, Framing framing) {
+    return locate_tcp_checksum(f, f.size(), framing);
+}
+
+std::optional<TcpChecksumAt> locate_tcp_checksum(base::Bytes f, std::size_t len, Framing framing) {
     std::size_t at = 0;
     if (framing == Framing::Ethernet) {
         // RFC 894: IPv4 is EtherType 0x0800 after the 14-byte header.
@@ -20,13 +24,14 @@ std::optional<TcpChecksumAt> locate_tcp_checksum(base::Bytes f, Framing framing)
     // fragment (MF clear, offset 0): the segment is whole in this packet.
     const bool fragment = (base::get_u16(&f[at + 6]) & 0x3fff) != 0;
     if ((f[at] >> 4) != 4 || ihl < 20 || f[at + 9] != ip::kProtoTcp || fragment ||
-        total < ihl + 20 || at + total > f.size())
+        total < ihl + 20 || at + total > len || at + ihl + 20 > f.size())
         return std::nullopt;
     TcpChecksumAt c;
     c.tcp_start = at + ihl;
     c.tcp_len = total - ihl;
     c.header_len = (std::size_t{f[c.tcp_start + 12]} >> 4) * 4;  // RFC 9293 3.1 data offset
-    if (c.header_len < 20 || c.header_len > c.tcp_len) return std::nullopt;
+    if (c.header_len < 20 || c.header_len > c.tcp_len || c.tcp_start + c.header_len > f.size())
+        return std::nullopt;
     // RFC 9293 3.1: source, destination, zero + PTCL, TCP length.
     ip::Checksum s;
     ip::add_pseudo_header(s, base::get_u32(&f[at + 12]), base::get_u32(&f[at + 16]), ip::kProtoTcp,

@@ -32,6 +32,11 @@ struct TcpChecksumAt {
 // header (RFC 791: version 4, IHL of 20 bytes or more, not a fragment) with
 // TCP inside, a total length within the packet and a whole TCP header.
 std::optional<TcpChecksumAt> locate_tcp_checksum(base::Bytes packet, Framing framing);
+// The same for a packet of `packet_len` bytes of which `head` holds only
+// the first, every header among them (GsoParts::head): nullopt also when
+// the TCP header does not end within `head`.
+std::optional<TcpChecksumAt> locate_tcp_checksum(base::Bytes head, std::size_t packet_len,
+                                                 Framing framing);
 
 // True when the TCP checksum field holds the pseudo-header sum (partial).
 bool tcp_checksum_is_partial(base::Bytes packet, Framing framing);

@@ -186,10 +186,21 @@ int TapDevice::send(base::Bytes frame) {
 
 int TapDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
     if (gso_size == 0) return send(frame);
-    const auto plan = plan_tso(frame, gso_size);
+    return send_tso({frame, {}, {}, gso_size});
+}
+
+int TapDevice::send_gso_parts(const GsoParts& parts) {
+    if (parts.gso_size == 0) return Device::send_gso_parts(parts);  // whole: joined, send()
+    return send_tso(parts);
+}
+
+// One writev of [virtio_net_hdr, head, p1, p2]: the kernel copies the
+// payload from where the parts lie, so it is never copied here.
+int TapDevice::send_tso(const GsoParts& parts) {
+    const auto plan = plan_tso(parts.head, parts.size(), parts.gso_size);
     if (!plan) {
         ++gso_refused_;
-        LOG(link, debug) << "tap: " << name_ << ": a " << frame.size()
+        LOG(link, debug) << "tap: " << name_ << ": a " << parts.size()
                          << "-byte frame that is no IPv4 TCP super-packet; dropped ("
                          << gso_refused_ << " in all)";
         return EINVAL;
@@ -198,7 +209,7 @@ int TapDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
     // pseudo-header's sum, which the kernel completes per piece
     // (NEEDS_CSUM). Anything else in the field would put a wrong checksum
     // on every piece, so it is refused.
-    if (base::get_u16(&frame[plan->csum_at]) != plan->pseudo) {
+    if (base::get_u16(&parts.head[plan->csum_at]) != plan->pseudo) {
         ++gso_refused_;
         LOG(link, debug) << "tap: " << name_ << ": a super-packet whose checksum field is not "
                          << "the pseudo-header's sum; dropped (" << gso_refused_ << " in all)";
@@ -206,9 +217,12 @@ int TapDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
     }
     std::uint8_t hdr[kVnetHdrLen];
     write_vnet(plan->hdr, hdr);
-    const iovec iov[2] = {{hdr, sizeof hdr}, {const_cast<std::uint8_t*>(frame.data()), frame.size()}};
+    iovec iov[4] = {{hdr, sizeof hdr}};
+    int n = 1;
+    for (const base::Bytes b : {parts.head, parts.p1, parts.p2})
+        if (!b.empty()) iov[n++] = {const_cast<std::uint8_t*>(b.data()), b.size()};
     for (;;) {
-        if (::writev(fd_, iov, 2) >= 0) {
+        if (::writev(fd_, iov, n) >= 0) {
             ++gso_sent_;
             return 0;
         }

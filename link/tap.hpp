@@ -13,7 +13,9 @@
 // max_send_packet(), 64 KiB with TSO4): those carry a GSO_TCPV4 header and
 // the partial checksum the host left them (link/gso_checksum.hpp), and the
 // kernel cuts them into MSS-sized pieces and completes each one's sum
-// (TSO), as a NIC would.
+// (TSO), as a NIC would. The host hands them over in pieces
+// (send_gso_parts: headers, then the send ring's two spans), written in
+// one writev, so their payload is not copied in user space.
 //
 // The TAP is not persistent: it disappears when its file descriptor closes,
 // so it goes away on exit, on Ctrl-C and even on a crash.
@@ -53,6 +55,9 @@ public:
     // RFC 791: an IPv4 packet's total length is at most 65535.
     std::size_t max_send_packet() const override { return gso_ ? 65535 : mtu_; }
     int send_gso(base::Bytes frame, std::uint16_t gso_size) override;
+    // [virtio_net_hdr, head, p1, p2] in one writev: the payload goes from
+    // the send ring to the kernel without a copy in between.
+    int send_gso_parts(const GsoParts& parts) override;
     std::uint64_t gso_sent() const { return gso_sent_; }
     LinkCounters link_counters() override { return {0, 0, bad_vnet_, gso_refused_, gso_sent_}; }
 
@@ -61,6 +66,7 @@ public:
 private:
     TapDevice() = default;
     void setup_offloads();
+    int send_tso(const GsoParts& parts);
     int fd_ = -1;
     bool gso_ = false;
     std::uint64_t bad_vnet_ = 0;

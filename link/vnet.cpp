@@ -35,7 +35,11 @@ std::optional<VnetHdr> parse_vnet(base::Bytes b, std::size_t frame_len) {
 }
 
 std::optional<TsoPlan> plan_tso(base::Bytes f, std::uint16_t gso_size) {
-    const auto c = locate_tcp_checksum(f, Framing::Ethernet);
+    return plan_tso(f, f.size(), gso_size);
+}
+
+std::optional<TsoPlan> plan_tso(base::Bytes f, std::size_t frame_len, std::uint16_t gso_size) {
+    const auto c = locate_tcp_checksum(f, frame_len, Framing::Ethernet);
     if (gso_size == 0 || !c) return std::nullopt;
     TsoPlan p;
     p.hdr.flags = VnetHdr::kNeedsCsum;

@@ -50,6 +50,9 @@ struct TsoPlan {
     std::size_t csum_at = 0;  // from the frame's start
 };
 std::optional<TsoPlan> plan_tso(base::Bytes frame, std::uint16_t gso_size);
+// The same for a frame of `frame_len` bytes of which `head` holds the
+// first, every header among them (GsoParts).
+std::optional<TsoPlan> plan_tso(base::Bytes head, std::size_t frame_len, std::uint16_t gso_size);
 
 // NEEDS_CSUM: what a NIC would have done. The field at start + offset holds
 // the pseudo-header's sum; the RFC 1071 sum from start to the end goes in

@@ -48,7 +48,7 @@ struct DgramOpened {
 // A device as the host's FrameSink for its interface. A super-packet goes
 // to send_gso as the host built it, its TCP checksum partial
 // (link/gso_checksum.hpp): the device, or a wrapper that needs it whole,
-// finishes it.
+// finishes it. One in pieces (l2::GsoParts) goes to send_gso_parts.
 class DeviceSink final : public host::FrameSink {
 public:
     explicit DeviceSink(std::unique_ptr<l2::Device> d) : dev(std::move(d)) {}
@@ -56,6 +56,7 @@ public:
     int transmit_gso(base::Bytes frame, std::uint16_t gso_size) override {
         return dev->send_gso(frame, gso_size);
     }
+    int transmit_gso_parts(const l2::GsoParts& parts) override { return dev->send_gso_parts(parts); }
     std::unique_ptr<l2::Device> dev;
 };
 

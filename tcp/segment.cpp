@@ -147,13 +147,10 @@ base::Parsed<SegmentView> parse(base::Bytes seg, std::uint32_t src_ip, std::uint
     return P{v, ParseError::None};
 }
 
-std::size_t build(base::MutBytes out, const Header& h, std::uint32_t src_ip, std::uint32_t dst_ip,
-                  base::Bytes p1, base::Bytes p2, ChecksumMode mode) {
-    const std::size_t olen = h.options.wire_length();
-    const std::size_t hlen = kHeaderMin + olen;
-    const std::size_t total = hlen + p1.size() + p2.size();
-    if (hlen > kHeaderMax || out.size() < total || total > 0xffff) return 0;
-    std::uint8_t* p = out.data();
+namespace {
+
+// RFC 9293 3.1: the fixed header, then the options; the checksum zero.
+void write_header(std::uint8_t* p, const Header& h, std::size_t hlen) {
     put_u16(p, h.src_port);
     put_u16(p + 2, h.dst_port);
     put_u32(p + 4, h.seq);
@@ -164,18 +161,43 @@ std::size_t build(base::MutBytes out, const Header& h, std::uint32_t src_ip, std
     put_u16(p + 16, 0);
     put_u16(p + 18, h.urgent);
     write_options(p + kHeaderMin, h.options);
+}
+
+// RFC 9293 3.1: the pseudo-header (source, destination, zero + PTCL, TCP
+// length) is all the sum that does not depend on the bytes.
+std::uint16_t partial_sum(std::uint32_t src_ip, std::uint32_t dst_ip, std::size_t total) {
+    ip::Checksum c;
+    ip::add_pseudo_header(c, src_ip, dst_ip, kProtocol, static_cast<std::uint16_t>(total));
+    return c.folded();
+}
+
+}  // namespace
+
+std::size_t build(base::MutBytes out, const Header& h, std::uint32_t src_ip, std::uint32_t dst_ip,
+                  base::Bytes p1, base::Bytes p2, ChecksumMode mode) {
+    const std::size_t hlen = kHeaderMin + h.options.wire_length();
+    const std::size_t total = hlen + p1.size() + p2.size();
+    if (hlen > kHeaderMax || out.size() < total || total > 0xffff) return 0;
+    std::uint8_t* p = out.data();
+    write_header(p, h, hlen);
     if (!p1.empty()) std::memcpy(p + hlen, p1.data(), p1.size());
     if (!p2.empty()) std::memcpy(p + hlen + p1.size(), p2.data(), p2.size());
     if (mode == ChecksumMode::Partial) {
-        // RFC 9293 3.1: the pseudo-header (source, destination, zero + PTCL,
-        // TCP length) is all the sum that does not depend on the bytes.
-        ip::Checksum c;
-        ip::add_pseudo_header(c, src_ip, dst_ip, kProtocol, static_cast<std::uint16_t>(total));
-        put_u16(p + 16, c.folded());
+        put_u16(p + 16, partial_sum(src_ip, dst_ip, total));
     } else {
         put_u16(p + 16, ip::transport_checksum(src_ip, dst_ip, kProtocol, out.first(total)));
     }
     return total;
+}
+
+std::size_t build_header_partial(base::MutBytes out, const Header& h, std::uint32_t src_ip,
+                                 std::uint32_t dst_ip, std::size_t payload_len) {
+    const std::size_t hlen = kHeaderMin + h.options.wire_length();
+    const std::size_t total = hlen + payload_len;
+    if (hlen > kHeaderMax || out.size() < hlen || total > 0xffff) return 0;
+    write_header(out.data(), h, hlen);
+    put_u16(out.data() + 16, partial_sum(src_ip, dst_ip, total));
+    return hlen;
 }
 
 std::string flags_to_string(std::uint8_t f) {

@@ -128,6 +128,14 @@ std::size_t build(base::MutBytes out, const Header& h, std::uint32_t src_ip, std
                   base::Bytes p1 = {}, base::Bytes p2 = {},
                   ChecksumMode mode = ChecksumMode::Whole);
 
+// The header of the segment build() would write with ChecksumMode::Partial
+// for `payload_len` bytes of payload, without the payload (for a device
+// that takes headers and payload apart, l2::GsoParts): the same bytes as
+// the first ones build() writes. The partial sum needs no payload byte.
+// Returns the header's length, or 0 if `out` is too small.
+std::size_t build_header_partial(base::MutBytes out, const Header& h, std::uint32_t src_ip,
+                                 std::uint32_t dst_ip, std::size_t payload_len);
+
 // "SYN,ACK" style flag names.
 std::string flags_to_string(std::uint8_t flags);
 

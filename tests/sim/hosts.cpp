@@ -101,7 +101,28 @@ Node::Node(Lan& l, int i, host::Host& h, std::uint32_t a, std::uint8_t mac_last,
     ifindex = host.add_interface(ic, *this);
 }
 
+namespace {
+bool is_ipv4(base::Bytes frame) {
+    const auto e = l2::parse_ethernet(frame);
+    return e && e->header.type == l2::ethertype::IPv4;
+}
+std::size_t ip_length(base::Bytes frame) {
+    const auto v = ip::parse_ipv4(frame.subspan(l2::kEthHeaderLen), false);
+    return v ? v->header.total_length : 0;
+}
+}  // namespace
+
+int Node::transmit_gso_parts(const l2::GsoParts& parts) {
+    ++parts_frames;
+    if (on_parts) on_parts(parts);
+    return FrameSink::transmit_gso_parts(parts);
+}
+
 int Node::transmit(base::Bytes frame) {
+    if (is_ipv4(frame)) {
+        ++ip_packets;
+        ip_bytes += ip_length(frame);
+    }
     largest_frame = std::max(largest_frame, frame.size());
     lan.sent(*this, frame);
     return 0;
@@ -109,6 +130,8 @@ int Node::transmit(base::Bytes frame) {
 
 int Node::transmit_gso(base::Bytes frame, std::uint16_t gso_size) {
     ++tso_frames;
+    ++ip_packets;
+    ip_bytes += ip_length(frame);
     largest_frame = std::max(largest_frame, frame.size());
     const auto pieces = tso_segment(frame, gso_size);
     if (pieces.empty()) ++bad_tso;

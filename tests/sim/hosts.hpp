@@ -63,8 +63,16 @@ struct Node final : host::FrameSink {
     // A TCP super-packet: cut into pieces as the kernel's TSO would
     // (tso_segment), each piece onto the wire as a frame of its own.
     int transmit_gso(base::Bytes frame, std::uint16_t gso_size) override;
+    // A super-packet in pieces: shown to on_parts (when set), then joined
+    // and handed to transmit_gso (FrameSink's default).
+    int transmit_gso_parts(const l2::GsoParts& parts) override;
 
     Lan& lan;
+    std::function<void(const l2::GsoParts&)> on_parts;
+    std::uint64_t parts_frames = 0;    // super-packets handed over in pieces
+    // IPv4 packets (and their bytes, without the Ethernet header) handed to
+    // transmit and transmit_gso: what Host::counters() must count out.
+    std::uint64_t ip_packets = 0, ip_bytes = 0;
     std::uint64_t tso_frames = 0;      // super-packets handed to transmit_gso
     std::size_t largest_frame = 0;     // the longest frame handed to the sink
     std::uint64_t bad_tso = 0;         // super-packets tso_segment refused

@@ -1,0 +1,46 @@
+// A TCP super-segment out in pieces (l2::GsoParts): the Ethernet, IPv4 and
+// TCP headers built in the host's buffer, the payload left where the send
+// ring holds it, so that a device writing the pieces out as they are (the
+// TAP's writev) takes 64 KiB without a copy in user space. Only on the way
+// output.cpp would take with the super-segment whole, to transmit_gso:
+// routed (RFC 1122 3.3.1) to an Ethernet interface that takes packets
+// longer than its MTU (TSO), not a broadcast, its next hop's MAC known
+// (RFC 826). Every other case (raw mode, ARP to ask, a packet the link
+// cannot take, so fragmented or finished whole) builds it whole as before.
+#include "base/log.hpp"
+#include "host/internal.hpp"
+#include "ip/ipv4.hpp"
+
+namespace host {
+
+bool Host::send_segment_parts(const ip::Ipv4Header& ih, const tcp::Header& h, base::Bytes p1,
+                              base::Bytes p2, std::uint16_t gso_size) {
+    if (ifaces_.empty() || cfg_.kernel_owns_addresses) return false;
+    const auto e = ip::choose_egress(routes_, addrs_, ih.src, ih.dst);
+    if (!e) return false;  // send_datagram counts it
+    Interface& nif = *ifaces_[static_cast<std::size_t>(e->ifindex)];
+    // send_on's test for a super-segment the device cuts (l2::Device::send_gso).
+    const std::size_t len = ih.total_length;
+    if (!nif.ethernet() || !nif.arp || e->link_broadcast || len <= nif.ip_mtu() ||
+        len > nif.max_send())
+        return false;
+    // put(): RFC 1122 2.3.2.2 would hold the packet until the neighbour
+    // answers, which needs it whole.
+    const auto mac = nif.arp->resolve_known(e->next_hop);
+    if (!mac) return false;
+    // The headers, as transmit_frame, send_segment and tcp::build write
+    // them (RFC 894, RFC 791, RFC 9293 3.1 with the partial checksum of
+    // link/gso_checksum.hpp), at the front of tx_.
+    const std::size_t payload = p1.size() + p2.size();
+    const base::MutBytes out(tx_.data(), kHeadroom + ip::kIpv4HeaderLen + tcp::kHeaderMax);
+    l2::build_ethernet_header(out, {*mac, nif.cfg.mac, l2::ethertype::IPv4});
+    ip::build_ipv4_header(out.subspan(kHeadroom), ih);
+    const std::size_t tcp_hlen = tcp::build_header_partial(
+        out.subspan(kHeadroom + ip::kIpv4HeaderLen), h, ih.src, ih.dst, payload);
+    if (tcp_hlen == 0 || ip::kIpv4HeaderLen + tcp_hlen + payload != len) return false;
+    const l2::GsoParts parts{out.first(kHeadroom + ip::kIpv4HeaderLen + tcp_hlen), p1, p2, gso_size};
+    frame_sent(nif, *mac, l2::ethertype::IPv4, len, nif.sink->transmit_gso_parts(parts));
+    return true;
+}
+
+}  // namespace host
