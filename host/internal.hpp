@@ -26,6 +26,12 @@ struct Host::Interface {
     std::size_t ip_mtu() const { return ethernet() ? cfg.mtu - l2::kEthHeaderLen : cfg.mtu; }
     // The largest IPv4 packet one send takes: above ip_mtu() with TSO.
     std::size_t max_send() const { return std::max(cfg.max_send_packet, ip_mtu()); }
+    // A TCP super-segment of `len` bytes goes to the device whole, for it to
+    // cut (TSO, l2::Device::send_gso): longer than the link MTU, within what
+    // one send takes, and not to the link's broadcast address.
+    bool device_cuts(std::size_t len, const ip::Egress& e) const {
+        return len > ip_mtu() && len <= max_send() && !e.link_broadcast;
+    }
 };
 
 struct Host::Conn {

@@ -21,9 +21,7 @@ bool Host::send_segment_parts(const ip::Ipv4Header& ih, const tcp::Header& h, ba
     Interface& nif = *ifaces_[static_cast<std::size_t>(e->ifindex)];
     // send_on's test for a super-segment the device cuts (l2::Device::send_gso).
     const std::size_t len = ih.total_length;
-    if (!nif.ethernet() || !nif.arp || e->link_broadcast || len <= nif.ip_mtu() ||
-        len > nif.max_send())
-        return false;
+    if (!nif.ethernet() || !nif.arp || !nif.device_cuts(len, *e)) return false;
     // put(): RFC 1122 2.3.2.2 would hold the packet until the neighbour
     // answers, which needs it whole.
     const auto mac = nif.arp->resolve_known(e->next_hop);
