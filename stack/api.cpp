@@ -256,9 +256,7 @@ Err Socket::send(base::Bytes data) {
     Outbox& o = *out_;
     while (!data.empty()) {
         std::unique_lock lk(o.mu);
-        ++o.waiters;
-        o.cv.wait(lk, [&] { return o.err != Err::None || o.staged() < Outbox::kCapacity; });
-        --o.waiters;
+        o.wait(lk, std::chrono::steady_clock::time_point::max(), [&] { return o.staged() < Outbox::kCapacity; });
         if (o.err != Err::None) return o.err;
         data = data.subspan(o.put(data));
         if (o.posted) continue;  // the loop looks again by itself
@@ -277,10 +275,7 @@ Err Socket::send(base::Bytes data) {
 Err Socket::flush(std::chrono::steady_clock::time_point until) {
     Outbox& o = *out_;
     std::unique_lock lk(o.mu);
-    ++o.waiters;
-    const bool done = o.cv.wait_until(lk, until, [&] { return o.err != Err::None || o.staged() == 0; });
-    --o.waiters;
-    if (!done) return Err::TimedOut;
+    if (!o.wait(lk, until, [&] { return o.staged() == 0; })) return Err::TimedOut;
     return o.err;
 }
 

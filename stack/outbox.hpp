@@ -9,10 +9,11 @@
 // is what the next call returns; bytes still here are then dropped, as a
 // reset drops a kernel socket's unsent bytes.
 #pragma once
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <mutex>
 #include <vector>
 
@@ -34,6 +35,15 @@ struct Outbox {
 
     // Under mu.
     std::size_t staged() const { return buf.size() - head; }
+    // An application thread waits (counted, so the loop knows to wake it)
+    // until `ready` or an error, or `until`; false when the time ran out.
+    template <class Ready>
+    bool wait(std::unique_lock<std::mutex>& lk, std::chrono::steady_clock::time_point until, Ready ready) {
+        ++waiters;
+        const bool done = cv.wait_until(lk, until, [&] { return err != base::Err::None || ready(); });
+        --waiters;
+        return done;
+    }
     base::Bytes pending() const { return {buf.data() + head, staged()}; }
     // The loop took n bytes: drop them, and wake a waiter if there is one.
     void taken(std::size_t n) {
