@@ -127,24 +127,29 @@ void EventLoop::run() {
     epoll_event events[16];
     // Log and trace lines of one wake-up leave in one write (base/err_out).
     logx::defer_on_this_thread(true);
+    // A task posted while we were awake wrote no eventfd: if one waits,
+    // only look at the fds (timeout 0); else sleep, and say so first. Set
+    // here and at the end of every turn, under the lock a post takes.
+    bool pending;
+    {
+        std::lock_guard lk(mu_);
+        pending = !tasks_.empty();
+        sleeping_ = !pending;
+    }
     for (;;) {
-        // A task posted while we were awake wrote no eventfd: if one waits,
-        // only look at the fds (timeout 0); else sleep, and say so first.
-        bool pending;
-        {
-            std::lock_guard lk(mu_);
-            pending = !tasks_.empty();
-            sleeping_ = !pending;
-        }
-        const int n = epoll_wait(epoll_fd_, events, 16, pending ? 0 : -1);
+        int n = epoll_wait(epoll_fd_, events, 16, pending ? 0 : -1);
         if (!pending) {
             std::lock_guard lk(mu_);
             sleeping_ = false;
         }
         if (n < 0) {
-            if (errno == EINTR) continue;
-            LOG(stack, error) << "epoll_wait: " << std::strerror(errno);
-            break;
+            // A signal cut the wait short: a turn with no fd ready, so the
+            // end of the turn decides about sleeping again, as always.
+            if (errno != EINTR) {
+                LOG(stack, error) << "epoll_wait: " << std::strerror(errno);
+                break;
+            }
+            n = 0;
         }
         for (int i = 0; i < n; ++i) {
             const int fd = events[i].data.fd;
@@ -168,6 +173,8 @@ void EventLoop::run() {
         if (deadline_ && !armed_) arm(*deadline_);
         std::lock_guard lk(mu_);
         if (stopped_) break;
+        pending = !tasks_.empty();
+        sleeping_ = !pending;
     }
     // Whatever was posted before stop() still runs, so that every waiting
     // application thread gets its answer.
