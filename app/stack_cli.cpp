@@ -27,6 +27,10 @@ void add_link_options(po::options_description& desc, bool firewall) {
                            "do not install our nftables table: in raw mode the one that stops the "
                            "kernel's RSTs, in packet mode the one that keeps the kernel's IPv4 input "
                            "off our address");
+    desc.add_options()("no-loopback-gso", po::bool_switch(),
+                       "raw: send TCP to local addresses one segment per packet through the raw "
+                       "socket, and leave lo's route_localnet and accept_local as they are (by "
+                       "default super-segments go out as frames on lo, which cuts them)");
     // Packet and tap mode; --addr A/len is the program's own option.
     desc.add_options()
         ("ifname", po::value<std::vector<std::string>>(),
@@ -232,6 +236,8 @@ stack::StackOptions stack_options(const po::variables_map& vm, const std::string
         o.gateway = *gw;
     }
     o.firewall = !(vm.count("no-firewall") && vm["no-firewall"].as<bool>());
+    o.loopback_gso = !vm["no-loopback-gso"].as<bool>();
+    if (!o.loopback_gso && o.link != "raw") bad("--no-loopback-gso is for raw mode");
     if (vm.count("cc")) tcp_options(vm, o, bad);  // a program that speaks TCP
     o.watch = watch_options(vm, name);
     return o;

@@ -85,10 +85,24 @@ tcp::Config Host::tcp_config_for(std::uint32_t dst) const {
     const Interface* nif = iface_for(dst);
     // Super-segments only where the device cuts them up (TSO); elsewhere a
     // segment is one MSS.
-    c.max_send_packet = nif && nif->max_send() > nif->ip_mtu()
+    c.max_send_packet = nif && gso_toward(*nif, dst)
                             ? static_cast<std::uint32_t>(std::min<std::size_t>(nif->max_send(), 65535))
                             : 0;
     return c;
+}
+
+bool Host::gso_toward(const Interface& nif, std::uint32_t dst) const {
+    if (!cfg_.kernel_owns_addresses) return nif.max_send() > nif.ip_mtu();
+    // Raw mode: the raw socket takes nothing longer than the route's MTU
+    // (raw(7)); only the device's way out through lo takes super-segments.
+    if (!nif.cfg.gso_to_local || !cfg_.kernel_route) return false;
+    const auto r = cfg_.kernel_route(dst, now_);
+    return r && r->local;
+}
+
+bool Host::device_cuts(const Interface& nif, const ip::Egress& e, std::size_t len) const {
+    if (!cfg_.kernel_owns_addresses) return nif.device_cuts(len, e);
+    return len <= nif.max_send() && len > link_mtu_for(e.next_hop) && gso_toward(nif, e.next_hop);
 }
 
 const Host::Interface* Host::iface_for(std::uint32_t dst) const {
@@ -99,8 +113,8 @@ const Host::Interface* Host::iface_for(std::uint32_t dst) const {
 std::size_t Host::link_mtu_for(std::uint32_t dst) const {
     const Interface* nif = iface_for(dst);
     const std::size_t mtu = nif ? nif->ip_mtu() : 65535;
-    if (cfg_.kernel_owns_addresses && cfg_.route_mtu)
-        if (auto route = cfg_.route_mtu(dst, now_)) return std::min(*route, mtu);
+    if (cfg_.kernel_owns_addresses && cfg_.kernel_route)
+        if (auto route = cfg_.kernel_route(dst, now_)) return std::min(route->mtu, mtu);
     return mtu;
 }
 

@@ -82,6 +82,12 @@ private:
     std::vector<std::uint8_t> joined_;
 };
 
+// Raw mode: the kernel's route toward a destination.
+struct RouteInfo {
+    std::size_t mtu = 0;
+    bool local = false;  // to one of the kernel's own addresses: out through lo
+};
+
 struct InterfaceConfig {
     std::string name;
     l2::Framing framing = l2::Framing::Ethernet;
@@ -96,6 +102,9 @@ struct InterfaceConfig {
     // above the MTU, TCP on this interface sends super-segments of several
     // MSS that the device cuts up (TSO). 0: the MTU.
     std::size_t max_send_packet = 0;
+    // Raw mode (l2::Device::gso_to_local): super-segments to the kernel's
+    // own addresses are taken (lo cuts them up), to no other.
+    bool gso_to_local = false;
 };
 
 // RFC 1812 5: what became of one datagram the host, as a router, was asked
@@ -138,11 +147,11 @@ struct Config {
     // us only TCP. Everything leaves by interface 0, and we answer only for
     // ports we hold (the kernel answers for the rest).
     bool kernel_owns_addresses = false;
-    // Raw mode: the MTU of the kernel's route toward a destination (it
-    // routes, so it knows the interface), asked when a connection opens;
-    // TCP's MSS follows it (RFC 9293 3.7.1). Unset, or nullopt: the
-    // interface's MTU.
-    std::function<std::optional<std::size_t>(std::uint32_t dst, Time now)> route_mtu;
+    // Raw mode: what the kernel's route toward a destination says (it
+    // routes, so it knows the interface), asked when a connection opens and
+    // for each super-segment; TCP's MSS follows its MTU (RFC 9293 3.7.1).
+    // Unset, or nullopt: the interface's MTU, and no super-segments.
+    std::function<std::optional<RouteInfo>(std::uint32_t dst, Time now)> kernel_route;
     std::array<std::uint64_t, 2> isn_key{};  // RFC 6528's secret: the caller draws it
     // RFC 4987 3.3: answer SYNs that find a listener's SYN queue full with a
     // cookie (secrets derived from isn_key) instead of dropping them.
@@ -324,6 +333,10 @@ private:
     // Discovery found less (RFC 1191).
     std::size_t path_mtu(std::uint32_t dst, std::size_t link_mtu) const;
     std::size_t link_mtu_for(std::uint32_t dst) const;  // the route's interface's
+    // Whether TCP toward dst may send super-segments for the device to cut
+    // (TSO); and whether one of `len` bytes goes to the device whole.
+    bool gso_toward(const Interface& nif, std::uint32_t dst) const;
+    bool device_cuts(const Interface& nif, const ip::Egress& e, std::size_t len) const;
     // The interface the route toward dst leaves by (the first one when no
     // route matches); nullptr with no interface at all.
     const Interface* iface_for(std::uint32_t dst) const;

@@ -87,7 +87,7 @@ int Host::send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::
         // (headers + gso_size) fits the path MTU, as the MSS was sized by
         // it. Its checksum stays partial only on this way (the contract of
         // l2::Device::send_gso: longer than the link MTU).
-        if (nif.device_cuts(packet.size(), e)) return put(nif, e, packet, now, gso_size);
+        if (device_cuts(nif, e, packet.size())) return put(nif, e, packet, now, gso_size);
         // Any other way it leaves as one packet, so RFC 9293 3.1's checksum
         // is finished here. The packet is the host's own (tx_), built above.
         const base::MutBytes own(const_cast<std::uint8_t*>(packet.data()), packet.size());

@@ -135,6 +135,10 @@ public:
     // pieces out as they are (the TAP's writev) overrides it; it must not
     // keep the spans past the call (a batching device cannot).
     virtual int send_gso_parts(const GsoParts& parts);
+    // Raw mode: send_gso() takes super-segments to the kernel's own
+    // addresses, whatever max_send_packet() says (they leave through lo,
+    // which cuts them); to no other address.
+    virtual bool gso_to_local() const { return false; }
 
     // A device that holds packets back (the fault injector's --delay) says
     // when it next has work, and the event loop calls on_deadline() then, so
@@ -175,6 +179,7 @@ public:
     // this wrapper's send_gso(), so a pcap writer, the fault injector, the
     // tracer and the plotter see the whole packet, as before.
     int send_gso_parts(const GsoParts& parts) override { return Device::send_gso_parts(parts); }
+    bool gso_to_local() const override { return inner_->gso_to_local(); }
     std::optional<Time> next_deadline() const override { return inner_->next_deadline(); }
     void on_deadline(Time now) override { inner_->on_deadline(now); }
     LinkCounters link_counters() override { return inner_->link_counters(); }

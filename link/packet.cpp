@@ -39,8 +39,10 @@ ifreq request_for(const std::string& ifname) {
     return r;
 }
 
-// A send-only AF_PACKET socket on `ifindex` whose frames each start with a
-// virtio_net_hdr; -1 where the kernel has no PACKET_VNET_HDR.
+const std::uint8_t kNoVnet[kVnetHdrLen] = {};  // GSO_NONE, whole checksums
+
+}  // namespace
+
 int open_gso_sender(int ifindex) {
     const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
@@ -58,10 +60,6 @@ int open_gso_sender(int ifindex) {
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kSocketBuffer, sizeof kSocketBuffer);
     return fd;
 }
-
-const std::uint8_t kNoVnet[kVnetHdrLen] = {};  // GSO_NONE, whole checksums
-
-}  // namespace
 
 MacAddr interface_mac(int fd, const std::string& ifname) {
     ifreq r = request_for(ifname);

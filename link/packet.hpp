@@ -102,6 +102,11 @@ private:
 
 // The interface's hardware address and MTU (netdevice(7)); used by TAP too.
 // Throws DeviceError.
+// A send-only AF_PACKET socket on `ifindex` whose frames each start with a
+// virtio_net_hdr (PACKET_VNET_HDR), so the kernel cuts the GSO ones; -1
+// where the kernel has no PACKET_VNET_HDR.
+int open_gso_sender(int ifindex);
+
 MacAddr interface_mac(int fd, const std::string& ifname);
 std::size_t interface_mtu(int fd, const std::string& ifname);
 

@@ -21,6 +21,16 @@
 // socket (SO_ATTACH_FILTER, link/port_filter) lets in only segments to a
 // port this stack holds, so the copies of other programs' traffic, and of
 // our own segments looping back on lo, never reach user space.
+//
+// A raw socket takes no packet longer than the route's MTU (raw(7)), so on
+// its own every segment pays the kernel's output path once. Toward the
+// kernel's own addresses the route is lo, so the device can also send
+// frames on lo through an AF_PACKET socket with a virtio_net_hdr (packet(7)
+// PACKET_VNET_HDR): a TCP super-segment then goes down in one system call
+// and lo cuts it into MSS-sized pieces, as the kernel's own TCP's GSO does.
+// The kernel takes such frames only with net.ipv4.conf.lo.route_localnet
+// and accept_local on (os/loopback_frames); the caller asks for this way
+// when they are.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -40,6 +50,10 @@ public:
     // caller is not root ("raw sockets need root or CAP_NET_RAW: run with
     // sudo") or the kernel refuses.
     static std::unique_ptr<RawIpDevice> open(std::uint32_t mark);
+    // Opens the AF_PACKET socket on lo for super-segments to local
+    // addresses; where that fails, the device works without it (one line
+    // at info says so).
+    void open_loopback_sender();
     ~RawIpDevice() override;
     RawIpDevice(const RawIpDevice&) = delete;
     RawIpDevice& operator=(const RawIpDevice&) = delete;
@@ -53,6 +67,10 @@ public:
     int send(base::Bytes packet) override;
     void flush() override;
     bool receives_gso() const override { return true; }  // lo's 64 KiB, GRO
+    bool gso_to_local() const override { return lo_fd_ >= 0; }
+    // A super-segment to a local address, as a frame on lo (the host hands
+    // over no other); without the lo socket, Device's default.
+    int send_gso(base::Bytes packet, std::uint16_t gso_size) override;
     // Any thread: from now on only TCP segments to these ports come in.
     void accept_ports(std::span<const std::uint16_t> ports) override;
 
@@ -71,6 +89,7 @@ private:
     int tx_fd_ = -1;
     int rx_fd_ = -1;      // IPPROTO_TCP
     int icmp_fd_ = -1;    // IPPROTO_ICMP, errors only
+    int lo_fd_ = -1;      // AF_PACKET on lo, send only: super-segments
     int epoll_fd_ = -1;   // both, for the event loop
     static constexpr unsigned kIcmpEvery = 16;
     unsigned icmp_skipped_ = 0;  // TCP batches since the ICMP socket had a look
@@ -81,6 +100,7 @@ private:
     std::size_t got_n_ = 0, got_i_ = 0;  // received by the last recvmmsg, handed over
     TxBatch tx_;
     std::uint64_t tx_dropped_ = 0;
+    std::uint64_t gso_sent_ = 0, gso_refused_ = 0;
 };
 
 }  // namespace l2

@@ -37,20 +37,27 @@ base::Result<std::uint32_t> kernel_source_for(std::uint32_t dst) {
     return {ntohl(sa.sin_addr.s_addr), base::Err::None};
 }
 
-std::optional<std::size_t> kernel_route_mtu(std::uint32_t dst) {
+std::optional<KernelRoute> kernel_route(std::uint32_t dst) {
     const int fd = connected_udp(dst);
     if (fd < 0) return std::nullopt;
     int mtu = 0;
     socklen_t len = sizeof mtu;
     const bool ok = getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len) == 0 && mtu >= 68;
+    sockaddr_in src{};
+    socklen_t src_len = sizeof src;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&src), &src_len);
     close(fd);
     // RFC 791: every host link carries at least 68 bytes.
-    return ok ? std::optional<std::size_t>(static_cast<std::size_t>(mtu)) : std::nullopt;
+    if (!ok) return std::nullopt;
+    // RFC 1122 3.2.1.3: 127/8 is this host's. Toward another address of
+    // its own the kernel picks that same address as the source.
+    const bool local = (dst >> 24) == 127 || ntohl(src.sin_addr.s_addr) == dst;
+    return KernelRoute{static_cast<std::size_t>(mtu), local};
 }
 
-std::optional<std::size_t> RouteMtuCache::get(std::uint32_t dst, base::Time now) {
+std::optional<KernelRoute> RouteCache::get(std::uint32_t dst, base::Time now) {
     if (auto it = entries_.find(dst); it != entries_.end() && it->second.expires > now)
-        return it->second.mtu;
+        return it->second.route;
     if (now - second_ >= std::chrono::seconds(1)) {
         second_ = now;
         lookups_ = 0;
@@ -58,9 +65,9 @@ std::optional<std::size_t> RouteMtuCache::get(std::uint32_t dst, base::Time now)
     if (lookups_ >= kLookupsPerSecond) return std::nullopt;  // not remembered: asked again later
     ++lookups_;
     if (entries_.size() >= kMaxEntries) entries_.clear();
-    const auto mtu = lookup_(dst);
-    entries_[dst] = {mtu, now + kKeep};
-    return mtu;
+    const auto route = lookup_(dst);
+    entries_[dst] = {route, now + kKeep};
+    return route;
 }
 
 }  // namespace os

@@ -18,30 +18,39 @@ namespace os {
 // Unreachable when the kernel has no route to dst.
 base::Result<std::uint32_t> kernel_source_for(std::uint32_t dst);
 
-// The MTU of the kernel's route toward dst (ip(7) IP_MTU: the interface's,
-// or a lower path MTU the kernel has learnt); nullopt without a route.
-std::optional<std::size_t> kernel_route_mtu(std::uint32_t dst);
+// What the kernel's route toward a destination says.
+struct KernelRoute {
+    // ip(7) IP_MTU: the interface's, or a lower path MTU the kernel has learnt.
+    std::size_t mtu = 0;
+    // To one of the kernel's own addresses: such a route leaves through lo
+    // (RFC 1122 3.3.4: a host's datagrams to itself never reach a link).
+    bool local = false;
+    bool operator==(const KernelRoute&) const = default;
+};
 
-// kernel_route_mtu() remembered for a while per destination, so that
+// The kernel's route toward dst; nullopt without one.
+std::optional<KernelRoute> kernel_route(std::uint32_t dst);
+
+// kernel_route() remembered for a while per destination, so that
 // opening many connections to one peer asks the kernel once. Bounded: when
 // full it starts again empty. A flood of SYNs from forged sources would
 // make every one a new destination, so the kernel is asked at most
 // kLookupsPerSecond times a second; past that an unknown destination gets
 // nullopt (the caller's own default) without a system call. One thread
 // only (the event loop's).
-class RouteMtuCache {
+class RouteCache {
 public:
     static constexpr std::size_t kMaxEntries = 4096;
     static constexpr base::Duration kKeep = std::chrono::seconds(10);
     static constexpr unsigned kLookupsPerSecond = 256;
-    using Lookup = std::function<std::optional<std::size_t>(std::uint32_t dst)>;
+    using Lookup = std::function<std::optional<KernelRoute>(std::uint32_t dst)>;
 
-    explicit RouteMtuCache(Lookup lookup = kernel_route_mtu) : lookup_(std::move(lookup)) {}
-    std::optional<std::size_t> get(std::uint32_t dst, base::Time now);
+    explicit RouteCache(Lookup lookup = kernel_route) : lookup_(std::move(lookup)) {}
+    std::optional<KernelRoute> get(std::uint32_t dst, base::Time now);
 
 private:
     struct Entry {
-        std::optional<std::size_t> mtu;
+        std::optional<KernelRoute> route;
         base::Time expires;
     };
     Lookup lookup_;

@@ -86,10 +86,11 @@ wait_listening() {
 }
 
 # ---- the server, in the background (terminal 1 of the lesson) -------------
-# --mss 1460: segments of an Ethernet's size, though lo's MTU would allow 64 KiB.
-SERVER_CMD="sudo ./server --trace --daytime 13 --msl-ms 500 --mss 1460"
+# --mss 1460: segments of an Ethernet's size, though lo's MTU would allow
+# 64 KiB; --no-loopback-gso: each one its own packet, as on an Ethernet.
+SERVER_CMD="sudo ./server --trace --daytime 13 --msl-ms 500 --mss 1460 --no-loopback-gso"
 printf '\n==== 00-server: terminal 1\n$ %s\n' "$SERVER_CMD"
-$SUDO ip netns exec "$NS" ./server --trace --daytime 13 --msl-ms 500 --mss 1460 \
+$SUDO ip netns exec "$NS" ./server --trace --daytime 13 --msl-ms 500 --mss 1460 --no-loopback-gso \
     >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
 wait_listening "$SERVER_PID" server
@@ -112,7 +113,7 @@ step 03-lost "our 3rd packet (the data) is lost; the RTO resends it" \
 # duplicate ACKs, as RFC 5681 3.2 describes; with SACK (the default) RACK
 # (RFC 8985) often finds it one duplicate ACK earlier.
 step 04-fast-retransmit "20000 bytes, our 4th packet lost: three duplicate ACKs, fast retransmit" \
-    "python3 -c \"print('x' * 20000)\" | sudo ./client --trace --no-sack --drop-nth 4 127.0.0.1 8080 2>&1 >/dev/null | sed '/fast recovery done/q'"
+    "python3 -c \"print('x' * 20000)\" | sudo ./client --trace --no-sack --no-loopback-gso --drop-nth 4 127.0.0.1 8080 2>&1 >/dev/null | sed '/fast recovery done/q'"
 
 # ---- 4. the server closes first: FIN-WAIT, TIME-WAIT and its expiry -------
 mark=$(lines)

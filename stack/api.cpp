@@ -9,6 +9,7 @@
 #include "base/log.hpp"
 #include "ip/ipv4.hpp"
 #include "os/ingress.hpp"
+#include "os/loopback_frames.hpp"
 #include "os/source_address.hpp"
 #include "stack/ask.hpp"
 #include "stack/core.hpp"
@@ -146,6 +147,9 @@ const std::string& Stack::firewall_table() const {
 
 void Stack::announce() {
     if (core_ && core_->firewall) core_->firewall->announce();
+    if (const auto lo = os::loopback_frames_note(); !lo.empty()) {
+        LOG(link, info) << lo;
+    }
     if (ingress_) {
         LOG(stack, info) << "packet: installed nftables table netdev " << ingress_->table()
                          << ": the kernel's IPv4 input no longer sees frames to our address, which "

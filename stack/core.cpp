@@ -19,8 +19,9 @@ host::Config host_config(const StackOptions& opts, bool kernel_owns, tcp::Observ
     c.kernel_owns_addresses = kernel_owns;
     if (kernel_owns) {
         // The kernel routes in raw mode; its route's MTU sizes our MSS.
-        c.route_mtu = [cache = std::make_shared<os::RouteMtuCache>()](std::uint32_t dst, base::Time now) {
-            return cache->get(dst, now);
+        c.kernel_route = [cache = std::make_shared<os::RouteCache>()](std::uint32_t dst, base::Time now) {
+            const auto r = cache->get(dst, now);
+            return r ? std::optional<host::RouteInfo>({r->mtu, r->local}) : std::nullopt;
         };
     }
     c.observer = observer;

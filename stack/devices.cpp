@@ -6,6 +6,7 @@
 #include "link/packet.hpp"
 #include "link/raw_ip.hpp"
 #include "link/tap.hpp"
+#include "os/loopback_frames.hpp"
 
 namespace stack {
 
@@ -22,6 +23,7 @@ Attached attach(std::unique_ptr<l2::Device> dev, ip::InterfaceAddress addr, l2::
     a.config.loopback = loopback;
     a.config.gso = dev->receives_gso();
     a.config.max_send_packet = dev->max_send_packet();
+    a.config.gso_to_local = dev->gso_to_local();
     a.device = std::move(dev);
     return a;
 }
@@ -56,7 +58,9 @@ std::unique_ptr<l2::Device> open_device(InterfaceOptions& io, l2::MacAddr& mac) 
 
 std::vector<Attached> open_raw(const StackOptions& opts) {
     std::vector<Attached> out;
-    out.push_back(attach(l2::RawIpDevice::open(opts.mark), {0, 0}, {}));
+    auto dev = l2::RawIpDevice::open(opts.mark);  // says it when we are not root
+    if (opts.loopback_gso && os::allow_loopback_frames()) dev->open_loopback_sender();
+    out.push_back(attach(std::move(dev), {0, 0}, {}));
     return out;
 }
 

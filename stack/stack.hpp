@@ -84,6 +84,9 @@ struct RouteOption {
 struct StackOptions {
     std::string link = "raw";    // raw, packet, tap
     bool firewall = true;        // raw mode: install the nftables guard
+    // Raw mode: super-segments to local addresses as frames on lo
+    // (link/raw_ip, os/loopback_frames).
+    bool loopback_gso = true;
     std::uint32_t mark = kDefaultMark;
     tcp::Config tcp;
     std::size_t rx_budget = 64;  // packets handled per wake-up, at most

@@ -69,8 +69,9 @@ stop_server "$SERVER_PID" TERM || fail "server exit status $?"
 
 # ---- C. the kernel's TCP as the client ------------------------------------
 # --mss 1460: Ethernet-sized segments (lo's own MTU would make them 64 KiB),
-# so that the capture holds many of ours.
-start_server srv3 --log-level warning --mss 1460 --pcap "$TMP/srv3.pcap"
+# each its own packet (--no-loopback-gso), so that the capture holds many
+# of ours.
+start_server srv3 --log-level warning --mss 1460 --no-loopback-gso --pcap "$TMP/srv3.pcap"
 timeout 30 ip netns exec "$NS" python3 - "$TMP/in.txt" "$TMP/out3.txt" <<'PY' || fail "C: kernel client failed"
 import socket, sys
 data = open(sys.argv[1], "rb").read()

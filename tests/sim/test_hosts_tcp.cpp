@@ -277,10 +277,10 @@ TEST_CASE("host sim: raw mode sizes its MSS by the kernel's route toward the pee
     auto cfg = Lan::default_config();
     cfg.tcp.mss = 65495;  // no --mss: the link decides
     std::vector<std::uint32_t> asked;
-    cfg.route_mtu = [&](std::uint32_t dst, Time) -> std::optional<std::size_t> {
+    cfg.kernel_route = [&](std::uint32_t dst, Time) -> std::optional<host::RouteInfo> {
         asked.push_back(dst);
-        if (dst == 0x7f000001) return 65536;  // loopback
-        if (dst == 0x0a000009) return 1500;   // an Ethernet
+        if (dst == 0x7f000001) return host::RouteInfo{65536, true};  // loopback
+        if (dst == 0x0a000009) return host::RouteInfo{1500, false};  // an Ethernet
         return std::nullopt;                  // no route known
     };
     RawHost r(cfg);
