@@ -91,18 +91,27 @@ tcp::Config Host::tcp_config_for(std::uint32_t dst) const {
     return c;
 }
 
-bool Host::gso_toward(const Interface& nif, std::uint32_t dst) const {
-    if (!cfg_.kernel_owns_addresses) return nif.max_send() > nif.ip_mtu();
+std::optional<RouteInfo> Host::local_gso_route(const Interface& nif, std::uint32_t dst) const {
     // Raw mode: the raw socket takes nothing longer than the route's MTU
     // (raw(7)); only the device's way out through lo takes super-segments.
-    if (!nif.cfg.gso_to_local || !cfg_.kernel_route) return false;
-    const auto r = cfg_.kernel_route(dst, now_);
-    return r && r->local;
+    if (!nif.cfg.gso_to_local || !cfg_.kernel_route) return std::nullopt;
+    auto r = cfg_.kernel_route(dst, now_);
+    if (!r || !r->local) return std::nullopt;
+    return r;
+}
+
+bool Host::gso_toward(const Interface& nif, std::uint32_t dst) const {
+    if (!cfg_.kernel_owns_addresses) return nif.max_send() > nif.ip_mtu();
+    return local_gso_route(nif, dst).has_value();
 }
 
 bool Host::device_cuts(const Interface& nif, const ip::Egress& e, std::size_t len) const {
     if (!cfg_.kernel_owns_addresses) return nif.device_cuts(len, e);
-    return len <= nif.max_send() && len > link_mtu_for(e.next_hop) && gso_toward(nif, e.next_hop);
+    if (len > nif.max_send()) return false;
+    // One look at the route per super-segment: longer than its MTU (as
+    // link_mtu_for has it), and local.
+    const auto r = local_gso_route(nif, e.next_hop);
+    return r && len > std::min(r->mtu, nif.ip_mtu());
 }
 
 const Host::Interface* Host::iface_for(std::uint32_t dst) const {

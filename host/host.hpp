@@ -337,6 +337,9 @@ private:
     // (TSO); and whether one of `len` bytes goes to the device whole.
     bool gso_toward(const Interface& nif, std::uint32_t dst) const;
     bool device_cuts(const Interface& nif, const ip::Egress& e, std::size_t len) const;
+    // Raw mode: the kernel's route toward dst when it is local and the
+    // device takes super-segments there (InterfaceConfig::gso_to_local).
+    std::optional<RouteInfo> local_gso_route(const Interface& nif, std::uint32_t dst) const;
     // The interface the route toward dst leaves by (the first one when no
     // route matches); nullptr with no interface at all.
     const Interface* iface_for(std::uint32_t dst) const;

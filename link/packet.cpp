@@ -269,11 +269,8 @@ int PacketDevice::send(base::Bytes frame) {
 int PacketDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
     if (gso_size == 0) return send(frame);
     if (tx_fd_ < 0) return Device::send_gso(frame, gso_size);  // cannot segment: whole
-    const auto plan = plan_tso(frame, gso_size);
-    // The caller left the checksum partial (link/gso_checksum.hpp), which
-    // the kernel completes per piece (NEEDS_CSUM); anything else in the
-    // field would put a wrong checksum on every piece.
-    if (!plan || base::get_u16(&frame[plan->csum_at]) != plan->pseudo) {
+    const auto plan = plan_partial_tso(frame, frame.size(), gso_size);
+    if (!plan) {
         ++gso_refused_;
         LOG(link, debug) << "packet: " << name_ << ": a " << frame.size()
                          << "-byte frame that is no IPv4 TCP super-packet with a partial "

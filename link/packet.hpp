@@ -100,13 +100,13 @@ private:
     MacAddr mac_;
 };
 
-// The interface's hardware address and MTU (netdevice(7)); used by TAP too.
-// Throws DeviceError.
 // A send-only AF_PACKET socket on `ifindex` whose frames each start with a
 // virtio_net_hdr (PACKET_VNET_HDR), so the kernel cuts the GSO ones; -1
-// where the kernel has no PACKET_VNET_HDR.
+// where the kernel has no PACKET_VNET_HDR. Raw mode's lo sender too.
 int open_gso_sender(int ifindex);
 
+// The interface's hardware address and MTU (netdevice(7)); used by TAP too.
+// Throws DeviceError.
 MacAddr interface_mac(int fd, const std::string& ifname);
 std::size_t interface_mtu(int fd, const std::string& ifname);
 

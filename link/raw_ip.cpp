@@ -301,10 +301,9 @@ int RawIpDevice::send_gso(base::Bytes packet, std::uint16_t gso_size) {
     base::put_u16(eth + 12, ethertype::IPv4);
     const std::size_t copied = std::min<std::size_t>(packet.size(), sizeof head - kVnetHdrLen - kEthHeaderLen);
     std::memcpy(eth + kEthHeaderLen, packet.data(), copied);
-    const auto plan = plan_tso(base::Bytes(eth, kEthHeaderLen + copied), kEthHeaderLen + packet.size(), gso_size);
-    // The host left the checksum partial (link/gso_checksum.hpp), which the
-    // kernel completes per piece (NEEDS_CSUM).
-    if (!plan || base::get_u16(&eth[plan->csum_at]) != plan->pseudo) {
+    const auto plan =
+        plan_partial_tso(base::Bytes(eth, kEthHeaderLen + copied), kEthHeaderLen + packet.size(), gso_size);
+    if (!plan) {
         ++gso_refused_;
         LOG(link, debug) << "raw: a " << packet.size() << "-byte packet that is no IPv4 TCP "
                          << "super-segment with a partial checksum; dropped";

@@ -197,22 +197,12 @@ int TapDevice::send_gso_parts(const GsoParts& parts) {
 // One writev of [virtio_net_hdr, head, p1, p2]: the kernel copies the
 // payload from where the parts lie, so it is never copied here.
 int TapDevice::send_tso(const GsoParts& parts) {
-    const auto plan = plan_tso(parts.head, parts.size(), parts.gso_size);
+    const auto plan = plan_partial_tso(parts.head, parts.size(), parts.gso_size);
     if (!plan) {
         ++gso_refused_;
         LOG(link, debug) << "tap: " << name_ << ": a " << parts.size()
-                         << "-byte frame that is no IPv4 TCP super-packet; dropped ("
-                         << gso_refused_ << " in all)";
-        return EINVAL;
-    }
-    // The caller left the checksum partial (link/gso_checksum.hpp): the
-    // pseudo-header's sum, which the kernel completes per piece
-    // (NEEDS_CSUM). Anything else in the field would put a wrong checksum
-    // on every piece, so it is refused.
-    if (base::get_u16(&parts.head[plan->csum_at]) != plan->pseudo) {
-        ++gso_refused_;
-        LOG(link, debug) << "tap: " << name_ << ": a super-packet whose checksum field is not "
-                         << "the pseudo-header's sum; dropped (" << gso_refused_ << " in all)";
+                         << "-byte frame that is no IPv4 TCP super-packet with a partial checksum; "
+                            "dropped (" << gso_refused_ << " in all)";
         return EINVAL;
     }
     std::uint8_t hdr[kVnetHdrLen];

@@ -53,6 +53,12 @@ std::optional<TsoPlan> plan_tso(base::Bytes f, std::size_t frame_len, std::uint1
     return p;
 }
 
+std::optional<TsoPlan> plan_partial_tso(base::Bytes f, std::size_t frame_len, std::uint16_t gso_size) {
+    auto p = plan_tso(f, frame_len, gso_size);
+    if (!p || base::get_u16(&f[p->csum_at]) != p->pseudo) return std::nullopt;
+    return p;
+}
+
 void write_vnet(const VnetHdr& h, base::MutBytes out) {
     out[0] = h.flags;
     out[1] = h.gso_type;

@@ -53,6 +53,11 @@ std::optional<TsoPlan> plan_tso(base::Bytes frame, std::uint16_t gso_size);
 // The same for a frame of `frame_len` bytes of which `head` holds the
 // first, every header among them (GsoParts).
 std::optional<TsoPlan> plan_tso(base::Bytes head, std::size_t frame_len, std::uint16_t gso_size);
+// plan_tso() for what Device::send_gso takes: nullopt also when the TCP
+// checksum field does not hold the pseudo-header's sum (the host leaves it
+// partial, link/gso_checksum.hpp, and the kernel completes it per piece:
+// anything else there would put a wrong checksum on every piece).
+std::optional<TsoPlan> plan_partial_tso(base::Bytes head, std::size_t frame_len, std::uint16_t gso_size);
 
 // NEEDS_CSUM: what a NIC would have done. The field at start + offset holds
 // the pseudo-header's sum; the RFC 1071 sum from start to the end goes in

@@ -3,7 +3,6 @@
 #include <fstream>
 #include <vector>
 
-
 namespace os {
 
 namespace {

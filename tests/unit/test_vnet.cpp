@@ -163,3 +163,18 @@ TEST_CASE("vnet: what is no IPv4 TCP super-packet gets no TSO header") {
     bad_off[14 + 20 + 12] = 0x40;  // TCP data offset 4 words: below the 20-byte minimum
     CHECK_FALSE(l2::plan_tso(bad_off, 1448));
 }
+
+TEST_CASE("vnet: what send_gso takes is planned only with the checksum field left partial") {
+    auto f = super_frame(3 * 1448 + 100);  // its checksum whole
+    CHECK_FALSE(l2::plan_partial_tso(f, f.size(), 1448));
+    const auto p = l2::plan_tso(f, 1448);
+    REQUIRE(p);
+    f[p->csum_at] = static_cast<std::uint8_t>(p->pseudo >> 8);
+    f[p->csum_at + 1] = static_cast<std::uint8_t>(p->pseudo);
+    const auto q = l2::plan_partial_tso(f, f.size(), 1448);
+    REQUIRE(q);
+    CHECK(q->hdr.hdr_len == p->hdr.hdr_len);
+    // From the headers alone, as the raw device and the TAP plan.
+    CHECK(l2::plan_partial_tso(base::Bytes(f).first(q->hdr.hdr_len), f.size(), 1448));
+    CHECK_FALSE(l2::plan_partial_tso(super_frame(4000, ip::kProtoUdp), 4000 + 66, 1448));
+}
