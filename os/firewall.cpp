@@ -66,9 +66,17 @@ std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
     if (fw->early_)
         rules << "  chain prerouting {\n"
               << "    type filter hook prerouting priority 0; policy accept;\n"
-              // The port first: a bitmap lookup that most packets fail.
+              // One bitmap lookup, which most packets fail: `ports` holds
+              // every port of `any` and of `ours`.
+              << "    tcp dport @ports jump to_us\n"
+              << "  }\n"
+              << "  chain to_us {\n"
+              // What arrives on lo is to a local address (RFC 1122 3.2.1.3:
+              // a loopback datagram never leaves the host), so it needs no
+              // route lookup; from elsewhere the FIB says whether it is ours.
+              << "    iif lo tcp dport @any meta pkttype set broadcast accept\n"
               << "    tcp dport @any fib daddr type local meta pkttype set broadcast accept\n"
-              << "    tcp dport @ports ip daddr . tcp dport @ours meta pkttype set broadcast\n"
+              << "    ip daddr . tcp dport @ours meta pkttype set broadcast\n"
               << "  }\n";
     rules << "}\n";
     check(nft({"-f", "-"}, rules.str()), "installing nftables table inet " + fw->table_);

@@ -27,6 +27,27 @@ echo "echo on 8080: done, kernel RSTs $before -> $after"
 stop_server "$SERVER_PID" TERM || fail "server exit status $?"
 assert_no_tables "after srv1"
 
+# From another host (a veth, not lo) the rule asks the FIB whether a
+# segment to a wildcard port is to a local address, and a port bound to one
+# address matches on the pair: both must still keep the kernel quiet.
+source tests/integration/lab.bash
+lab_up --net 10.77.0
+in_s ip addr add 10.77.0.2/24 dev "$SIF" || fail "cannot address $SIF"
+echo_from_k() {
+    timeout 30 ip netns exec "$KNS" python3 tests/integration/echo_check.py many 10.77.0.2 "$1" 5 \
+        >"$TMP/echo-k$1.out" 2>&1 || fail "echo from $KNS on port $1 failed: $(tail -3 "$TMP/echo-k$1.out")"
+}
+out_rsts_s() { in_s nstat -saz TcpOutRsts | awk '$1 == "TcpOutRsts" { print $2 }'; }
+for bind in 0.0.0.0 10.77.0.2; do
+    start_in "$SNS" "srv-$bind" ./server --port 8082 --addr "$bind"
+    before=$(out_rsts_s)
+    echo_from_k 8082
+    after=$(out_rsts_s)
+    [ "$after" = "$before" ] || fail "listening on $bind: the kernel built $((after - before)) RSTs for our segments from $KNS"
+    echo "echo from $KNS to $bind:8082: done, kernel RSTs $before -> $after"
+    stop_server "$BG_PID" TERM || fail "server exit status $?"
+done
+
 in_ns sysctl -qw net.ipv4.conf.all.drop_unicast_in_l2_multicast=1 || fail "cannot set the sysctl"
 start_server srv2 --port 8081
 in_ns nft list table inet "ustack_$SERVER_PID" | grep -q 'pkttype' &&
