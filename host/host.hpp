@@ -359,6 +359,8 @@ private:
     // interface with its next hop's MAC known: the caller builds it whole.
     bool send_segment_parts(const ip::Ipv4Header& ih, const tcp::Header& h, base::Bytes p1,
                             base::Bytes p2, std::uint16_t gso_size);
+    bool send_raw_parts(const ip::Ipv4Header& ih, const tcp::Header& h, base::Bytes p1,
+                        base::Bytes p2, std::uint16_t gso_size);
     void send_arp(const l2::MacAddr& eth_dst, const l2::ArpPacket& packet) override;
     void send_ipv4(const l2::MacAddr& eth_dst, base::Bytes packet) override;
     void unresolved(std::uint32_t next_hop, base::Bytes packet) override;

@@ -5,8 +5,12 @@
 // output.cpp would take with the super-segment whole, to transmit_gso:
 // routed (RFC 1122 3.3.1) to an Ethernet interface that takes packets
 // longer than its MTU (TSO), not a broadcast, its next hop's MAC known
-// (RFC 826). Every other case (raw mode, ARP to ask, a packet the link
-// cannot take, so fragmented or finished whole) builds it whole as before.
+// (RFC 826); in raw mode, a bare packet toward a local address, which the
+// raw device puts on lo (its packet socket takes the pieces too). Every
+// other case (ARP to ask, a packet the link cannot take, so fragmented or
+// finished whole) builds it whole as before.
+#include <cstring>
+
 #include "base/log.hpp"
 #include "host/internal.hpp"
 #include "ip/ipv4.hpp"
@@ -15,7 +19,8 @@ namespace host {
 
 bool Host::send_segment_parts(const ip::Ipv4Header& ih, const tcp::Header& h, base::Bytes p1,
                               base::Bytes p2, std::uint16_t gso_size) {
-    if (ifaces_.empty() || cfg_.kernel_owns_addresses) return false;
+    if (ifaces_.empty()) return false;
+    if (cfg_.kernel_owns_addresses) return send_raw_parts(ih, h, p1, p2, gso_size);
     const auto e = ip::choose_egress(routes_, addrs_, ih.src, ih.dst);
     if (!e) return false;  // send_datagram counts it
     Interface& nif = *ifaces_[static_cast<std::size_t>(e->ifindex)];
@@ -38,6 +43,29 @@ bool Host::send_segment_parts(const ip::Ipv4Header& ih, const tcp::Header& h, ba
     if (tcp_hlen == 0 || ip::kIpv4HeaderLen + tcp_hlen + payload != len) return false;
     const l2::GsoParts parts{out.first(kHeadroom + ip::kIpv4HeaderLen + tcp_hlen), p1, p2, gso_size};
     frame_sent(nif, *mac, l2::ethertype::IPv4, len, nif.sink->transmit_gso_parts(parts));
+    return true;
+}
+
+// Raw mode: the bare IPv4 packet, as put() hands it over, on the one way
+// that takes super-segments (lo, toward a local address: device_cuts).
+bool Host::send_raw_parts(const ip::Ipv4Header& ih, const tcp::Header& h, base::Bytes p1,
+                          base::Bytes p2, std::uint16_t gso_size) {
+    Interface& nif = *ifaces_.front();
+    if (nif.ethernet() || !device_cuts(nif, {0, ih.dst, false}, ih.total_length)) return false;
+    const std::size_t payload = p1.size() + p2.size();
+    const base::MutBytes out(tx_.data() + kHeadroom, ip::kIpv4HeaderLen + tcp::kHeaderMax);
+    ip::build_ipv4_header(out, ih);
+    const std::size_t tcp_hlen =
+        tcp::build_header_partial(out.subspan(ip::kIpv4HeaderLen), h, ih.src, ih.dst, payload);
+    if (tcp_hlen == 0 || ip::kIpv4HeaderLen + tcp_hlen + payload != ih.total_length) return false;
+    const l2::GsoParts parts{out.first(ip::kIpv4HeaderLen + tcp_hlen), p1, p2, gso_size};
+    if (const int err = nif.sink->transmit_gso_parts(parts)) {
+        ++counters_.send_errors;
+        LOG(link, debug) << nif.cfg.name << ": send failed: " << std::strerror(err);
+        return true;  // to TCP a lost packet: it retransmits
+    }
+    ++counters_.packets_out;
+    counters_.bytes_out += ih.total_length;
     return true;
 }
 

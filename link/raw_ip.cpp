@@ -293,29 +293,43 @@ void RawIpDevice::flush() {
 
 int RawIpDevice::send_gso(base::Bytes packet, std::uint16_t gso_size) {
     if (lo_fd_ < 0 || gso_size == 0) return Device::send_gso(packet, gso_size);
+    return send_on_lo({packet, {}, {}, gso_size});
+}
+
+int RawIpDevice::send_gso_parts(const GsoParts& parts) {
+    if (lo_fd_ < 0 || parts.gso_size == 0) return Device::send_gso_parts(parts);
+    return send_on_lo(parts);
+}
+
+int RawIpDevice::send_on_lo(const GsoParts& parts) {
     // lo is an Ethernet-framed device whose address is all zeros
     // (loopback_xmit: eth_type_trans finds the frame ours). Its headers, as
     // plan_tso reads them, in front of the packet's own.
     std::uint8_t head[kVnetHdrLen + kEthHeaderLen + 120]{};
     std::uint8_t* eth = head + kVnetHdrLen;
     base::put_u16(eth + 12, ethertype::IPv4);
-    const std::size_t copied = std::min<std::size_t>(packet.size(), sizeof head - kVnetHdrLen - kEthHeaderLen);
-    std::memcpy(eth + kEthHeaderLen, packet.data(), copied);
+    const std::size_t copied = std::min<std::size_t>(parts.head.size(), sizeof head - kVnetHdrLen - kEthHeaderLen);
+    std::memcpy(eth + kEthHeaderLen, parts.head.data(), copied);
     const auto plan =
-        plan_partial_tso(base::Bytes(eth, kEthHeaderLen + copied), kEthHeaderLen + packet.size(), gso_size);
+        plan_partial_tso(base::Bytes(eth, kEthHeaderLen + copied), kEthHeaderLen + parts.size(), parts.gso_size);
     if (!plan) {
         ++gso_refused_;
-        LOG(link, debug) << "raw: a " << packet.size() << "-byte packet that is no IPv4 TCP "
+        LOG(link, debug) << "raw: a " << parts.size() << "-byte packet that is no IPv4 TCP "
                          << "super-segment with a partial checksum; dropped";
         return EINVAL;
     }
     write_vnet(plan->hdr, head);
     // In order with what the raw socket still holds.
     flush();
-    iovec iov[2] = {{head, kVnetHdrLen + kEthHeaderLen}, {const_cast<std::uint8_t*>(packet.data()), packet.size()}};
+    // The packet from where it lies (the payload in the send ring): the
+    // kernel copies it once, into the frame.
+    iovec iov[4] = {{head, kVnetHdrLen + kEthHeaderLen}};
+    std::size_t n = 1;
+    for (const base::Bytes b : {parts.head, parts.p1, parts.p2})
+        if (!b.empty()) iov[n++] = {const_cast<std::uint8_t*>(b.data()), b.size()};
     msghdr m{};
     m.msg_iov = iov;
-    m.msg_iovlen = 2;
+    m.msg_iovlen = n;
     for (;;) {
         if (sendmsg(lo_fd_, &m, MSG_DONTWAIT) >= 0) {
             ++gso_sent_;

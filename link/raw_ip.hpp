@@ -71,6 +71,8 @@ public:
     // A super-segment to a local address, as a frame on lo (the host hands
     // over no other); without the lo socket, Device's default.
     int send_gso(base::Bytes packet, std::uint16_t gso_size) override;
+    // The same in pieces: the payload is not copied next to the headers.
+    int send_gso_parts(const GsoParts& parts) override;
     // Any thread: from now on only TCP segments to these ports come in.
     void accept_ports(std::span<const std::uint16_t> ports) override;
 
@@ -85,6 +87,8 @@ private:
     // rest into rx_slots_; true if it got any.
     bool refill(base::MutBytes first);
     int send_now(base::Bytes packet, std::uint32_t dst);
+    // One sendmsg of [virtio_net_hdr, zero Ethernet header, the parts].
+    int send_on_lo(const GsoParts& parts);
 
     int tx_fd_ = -1;
     int rx_fd_ = -1;      // IPPROTO_TCP
