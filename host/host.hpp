@@ -344,6 +344,9 @@ private:
     // route matches); nullptr with no interface at all.
     const Interface* iface_for(std::uint32_t dst) const;
     void age_path_mtus(Time now);
+    // Raw mode: a super-segment cut here into pieces of gso_size, each put().
+    int put_pieces(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now,
+                   std::uint16_t gso_size);
     int put(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now,
             std::uint16_t gso_size = 0);
     int transmit_frame(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,
@@ -436,6 +439,7 @@ private:
     std::vector<std::uint8_t> tx_;    // TCP segments
     std::vector<std::uint8_t> icmp_;  // ICMP replies and errors, UDP datagrams
     std::vector<std::uint8_t> frag_;  // one fragment at a time
+    std::vector<std::uint8_t> piece_; // raw mode: one piece of a super-segment cut here
     std::vector<std::uint8_t> arp_;   // ARP packets and packets ARP released
     std::vector<std::uint8_t> fwd_;   // a datagram being forwarded
 };

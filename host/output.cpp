@@ -14,6 +14,7 @@
 #include "ip/fragment.hpp"
 #include "ip/icmp_responder.hpp"
 #include "ip/ipv4.hpp"
+#include "link/gso.hpp"
 #include "link/gso_checksum.hpp"
 #include "tcp/segment_dump.hpp"
 
@@ -88,6 +89,11 @@ int Host::send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::
         // it. Its checksum stays partial only on this way (the contract of
         // l2::Device::send_gso: longer than the link MTU).
         if (device_cuts(nif, e, packet.size())) return put(nif, e, packet, now, gso_size);
+        // Raw mode, the route not (or no longer) known to be local: the raw
+        // socket takes nothing longer than the route's MTU (raw(7)), so the
+        // pieces are cut here, as the kernel's GSO cuts them; each is one
+        // MSS, which the path MTU sized (RFC 9293 3.7.1).
+        if (cfg_.kernel_owns_addresses) return put_pieces(nif, e, packet, now, gso_size);
         // Any other way it leaves as one packet, so RFC 9293 3.1's checksum
         // is finished here. The packet is the host's own (tx_), built above.
         const base::MutBytes own(const_cast<std::uint8_t*>(packet.data()), packet.size());
@@ -110,6 +116,20 @@ int Host::send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::
     while (const std::size_t n = f.next(out)) {
         ++counters_.fragments_out;
         if (const int r = put(nif, e, out.first(n), now)) err = r;
+    }
+    return err;
+}
+
+int Host::put_pieces(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now,
+                     std::uint16_t gso_size) {
+    int err = 0;
+    const std::size_t n = l2::segment_tcp(packet, l2::Framing::Ipv4, gso_size, piece_, [&](base::Bytes piece) {
+        if (const int r = put(nif, e, piece, now)) err = r;
+    });
+    if (n == 0) {
+        ++counters_.send_errors;
+        LOG(stack, debug) << "a " << packet.size() << "-byte super-segment that does not parse; dropped";
+        return EINVAL;
     }
     return err;
 }

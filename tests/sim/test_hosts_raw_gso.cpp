@@ -28,8 +28,13 @@ struct RawPair {
         std::uint64_t gso_packets = 0;
         std::size_t largest_sent = 0;  // handed to the sink
         std::size_t largest_piece = 0; // after lo's cutting
+        std::uint64_t refused = 0;     // longer than the route's MTU: a raw socket says EMSGSIZE
         int transmit(base::Bytes p) override {
             largest_sent = std::max(largest_sent, p.size());
+            if (p.size() > 1500) {
+                ++refused;
+                return EMSGSIZE;
+            }
             largest_piece = std::max(largest_piece, p.size());
             pair->queue[1 - side].emplace_back(p.begin(), p.end());
             return 0;
@@ -54,13 +59,16 @@ struct RawPair {
     End a, b;
     std::deque<std::vector<std::uint8_t>> queue[2];  // to a, to b
     Time now{0};
+    bool route_known = true;  // false: the kernel's route is not known (RouteCache's rate limit)
+    std::size_t forget_route_after = SIZE_MAX;  // bytes B has received when route_known goes false
 
     RawPair(bool gso_to_local, std::uint32_t b_addr) {
         for (End* e : {&a, &b}) {
             host::Config c = simhost::Lan::default_config();
             c.kernel_owns_addresses = true;
             c.tcp.mss = 65495;  // no --mss: the route decides
-            c.kernel_route = [b_addr](std::uint32_t dst, Time) -> std::optional<host::RouteInfo> {
+            c.kernel_route = [this, b_addr](std::uint32_t dst, Time) -> std::optional<host::RouteInfo> {
+                if (!route_known) return std::nullopt;
                 if (dst == kLocal || dst == b_addr) return host::RouteInfo{1500, dst == kLocal};
                 return std::nullopt;
             };
@@ -102,6 +110,7 @@ struct RawPair {
             turn();
             if (s == 0) s = b.h->accept(l.value).value.id;
             if (sent < bytes) sent += a.h->send(c.value, base::Bytes(data).subspan(sent), now);
+            if (got.size() >= forget_route_after) route_known = false;
             if (s == 0) continue;
             while (std::size_t n = b.h->recv(s, buf, now)) got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(n));
         }
@@ -133,4 +142,18 @@ TEST_CASE("host sim: raw mode sends one MSS a packet toward other addresses, and
         CHECK(p.a.gso_packets == 0);
         CHECK(p.a.largest_sent <= 1500);
     }
+}
+
+TEST_CASE("host sim: raw mode cuts a super-segment itself when the route is no longer known to be local") {
+    // RFC 9293 3.7.1: a segment must fit the path the MSS was sized for.
+    // The raw socket refuses one longer than the route's MTU, so a
+    // super-segment that lo will not cut (the kernel's answer is missing:
+    // the route cache's rate limit under a flood, or the address went) goes
+    // in pieces of one MSS, as the kernel's GSO would cut it.
+    RawPair p(true, kLocal);
+    p.forget_route_after = 200000;
+    p.transfer(kLocal, 1000000);
+    CHECK(p.a.gso_packets > 0);  // before the route was forgotten
+    CHECK(p.a.refused == 0);     // after it, nothing too long for the raw socket
+    CHECK(p.a.largest_piece <= 1500);
 }
