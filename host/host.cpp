@@ -94,7 +94,7 @@ tcp::Config Host::tcp_config_for(std::uint32_t dst) const {
 std::optional<RouteInfo> Host::local_gso_route(const Interface& nif, std::uint32_t dst) const {
     // Raw mode: the raw socket takes nothing longer than the route's MTU
     // (raw(7)); only the device's way out through lo takes super-segments.
-    if (!nif.cfg.gso_to_local || !cfg_.kernel_route) return std::nullopt;
+    if (!nif.cfg.gso_to_local || !cfg_.kernel_route || !nif.sink->gso_to_local_now()) return std::nullopt;
     auto r = cfg_.kernel_route(dst, now_);
     if (!r || !r->local) return std::nullopt;
     return r;

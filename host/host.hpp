@@ -77,6 +77,10 @@ public:
         l2::join_parts(parts, joined_);
         return transmit_gso(joined_, parts.gso_size);
     }
+    // Raw mode: whether the way to the kernel's own addresses that the
+    // interface had at start (InterfaceConfig::gso_to_local) is still open
+    // now (l2::Device::gso_to_local).
+    virtual bool gso_to_local_now() const { return true; }
 
 private:
     std::vector<std::uint8_t> joined_;

@@ -100,6 +100,29 @@ void RawIpDevice::open_loopback_sender() {
     }
 }
 
+void RawIpDevice::watch_loopback_frames(std::function<bool()> allowed) { lo_allowed_ = std::move(allowed); }
+
+bool RawIpDevice::gso_to_local() const {
+    if (lo_fd_ < 0) return false;
+    if (!lo_allowed_) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < lo_next_check_) return lo_open_;
+    lo_next_check_ = now + std::chrono::seconds(1);
+    const bool open = lo_allowed_();
+    if (open != lo_open_) {
+        if (open) {
+            LOG(link, info) << "raw: lo takes our frames again: TCP super-segments to local addresses "
+                               "go that way again";
+        } else {
+            LOG(link, warning) << "raw: net.ipv4.conf.lo.route_localnet or accept_local was turned off, "
+                                  "so the kernel may drop the frames we put on lo: TCP to local addresses "
+                                  "now goes one segment per packet";
+        }
+    }
+    lo_open_ = open;
+    return open;
+}
+
 RawIpDevice::~RawIpDevice() {
     flush();
     for (int fd : {tx_fd_, rx_fd_, icmp_fd_, lo_fd_, epoll_fd_})

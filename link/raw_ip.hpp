@@ -33,7 +33,9 @@
 // when they are.
 #pragma once
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <unordered_map>
@@ -54,6 +56,14 @@ public:
     // addresses; where that fails, the device works without it (one line
     // at info says so).
     void open_loopback_sender();
+    // `allowed` says whether the kernel still takes our frames on lo
+    // (os::loopback_frames_allowed): someone may turn the settings off while
+    // we run, and the kernel then drops those frames without a word (where
+    // the receiving socket's cached route does not spare it the check:
+    // net.ipv4.tcp_early_demux off, or the routes changed). Asked at most
+    // once a second, from gso_to_local(); while it says no, super-segments
+    // do not go that way (the host cuts them itself).
+    void watch_loopback_frames(std::function<bool()> allowed);
     ~RawIpDevice() override;
     RawIpDevice(const RawIpDevice&) = delete;
     RawIpDevice& operator=(const RawIpDevice&) = delete;
@@ -67,7 +77,7 @@ public:
     int send(base::Bytes packet) override;
     void flush() override;
     bool receives_gso() const override { return true; }  // lo's 64 KiB, GRO
-    bool gso_to_local() const override { return lo_fd_ >= 0; }
+    bool gso_to_local() const override;
     // A super-segment to a local address, as a frame on lo (the host hands
     // over no other); without the lo socket, Device's default.
     int send_gso(base::Bytes packet, std::uint16_t gso_size) override;
@@ -94,6 +104,9 @@ private:
     int rx_fd_ = -1;      // IPPROTO_TCP
     int icmp_fd_ = -1;    // IPPROTO_ICMP, errors only
     int lo_fd_ = -1;      // AF_PACKET on lo, send only: super-segments
+    std::function<bool()> lo_allowed_;
+    mutable bool lo_open_ = true;  // the last answer of lo_allowed_
+    mutable std::chrono::steady_clock::time_point lo_next_check_{};
     int epoll_fd_ = -1;   // both, for the event loop
     static constexpr unsigned kIcmpEvery = 16;
     unsigned icmp_skipped_ = 0;  // TCP batches since the ICMP socket had a look

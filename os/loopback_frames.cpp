@@ -37,6 +37,12 @@ bool allow_loopback_frames() {
     return true;
 }
 
+bool loopback_frames_allowed() {
+    for (const char* name : kSettings)
+        if (!is_on(name)) return false;
+    return true;
+}
+
 std::string loopback_frames_note() {
     if (!refused.empty())
         return "raw: could not turn on net.ipv4.conf.lo." + refused +

@@ -19,5 +19,7 @@ bool allow_loopback_frames();
 // What allow_loopback_frames() turned on in this process, or could not, as
 // one line for the log once the program is up ("" when it changed nothing).
 std::string loopback_frames_note();
+// Whether both are on for lo now (two small reads of /proc).
+bool loopback_frames_allowed();
 
 }  // namespace os

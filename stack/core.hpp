@@ -57,6 +57,7 @@ public:
         return dev->send_gso(frame, gso_size);
     }
     int transmit_gso_parts(const l2::GsoParts& parts) override { return dev->send_gso_parts(parts); }
+    bool gso_to_local_now() const override { return dev->gso_to_local(); }
     std::unique_ptr<l2::Device> dev;
 };
 

@@ -59,7 +59,10 @@ std::unique_ptr<l2::Device> open_device(InterfaceOptions& io, l2::MacAddr& mac) 
 std::vector<Attached> open_raw(const StackOptions& opts) {
     std::vector<Attached> out;
     auto dev = l2::RawIpDevice::open(opts.mark);  // says it when we are not root
-    if (opts.loopback_gso && os::allow_loopback_frames()) dev->open_loopback_sender();
+    if (opts.loopback_gso && os::allow_loopback_frames()) {
+        dev->open_loopback_sender();
+        dev->watch_loopback_frames(os::loopback_frames_allowed);
+    }
     out.push_back(attach(std::move(dev), {0, 0}, {}));
     return out;
 }
