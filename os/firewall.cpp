@@ -71,9 +71,11 @@ std::unique_ptr<Firewall> Firewall::install(std::uint32_t mark) {
               << "    tcp dport @ports jump to_us\n"
               << "  }\n"
               << "  chain to_us {\n"
-              // What arrives on lo is to a local address (RFC 1122 3.2.1.3:
-              // a loopback datagram never leaves the host), so it needs no
-              // route lookup; from elsewhere the FIB says whether it is ours.
+              // The kernel sends to lo what its local routes send there, so
+              // a segment that came in on lo is for a local address and
+              // needs no route lookup (one that is not would not be
+              // delivered to any socket, ours included, so its mark does
+              // nothing); from elsewhere the FIB says whether it is ours.
               << "    iif lo tcp dport @any meta pkttype set broadcast accept\n"
               << "    tcp dport @any fib daddr type local meta pkttype set broadcast accept\n"
               << "    ip daddr . tcp dport @ours meta pkttype set broadcast\n"
