@@ -9,21 +9,29 @@
 # us too: the server leaves it out and still works.
 source "$(dirname "$0")/common.bash" python3 nstat
 
-out_rsts() { in_ns nstat -saz TcpOutRsts | awk '$1 == "TcpOutRsts" { print $2 }'; }
+out_rsts() { ip netns exec "$1" nstat -saz TcpOutRsts | awk '$1 == "TcpOutRsts" { print $2 }'; }
 
+# echo_ok CLIENT_NS ADDR PORT: a kernel client's echo through our server.
 echo_ok() {
-    timeout 30 ip netns exec "$NS" python3 tests/integration/echo_check.py many 127.0.0.1 "$1" 5 \
-        >"$TMP/echo-$1.out" 2>&1 || fail "echo on port $1 failed: $(tail -3 "$TMP/echo-$1.out")"
+    timeout 30 ip netns exec "$1" python3 tests/integration/echo_check.py many "$2" "$3" 5 \
+        >"$TMP/echo-$3.out" 2>&1 || fail "echo from $1 to $2:$3 failed: $(tail -3 "$TMP/echo-$3.out")"
+}
+
+# quiet_echo SERVER_NS CLIENT_NS ADDR PORT: the echo, and the kernel of
+# the server's namespace built no RST meanwhile.
+quiet_echo() {
+    local before after
+    before=$(out_rsts "$1")
+    echo_ok "$2" "$3" "$4"
+    after=$(out_rsts "$1")
+    [ "$after" = "$before" ] || fail "$3:$4: the kernel built $((after - before)) RSTs for our segments from $2"
+    echo "echo from $2 to $3:$4: done, kernel RSTs $before -> $after"
 }
 
 start_server srv1 --port 8080
 in_ns nft list table inet "ustack_$SERVER_PID" | grep -q 'meta pkttype set broadcast' ||
     fail "no prerouting rule in the table: $(in_ns nft list table inet "ustack_$SERVER_PID")"
-before=$(out_rsts)
-echo_ok 8080
-after=$(out_rsts)
-[ "$after" = "$before" ] || fail "the kernel built $((after - before)) RSTs for our segments"
-echo "echo on 8080: done, kernel RSTs $before -> $after"
+quiet_echo "$NS" "$NS" 127.0.0.1 8080
 stop_server "$SERVER_PID" TERM || fail "server exit status $?"
 assert_no_tables "after srv1"
 
@@ -33,18 +41,10 @@ assert_no_tables "after srv1"
 source tests/integration/lab.bash
 lab_up --net 10.77.0
 in_s ip addr add 10.77.0.2/24 dev "$SIF" || fail "cannot address $SIF"
-echo_from_k() {
-    timeout 30 ip netns exec "$KNS" python3 tests/integration/echo_check.py many 10.77.0.2 "$1" 5 \
-        >"$TMP/echo-k$1.out" 2>&1 || fail "echo from $KNS on port $1 failed: $(tail -3 "$TMP/echo-k$1.out")"
-}
-out_rsts_s() { in_s nstat -saz TcpOutRsts | awk '$1 == "TcpOutRsts" { print $2 }'; }
 for bind in 0.0.0.0 10.77.0.2; do
     start_in "$SNS" "srv-$bind" ./server --port 8082 --addr "$bind"
-    before=$(out_rsts_s)
-    echo_from_k 8082
-    after=$(out_rsts_s)
-    [ "$after" = "$before" ] || fail "listening on $bind: the kernel built $((after - before)) RSTs for our segments from $KNS"
-    echo "echo from $KNS to $bind:8082: done, kernel RSTs $before -> $after"
+    echo "our server listening on $bind:8082"
+    quiet_echo "$SNS" "$KNS" 10.77.0.2 8082
     stop_server "$BG_PID" TERM || fail "server exit status $?"
 done
 
@@ -52,7 +52,7 @@ in_ns sysctl -qw net.ipv4.conf.all.drop_unicast_in_l2_multicast=1 || fail "canno
 start_server srv2 --port 8081
 in_ns nft list table inet "ustack_$SERVER_PID" | grep -q 'pkttype' &&
     fail "prerouting rule installed although drop_unicast_in_l2_multicast is on"
-echo_ok 8081
+echo_ok "$NS" 127.0.0.1 8081
 echo "drop_unicast_in_l2_multicast on: no prerouting rule, echo on 8081 done"
 stop_server "$SERVER_PID" TERM || fail "server exit status $?"
 assert_no_tables "after srv2"
