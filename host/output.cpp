@@ -122,16 +122,24 @@ int Host::send_on(Interface& nif, const ip::Egress& e, base::Bytes packet, std::
 
 int Host::put_pieces(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now,
                      std::uint16_t gso_size) {
-    int err = 0;
-    const std::size_t n = l2::segment_tcp(packet, l2::Framing::Ipv4, gso_size, piece_, [&](base::Bytes piece) {
-        if (const int r = put(nif, e, piece, now)) err = r;
+    // One pointer captured, so the std::function holds it without an
+    // allocation.
+    struct Out {
+        Host* host;
+        Interface* nif;
+        const ip::Egress* e;
+        Time now;
+        int err = 0;
+    } out{this, &nif, &e, now};
+    const std::size_t n = l2::segment_tcp(packet, l2::Framing::Ipv4, gso_size, piece_, [o = &out](base::Bytes piece) {
+        if (const int r = o->host->put(*o->nif, *o->e, piece, o->now)) o->err = r;
     });
     if (n == 0) {
         ++counters_.send_errors;
         LOG(stack, debug) << "a " << packet.size() << "-byte super-segment that does not parse; dropped";
         return EINVAL;
     }
-    return err;
+    return out.err;
 }
 
 // One IPv4 packet onto the link: bare (raw, loopback), or framed for the
