@@ -11,11 +11,20 @@ namespace l2 {
 TxBatch::TxBatch(std::size_t arena_bytes) : arena_(arena_bytes) { items_.reserve(kMaxFrames); }
 
 bool TxBatch::add(base::Bytes frame, std::uint32_t dst, base::Bytes head) {
-    const std::size_t n = head.size() + frame.size();
+    const base::Bytes pieces[2] = {head, frame};
+    return add_pieces(pieces, dst);
+}
+
+bool TxBatch::add_pieces(std::span<const base::Bytes> pieces, std::uint32_t dst) {
+    std::size_t n = 0;
+    for (const base::Bytes p : pieces) n += p.size();
     if (items_.size() >= kMaxFrames || n > arena_.size() - used_) return false;
     std::uint8_t* at = arena_.data() + used_;
-    if (!head.empty()) std::memcpy(at, head.data(), head.size());
-    std::memcpy(at + head.size(), frame.data(), frame.size());
+    std::size_t off = 0;
+    for (const base::Bytes p : pieces) {
+        if (!p.empty()) std::memcpy(at + off, p.data(), p.size());
+        off += p.size();
+    }
     items_.push_back({base::Bytes(at, n), dst});
     // Keep every frame 8-byte aligned, as the kernel would lay them out.
     used_ += (n + 7) & ~std::size_t{7};

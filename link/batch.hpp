@@ -43,6 +43,9 @@ public:
     // add again) or is larger than the whole arena (send it alone). `head`
     // goes just before the frame, in the same item (a virtio_net_hdr).
     bool add(base::Bytes frame, std::uint32_t dst = 0, base::Bytes head = {});
+    // The same for a frame in pieces, joined in the arena in this order (a
+    // virtio_net_hdr, the headers, the send ring's spans): one copy.
+    bool add_pieces(std::span<const base::Bytes> pieces, std::uint32_t dst = 0);
     bool fits_alone(std::size_t n) const { return n <= arena_.size(); }
     bool empty() const { return items_.empty(); }
     std::size_t size() const { return items_.size(); }

@@ -253,9 +253,14 @@ std::optional<Received> PacketDevice::receive_one(base::MutBytes buf) {
 }
 
 bool PacketDevice::queue(base::Bytes frame, base::Bytes head) {
-    if (!tx_.add(frame, 0, head)) {
+    const base::Bytes pieces[2] = {head, frame};
+    return queue_pieces(pieces);
+}
+
+bool PacketDevice::queue_pieces(std::span<const base::Bytes> pieces) {
+    if (!tx_.add_pieces(pieces)) {
         flush();
-        if (!tx_.add(frame, 0, head)) return false;  // larger than the whole batch
+        if (!tx_.add_pieces(pieces)) return false;  // larger than the whole batch
     }
     if (tx_.size() == TxBatch::kMaxFrames) flush();
     return true;
@@ -266,20 +271,35 @@ int PacketDevice::send(base::Bytes frame) {
     return queue(frame, head) ? 0 : send_now(frame);  // too large for a batch: alone
 }
 
+bool PacketDevice::gso_header(base::Bytes head, std::size_t size, std::uint16_t gso_size, std::uint8_t* out) {
+    const auto plan = plan_partial_tso(head, size, gso_size);
+    if (!plan) {
+        ++gso_refused_;
+        LOG(link, debug) << "packet: " << name_ << ": a " << size
+                         << "-byte frame that is no IPv4 TCP super-packet with a partial "
+                            "checksum; dropped (" << gso_refused_ << " in all)";
+        return false;
+    }
+    write_vnet(plan->hdr, base::MutBytes(out, kVnetHdrLen));
+    return true;
+}
+
 int PacketDevice::send_gso(base::Bytes frame, std::uint16_t gso_size) {
     if (gso_size == 0) return send(frame);
     if (tx_fd_ < 0) return Device::send_gso(frame, gso_size);  // cannot segment: whole
-    const auto plan = plan_partial_tso(frame, frame.size(), gso_size);
-    if (!plan) {
-        ++gso_refused_;
-        LOG(link, debug) << "packet: " << name_ << ": a " << frame.size()
-                         << "-byte frame that is no IPv4 TCP super-packet with a partial "
-                            "checksum; dropped (" << gso_refused_ << " in all)";
-        return EINVAL;
-    }
     std::uint8_t head[kVnetHdrLen];
-    write_vnet(plan->hdr, head);
-    if (!queue(frame, head)) return EMSGSIZE;
+    if (!gso_header(frame, frame.size(), gso_size, head)) return EINVAL;
+    if (!queue(frame, base::Bytes(head, sizeof head))) return EMSGSIZE;
+    ++gso_sent_;
+    return 0;
+}
+
+int PacketDevice::send_gso_parts(const GsoParts& parts) {
+    if (parts.gso_size == 0 || tx_fd_ < 0) return Device::send_gso_parts(parts);
+    std::uint8_t head[kVnetHdrLen];
+    if (!gso_header(parts.head, parts.size(), parts.gso_size, head)) return EINVAL;
+    const base::Bytes pieces[4] = {base::Bytes(head, sizeof head), parts.head, parts.p1, parts.p2};
+    if (!queue_pieces(pieces)) return EMSGSIZE;
     ++gso_sent_;
     return 0;
 }

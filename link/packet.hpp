@@ -68,6 +68,8 @@ public:
     bool receives_gso() const override { return true; }
     std::size_t max_send_packet() const override { return tx_fd_ >= 0 ? 65535 : mtu_; }
     int send_gso(base::Bytes frame, std::uint16_t gso_size) override;
+    // The same in pieces, joined once, in the send batch.
+    int send_gso_parts(const GsoParts& parts) override;
     std::uint64_t gso_sent() const { return gso_sent_; }
     LinkCounters link_counters() override;
 
@@ -80,6 +82,10 @@ private:
     // Into the batch behind `head`, flushing first if it does not fit (and
     // after, once the batch is full); false if it fits no batch at all.
     bool queue(base::Bytes frame, base::Bytes head);
+    bool queue_pieces(std::span<const base::Bytes> pieces);
+    // The virtio_net_hdr of a TCP super-packet whose first bytes are `head`
+    // (Ethernet, IPv4, TCP), or false, counted and logged, if it is none.
+    bool gso_header(base::Bytes head, std::size_t size, std::uint16_t gso_size, std::uint8_t* out);
 
     std::optional<Received> receive_ring(base::MutBytes buf);
     std::optional<Received> receive_one(base::MutBytes buf);

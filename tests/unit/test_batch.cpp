@@ -57,6 +57,26 @@ TEST_CASE("TxBatch: full by count or by bytes; a frame larger than the arena nev
     CHECK(many.size() == l2::TxBatch::kMaxFrames);
 }
 
+TEST_CASE("TxBatch: a frame in pieces is one frame, its pieces joined in order; the pieces' total must fit") {
+    l2::TxBatch b(1000);
+    const auto h = frame(7, 10), p1 = frame(8, 300), p2 = frame(9, 200);
+    const base::Bytes pieces[4] = {h, p1, {}, p2};  // an empty span adds nothing
+    REQUIRE(b.add_pieces(pieces, 42));
+    REQUIRE(b.size() == 1);
+    const base::Bytes too_big[2] = {p1, frame(1, 500)};  // 800 beside the 510 queued
+    CHECK_FALSE(b.add_pieces(too_big));
+    std::vector<std::uint8_t> wire;
+    b.flush([&](std::span<const l2::TxBatch::Item> items) {
+        wire.assign(items[0].bytes.begin(), items[0].bytes.end());
+        CHECK(items[0].dst == 42);
+        return 1;
+    });
+    std::vector<std::uint8_t> want = h;
+    want.insert(want.end(), p1.begin(), p1.end());
+    want.insert(want.end(), p2.begin(), p2.end());
+    CHECK(wire == want);
+}
+
 TEST_CASE("TxBatch: a refused frame is dropped alone; no room drops the rest") {
     l2::TxBatch b;
     for (std::uint8_t i = 0; i < 4; ++i) REQUIRE(b.add(frame(i, 64)));
