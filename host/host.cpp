@@ -27,7 +27,9 @@ Host::Host(Config cfg)
       icmp_(kBufferSize),
       frag_(kBufferSize),
       arp_(kBufferSize),
-      fwd_(cfg_.forward ? kBufferSize : 0) {}
+      fwd_(cfg_.forward ? kBufferSize : 0) {
+    spare_timers_.reserve(kSpareTimers);
+}
 
 Host::~Host() = default;
 
@@ -200,7 +202,7 @@ void Host::poll(Time now) {
     due_.clear();
     while (!timers_.empty() && timers_.begin()->first <= now) {
         due_.push_back(timers_.begin()->second);
-        timers_.erase(timers_.begin());
+        keep_spare(timers_.extract(timers_.begin()));
     }
     for (auto id : due_) {
         Conn* e = find(id);

@@ -388,6 +388,10 @@ private:
     void detach(Conn& e);
     void destroy(Conn& e);
     void schedule(Conn& e);
+    // timers_ without an allocation once warm (spare_timers_).
+    void arm(Time t, SocketId id);
+    void disarm(Time t, SocketId id);
+    void keep_spare(std::set<std::pair<Time, SocketId>>::node_type node);
     void on_app_deadline(Conn& e, Time now);
     Err error_of(const Conn& e) const;
     std::uint16_t mss_for(std::uint32_t dst) const;
@@ -435,7 +439,12 @@ private:
     std::unordered_map<std::uint32_t, PathMtu> pmtu_;  // by destination (RFC 1191 5)
     // Deadlines of every connection (protocol timer or application
     // timeout), earliest first.
-    std::set<std::pair<Time, SocketId>> timers_;
+    using Timers = std::set<std::pair<Time, SocketId>>;
+    Timers timers_;
+    // Nodes of timers_ taken out, kept for the next arm() (at most
+    // kSpareTimers, reserved at construction).
+    static constexpr std::size_t kSpareTimers = 64;
+    std::vector<Timers::node_type> spare_timers_;
     std::vector<SocketId> changed_;
     std::vector<SocketId> acks_owed_;  // connections end_of_batch() will ACK for
 

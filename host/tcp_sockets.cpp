@@ -111,7 +111,7 @@ void Host::detach(Conn& e) {
     if (auto it = by_tuple_.find(e.tuple); it != by_tuple_.end() && it->second == e.id)
         by_tuple_.erase(it);
     release_local(e.tuple.local_ip, e.tuple.local_port);
-    if (e.armed) timers_.erase({*e.armed, e.id});
+    if (e.armed) disarm(*e.armed, e.id);
     e.armed.reset();
     e.app_deadline.reset();
     e.hold.reset();
@@ -136,9 +136,28 @@ void Host::schedule(Conn& e) {
         if (e.app_deadline && (!t || *e.app_deadline < *t)) t = e.app_deadline;
     }
     if (t == e.armed) return;
-    if (e.armed) timers_.erase({*e.armed, e.id});
+    if (e.armed) disarm(*e.armed, e.id);
     e.armed = t;
-    if (t) timers_.insert({*t, e.id});
+    if (t) arm(*t, e.id);
+}
+
+// A deadline moves with nearly every segment: the set's nodes are kept
+// and reused (node handles), so moving one costs no allocation.
+void Host::arm(Time t, SocketId id) {
+    if (spare_timers_.empty()) {
+        timers_.insert({t, id});
+        return;
+    }
+    auto node = std::move(spare_timers_.back());
+    spare_timers_.pop_back();
+    node.value() = {t, id};
+    timers_.insert(std::move(node));
+}
+
+void Host::disarm(Time t, SocketId id) { keep_spare(timers_.extract({t, id})); }
+
+void Host::keep_spare(Timers::node_type node) {
+    if (node && spare_timers_.size() < kSpareTimers) spare_timers_.push_back(std::move(node));
 }
 
 void Host::on_app_deadline(Conn& e, Time now) {
