@@ -355,6 +355,9 @@ private:
             std::uint16_t gso_size = 0);
     int transmit_frame(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,
                        base::MutBytes frame, std::size_t payload_len, std::uint16_t gso_size = 0);
+    // Counts (and logs) what put() handed to a sink without a link header,
+    // a packet of `len` bytes: `err` back.
+    int bare_sent(Interface& nif, std::size_t len, int err);
     // Counts (and logs) what transmit_frame handed to the sink: `err` back.
     int frame_sent(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,
                    std::size_t payload_len, int err);
@@ -368,6 +371,7 @@ private:
                             base::Bytes p2, std::uint16_t gso_size);
     bool send_raw_parts(const ip::Ipv4Header& ih, const tcp::Header& h, base::Bytes p1,
                         base::Bytes p2, std::uint16_t gso_size);
+    std::size_t build_parts_headers(const ip::Ipv4Header& ih, const tcp::Header& h, std::size_t payload);
     void send_arp(const l2::MacAddr& eth_dst, const l2::ArpPacket& packet) override;
     void send_ipv4(const l2::MacAddr& eth_dst, base::Bytes packet) override;
     void unresolved(std::uint32_t next_hop, base::Bytes packet) override;

@@ -146,17 +146,9 @@ int Host::put_pieces(Interface& nif, const ip::Egress& e, base::Bytes packet, Ti
 // next hop's MAC once ARP knows it.
 int Host::put(Interface& nif, const ip::Egress& e, base::Bytes packet, Time now,
               std::uint16_t gso_size) {
-    if (!nif.ethernet()) {
-        const int err = gso_size ? nif.sink->transmit_gso(packet, gso_size) : nif.sink->transmit(packet);
-        if (err != 0) {
-            ++counters_.send_errors;
-            LOG(link, debug) << nif.cfg.name << ": send failed: " << std::strerror(err);
-            return err;
-        }
-        ++counters_.packets_out;
-        counters_.bytes_out += packet.size();
-        return 0;
-    }
+    if (!nif.ethernet())
+        return bare_sent(nif, packet.size(),
+                         gso_size ? nif.sink->transmit_gso(packet, gso_size) : nif.sink->transmit(packet));
     // RFC 1122 3.3.6: a broadcast datagram goes to the link-layer broadcast.
     if (e.link_broadcast)
         return transmit_frame(nif, l2::kBroadcastMac, l2::ethertype::IPv4, with_headroom(packet),
@@ -185,6 +177,17 @@ int Host::transmit_frame(Interface& nif, const l2::MacAddr& dst, std::uint16_t t
     const base::Bytes f(frame.data(), wire);
     return frame_sent(nif, dst, type, payload_len,
                       gso_size ? nif.sink->transmit_gso(f, gso_size) : nif.sink->transmit(f));
+}
+
+int Host::bare_sent(Interface& nif, std::size_t len, int err) {
+    if (err != 0) {
+        ++counters_.send_errors;
+        LOG(link, debug) << nif.cfg.name << ": send failed: " << std::strerror(err);
+        return err;
+    }
+    ++counters_.packets_out;
+    counters_.bytes_out += len;
+    return 0;
 }
 
 int Host::frame_sent(Interface& nif, const l2::MacAddr& dst, std::uint16_t type,

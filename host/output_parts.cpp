@@ -9,8 +9,6 @@
 // raw device puts on lo (its packet socket takes the pieces too). Every
 // other case (ARP to ask, a packet the link cannot take, so fragmented or
 // finished whole) builds it whole as before.
-#include <cstring>
-
 #include "base/log.hpp"
 #include "host/internal.hpp"
 #include "ip/ipv4.hpp"
@@ -31,17 +29,11 @@ bool Host::send_segment_parts(const ip::Ipv4Header& ih, const tcp::Header& h, ba
     // answers, which needs it whole.
     const auto mac = nif.arp->resolve_known(e->next_hop);
     if (!mac) return false;
-    // The headers, as transmit_frame, send_segment and tcp::build write
-    // them (RFC 894, RFC 791, RFC 9293 3.1 with the partial checksum of
-    // link/gso_checksum.hpp), at the front of tx_.
-    const std::size_t payload = p1.size() + p2.size();
-    const base::MutBytes out(tx_.data(), kHeadroom + ip::kIpv4HeaderLen + tcp::kHeaderMax);
-    l2::build_ethernet_header(out, {*mac, nif.cfg.mac, l2::ethertype::IPv4});
-    ip::build_ipv4_header(out.subspan(kHeadroom), ih);
-    const std::size_t tcp_hlen = tcp::build_header_partial(
-        out.subspan(kHeadroom + ip::kIpv4HeaderLen), h, ih.src, ih.dst, payload);
-    if (tcp_hlen == 0 || ip::kIpv4HeaderLen + tcp_hlen + payload != len) return false;
-    const l2::GsoParts parts{out.first(kHeadroom + ip::kIpv4HeaderLen + tcp_hlen), p1, p2, gso_size};
+    // The Ethernet header (RFC 894, as transmit_frame writes it) in front.
+    const std::size_t hlen = build_parts_headers(ih, h, p1.size() + p2.size());
+    if (hlen == 0) return false;
+    l2::build_ethernet_header(base::MutBytes(tx_.data(), kHeadroom), {*mac, nif.cfg.mac, l2::ethertype::IPv4});
+    const l2::GsoParts parts{base::Bytes(tx_.data(), kHeadroom + hlen), p1, p2, gso_size};
     frame_sent(nif, *mac, l2::ethertype::IPv4, len, nif.sink->transmit_gso_parts(parts));
     return true;
 }
@@ -52,21 +44,25 @@ bool Host::send_raw_parts(const ip::Ipv4Header& ih, const tcp::Header& h, base::
                           base::Bytes p2, std::uint16_t gso_size) {
     Interface& nif = *ifaces_.front();
     if (nif.ethernet() || !device_cuts(nif, {0, ih.dst, false}, ih.total_length)) return false;
-    const std::size_t payload = p1.size() + p2.size();
+    const std::size_t hlen = build_parts_headers(ih, h, p1.size() + p2.size());
+    if (hlen == 0) return false;
+    const l2::GsoParts parts{base::Bytes(tx_.data() + kHeadroom, hlen), p1, p2, gso_size};
+    // A refused one is to TCP a lost packet: it retransmits.
+    bare_sent(nif, ih.total_length, nif.sink->transmit_gso_parts(parts));
+    return true;
+}
+
+// The IPv4 and TCP headers of a super-segment of `payload` bytes, as
+// send_segment and tcp::build write them (RFC 791, RFC 9293 3.1 with the
+// partial checksum of link/gso_checksum.hpp), at tx_ + kHeadroom; their
+// length, or 0 when they and the payload do not make ih.total_length.
+std::size_t Host::build_parts_headers(const ip::Ipv4Header& ih, const tcp::Header& h, std::size_t payload) {
     const base::MutBytes out(tx_.data() + kHeadroom, ip::kIpv4HeaderLen + tcp::kHeaderMax);
     ip::build_ipv4_header(out, ih);
     const std::size_t tcp_hlen =
         tcp::build_header_partial(out.subspan(ip::kIpv4HeaderLen), h, ih.src, ih.dst, payload);
-    if (tcp_hlen == 0 || ip::kIpv4HeaderLen + tcp_hlen + payload != ih.total_length) return false;
-    const l2::GsoParts parts{out.first(ip::kIpv4HeaderLen + tcp_hlen), p1, p2, gso_size};
-    if (const int err = nif.sink->transmit_gso_parts(parts)) {
-        ++counters_.send_errors;
-        LOG(link, debug) << nif.cfg.name << ": send failed: " << std::strerror(err);
-        return true;  // to TCP a lost packet: it retransmits
-    }
-    ++counters_.packets_out;
-    counters_.bytes_out += ih.total_length;
-    return true;
+    if (tcp_hlen == 0 || ip::kIpv4HeaderLen + tcp_hlen + payload != ih.total_length) return 0;
+    return ip::kIpv4HeaderLen + tcp_hlen;
 }
 
 }  // namespace host
